@@ -1,0 +1,90 @@
+//! The command line of **migrate**.
+//!
+//! A migrations crate's `main` is one line:
+//!
+//! ```no_run
+//! use my_migrations as _; // links the crate's migrations into the binary
+//! # mod my_migrations {}
+//! fn main() -> std::process::ExitCode {
+//!     migrate_cli::run()
+//! }
+//! ```
+//!
+//! [`run`] parses the arguments, checks the registered migrations, and runs
+//! one verb: `upgrade`, `downgrade`, `current`, `history`, `heads`, `status`,
+//! `revision`. The `migrate` binary of this crate scaffolds a new migrations
+//! crate (`migrate init`) and hands every other verb to the crate of the
+//! current directory.
+
+mod args;
+mod commands;
+mod exit;
+mod output;
+mod scaffold;
+mod tool;
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+pub use args::{Cli, Command, Format};
+pub use tool::migrate_main;
+
+/// The `build.rs` that `migrate init` writes: it wires `src/versions/*.rs` into
+/// the crate. The example `migrations` crate uses the same file.
+pub const BUILD_RS: &str = include_str!("../templates/build.rs");
+
+/// Runs the command line with the process's arguments and returns the exit
+/// code: 0 ok, 1 failed, 2 usage.
+pub fn run() -> ExitCode {
+    run_from(std::env::args_os())
+}
+
+/// Runs the command line with these arguments (the first is the program name).
+pub fn run_from<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    // A `.env` file fills in DATABASE_URL; real environment variables win.
+    let _ = dotenvy::dotenv();
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::from(if error.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            });
+        }
+    };
+    init_tracing(cli.verbose);
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: start the async runtime: {error}");
+            return ExitCode::from(exit::FAILED);
+        }
+    };
+    runtime.block_on(commands::dispatch(cli))
+}
+
+fn init_tracing(verbose: bool) {
+    let filter = if verbose {
+        "migrate_core=debug,migrate_cli=debug"
+    } else {
+        "warn"
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("MIGRATE_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter)),
+        )
+        .with_writer(std::io::stderr)
+        .try_init();
+}

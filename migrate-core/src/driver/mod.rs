@@ -1,0 +1,88 @@
+//! Database drivers: one per backend, behind the [`Driver`] trait and a cargo
+//! feature each. A driver knows its SQL dialect for the version tables and the
+//! lock; the [`migrator`](crate::migrator) decides what to run and when.
+
+mod audit;
+mod connect;
+mod error;
+#[cfg(feature = "mysql")]
+mod mysql;
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+pub use audit::{AuditRow, Direction, Outcome};
+pub use connect::{Access, connect, redact_url};
+pub use error::DriverError;
+
+pub use crate::Backend;
+
+/// The heads table: one row per current head, as Alembic's `alembic_version`.
+pub const HEADS_TABLE: &str = "migrate_heads";
+/// The audit table: one row per applied (or attempted) step.
+pub const AUDIT_TABLE: &str = "migrate_audit";
+
+/// The primitives a backend offers the migrator, over one connection.
+///
+/// Raw statements run through [`execute`](Driver::execute); transactions are
+/// explicit so that the migrator can put a migration and its version update in
+/// one of them where the backend allows it.
+#[async_trait]
+pub trait Driver: Send + std::fmt::Debug {
+    /// Which backend this is.
+    fn backend(&self) -> Backend;
+
+    /// Runs SQL as-is (several statements separated by `;` are allowed).
+    async fn execute(&mut self, sql: &str) -> Result<(), sqlx::Error>;
+
+    /// Opens a transaction (`BEGIN IMMEDIATE` on SQLite, so that the write
+    /// lock is taken before anything is read).
+    async fn begin(&mut self) -> Result<(), sqlx::Error> {
+        self.execute("BEGIN").await
+    }
+
+    /// Commits the open transaction.
+    async fn commit(&mut self) -> Result<(), sqlx::Error> {
+        self.execute("COMMIT").await
+    }
+
+    /// Rolls the open transaction back.
+    async fn rollback(&mut self) -> Result<(), sqlx::Error> {
+        self.execute("ROLLBACK").await
+    }
+
+    /// Takes the migration lock, waiting at most `timeout`.
+    async fn lock(&mut self, timeout: Duration) -> Result<(), DriverError>;
+
+    /// Releases the migration lock.
+    async fn unlock(&mut self) -> Result<(), DriverError>;
+
+    /// Whether both version tables exist. Reads only.
+    async fn version_tables_exist(&mut self) -> Result<bool, sqlx::Error>;
+
+    /// The statements that create the version tables (`IF NOT EXISTS`).
+    fn version_tables_ddl(&self) -> Vec<String>;
+
+    /// The revisions in the heads table, sorted.
+    async fn read_heads(&mut self) -> Result<Vec<String>, sqlx::Error>;
+
+    /// Removes and inserts rows of the heads table.
+    async fn write_heads(&mut self, delete: &[&str], insert: &[&str]) -> Result<(), sqlx::Error>;
+
+    /// Inserts an audit row and returns its id.
+    async fn insert_audit(&mut self, row: &AuditRow) -> Result<i64, sqlx::Error>;
+
+    /// Updates the progress and outcome of the audit row `row.id`.
+    async fn update_audit(&mut self, row: &AuditRow) -> Result<(), sqlx::Error>;
+
+    /// The newest audit rows first, at most `limit`.
+    async fn read_audit(&mut self, limit: i64) -> Result<Vec<AuditRow>, sqlx::Error>;
+
+    /// Closes the connection cleanly.
+    async fn close(self: Box<Self>) -> Result<(), sqlx::Error>;
+}

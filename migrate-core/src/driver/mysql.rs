@@ -1,0 +1,199 @@
+//! MySQL and MariaDB.
+//!
+//! DDL commits implicitly here, so the migrator records a step as started
+//! before it runs and counts the statements done as they go.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::mysql::{MySqlConnectOptions, MySqlConnection};
+use sqlx::{Connection, Executor};
+
+use super::audit::{AuditRow, audit_row};
+use super::connect::connect_error;
+use super::{AUDIT_TABLE, Driver, DriverError, HEADS_TABLE};
+use crate::Backend;
+
+/// `GET_LOCK` names are server-wide: one lock per database.
+const LOCK_NAME: &str = "CONCAT('migrate:', COALESCE(DATABASE(), ''))";
+
+/// A MySQL or MariaDB database over one connection, which also holds the
+/// `GET_LOCK` lock.
+#[derive(Debug)]
+pub(crate) struct MySqlDriver {
+    conn: MySqlConnection,
+}
+
+impl MySqlDriver {
+    pub(crate) async fn connect(url: &str) -> Result<Box<dyn Driver>, DriverError> {
+        // sqlx knows MariaDB by the mysql:// scheme.
+        let normalized = match url.strip_prefix("mariadb://") {
+            Some(rest) => format!("mysql://{rest}"),
+            None => url.to_owned(),
+        };
+        let options = MySqlConnectOptions::from_str(&normalized).map_err(connect_error(url))?;
+        let conn = MySqlConnection::connect_with(&options)
+            .await
+            .map_err(connect_error(url))?;
+        Ok(Box::new(MySqlDriver { conn }))
+    }
+}
+
+#[async_trait]
+impl Driver for MySqlDriver {
+    fn backend(&self) -> Backend {
+        Backend::MySql
+    }
+
+    async fn execute(&mut self, sql: &str) -> Result<(), sqlx::Error> {
+        self.conn.execute(sql).await.map(drop)
+    }
+
+    async fn lock(&mut self, timeout: Duration) -> Result<(), DriverError> {
+        let got: Option<i64> = sqlx::query_scalar(&format!("SELECT GET_LOCK({LOCK_NAME}, ?)"))
+            .bind(timeout.as_secs_f64())
+            .fetch_one(&mut self.conn)
+            .await
+            .map_err(|source| DriverError::Query {
+                what: "take the migration lock",
+                source,
+            })?;
+        if got == Some(1) {
+            return Ok(());
+        }
+        let holder: Option<i64> = sqlx::query_scalar(&format!("SELECT IS_USED_LOCK({LOCK_NAME})"))
+            .fetch_one(&mut self.conn)
+            .await
+            .ok()
+            .flatten();
+        Err(DriverError::LockTimeout {
+            waited: timeout,
+            holder: holder
+                .map(|id| format!("; held by connection id {id}"))
+                .unwrap_or_default(),
+        })
+    }
+
+    async fn unlock(&mut self) -> Result<(), DriverError> {
+        sqlx::query(&format!("SELECT RELEASE_LOCK({LOCK_NAME})"))
+            .execute(&mut self.conn)
+            .await
+            .map(drop)
+            .map_err(|source| DriverError::Query {
+                what: "release the migration lock",
+                source,
+            })
+    }
+
+    async fn version_tables_exist(&mut self) -> Result<bool, sqlx::Error> {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM information_schema.tables \
+             WHERE table_schema = DATABASE() AND table_name IN (?, ?)",
+        )
+        .bind(HEADS_TABLE)
+        .bind(AUDIT_TABLE)
+        .fetch_one(&mut self.conn)
+        .await?;
+        Ok(count == 2)
+    }
+
+    fn version_tables_ddl(&self) -> Vec<String> {
+        vec![
+            format!(
+                "CREATE TABLE IF NOT EXISTS {HEADS_TABLE} (revision VARCHAR(32) NOT NULL PRIMARY KEY)"
+            ),
+            format!(
+                "CREATE TABLE IF NOT EXISTS {AUDIT_TABLE} (\
+                 id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, \
+                 revision VARCHAR(32) NOT NULL, \
+                 direction VARCHAR(16) NOT NULL, \
+                 checksum CHAR(64) NOT NULL, \
+                 started_at DATETIME(6) NOT NULL, \
+                 finished_at DATETIME(6) NULL, \
+                 duration_ms BIGINT NULL, \
+                 outcome VARCHAR(16) NOT NULL, \
+                 statements_done BIGINT NOT NULL, \
+                 statements_total BIGINT NOT NULL, \
+                 error TEXT NULL)"
+            ),
+        ]
+    }
+
+    async fn read_heads(&mut self) -> Result<Vec<String>, sqlx::Error> {
+        sqlx::query_scalar(&format!(
+            "SELECT revision FROM {HEADS_TABLE} ORDER BY revision"
+        ))
+        .fetch_all(&mut self.conn)
+        .await
+    }
+
+    async fn write_heads(&mut self, delete: &[&str], insert: &[&str]) -> Result<(), sqlx::Error> {
+        for revision in delete {
+            sqlx::query(&format!("DELETE FROM {HEADS_TABLE} WHERE revision = ?"))
+                .bind(*revision)
+                .execute(&mut self.conn)
+                .await?;
+        }
+        for revision in insert {
+            sqlx::query(&format!("INSERT INTO {HEADS_TABLE} (revision) VALUES (?)"))
+                .bind(*revision)
+                .execute(&mut self.conn)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn insert_audit(&mut self, row: &AuditRow) -> Result<i64, sqlx::Error> {
+        let done = sqlx::query(&format!(
+            "INSERT INTO {AUDIT_TABLE} (revision, direction, checksum, started_at, finished_at, \
+             duration_ms, outcome, statements_done, statements_total, error) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ))
+        .bind(&row.revision)
+        .bind(row.direction.as_str())
+        .bind(&row.checksum)
+        .bind(row.started_at)
+        .bind(row.finished_at)
+        .bind(row.duration_ms)
+        .bind(row.outcome.as_str())
+        .bind(row.statements_done)
+        .bind(row.statements_total)
+        .bind(&row.error)
+        .execute(&mut self.conn)
+        .await?;
+        i64::try_from(done.last_insert_id()).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+    }
+
+    async fn update_audit(&mut self, row: &AuditRow) -> Result<(), sqlx::Error> {
+        sqlx::query(&format!(
+            "UPDATE {AUDIT_TABLE} SET finished_at = ?, duration_ms = ?, outcome = ?, \
+             statements_done = ?, error = ? WHERE id = ?"
+        ))
+        .bind(row.finished_at)
+        .bind(row.duration_ms)
+        .bind(row.outcome.as_str())
+        .bind(row.statements_done)
+        .bind(&row.error)
+        .bind(row.id)
+        .execute(&mut self.conn)
+        .await
+        .map(drop)
+    }
+
+    async fn read_audit(&mut self, limit: i64) -> Result<Vec<AuditRow>, sqlx::Error> {
+        let rows = sqlx::query(&format!(
+            "SELECT id, revision, direction, checksum, started_at, finished_at, duration_ms, \
+             outcome, statements_done, statements_total, error \
+             FROM {AUDIT_TABLE} ORDER BY id DESC LIMIT ?"
+        ))
+        .bind(limit)
+        .fetch_all(&mut self.conn)
+        .await?;
+        rows.iter().map(audit_row).collect()
+    }
+
+    async fn close(self: Box<Self>) -> Result<(), sqlx::Error> {
+        self.conn.close().await
+    }
+}

@@ -1,0 +1,179 @@
+//! SQLite, the embedded default.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
+use sqlx::{Connection, Executor};
+
+use super::audit::{AuditRow, audit_row};
+use super::connect::connect_error;
+use super::{AUDIT_TABLE, Access, Driver, DriverError, HEADS_TABLE};
+use crate::Backend;
+
+/// A SQLite database over one connection.
+#[derive(Debug)]
+pub(crate) struct SqliteDriver {
+    conn: SqliteConnection,
+}
+
+impl SqliteDriver {
+    pub(crate) async fn connect(url: &str, access: Access) -> Result<Box<dyn Driver>, DriverError> {
+        let options = SqliteConnectOptions::from_str(url).map_err(connect_error(url))?;
+        let options = match access {
+            Access::ReadWrite => options.create_if_missing(true),
+            // Inspecting must not create the file: a missing one is an empty
+            // database, which an in-memory one stands in for.
+            Access::ReadOnly if !options.get_filename().exists() && !is_memory(url) => {
+                SqliteConnectOptions::from_str("sqlite::memory:").map_err(connect_error(url))?
+            }
+            Access::ReadOnly => options.read_only(true),
+        };
+        let options = options.busy_timeout(Duration::from_secs(30));
+        let conn = SqliteConnection::connect_with(&options)
+            .await
+            .map_err(connect_error(url))?;
+        Ok(Box::new(SqliteDriver { conn }))
+    }
+}
+
+fn is_memory(url: &str) -> bool {
+    url.contains(":memory:") || url.contains("mode=memory")
+}
+
+#[async_trait]
+impl Driver for SqliteDriver {
+    fn backend(&self) -> Backend {
+        Backend::Sqlite
+    }
+
+    async fn execute(&mut self, sql: &str) -> Result<(), sqlx::Error> {
+        self.conn.execute(sql).await.map(drop)
+    }
+
+    async fn begin(&mut self) -> Result<(), sqlx::Error> {
+        // IMMEDIATE takes the write lock now, so no other writer can slip in
+        // between reading the heads and writing them.
+        self.execute("BEGIN IMMEDIATE").await
+    }
+
+    async fn lock(&mut self, _timeout: Duration) -> Result<(), DriverError> {
+        // Every step runs in a `BEGIN IMMEDIATE` transaction, which is the lock.
+        Ok(())
+    }
+
+    async fn unlock(&mut self) -> Result<(), DriverError> {
+        Ok(())
+    }
+
+    async fn version_tables_exist(&mut self) -> Result<bool, sqlx::Error> {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN (?, ?)",
+        )
+        .bind(HEADS_TABLE)
+        .bind(AUDIT_TABLE)
+        .fetch_one(&mut self.conn)
+        .await?;
+        Ok(count == 2)
+    }
+
+    fn version_tables_ddl(&self) -> Vec<String> {
+        vec![
+            format!(
+                "CREATE TABLE IF NOT EXISTS {HEADS_TABLE} (revision VARCHAR(32) NOT NULL PRIMARY KEY)"
+            ),
+            format!(
+                "CREATE TABLE IF NOT EXISTS {AUDIT_TABLE} (\
+                 id INTEGER PRIMARY KEY AUTOINCREMENT, \
+                 revision VARCHAR(32) NOT NULL, \
+                 direction VARCHAR(16) NOT NULL, \
+                 checksum CHAR(64) NOT NULL, \
+                 started_at TEXT NOT NULL, \
+                 finished_at TEXT NULL, \
+                 duration_ms BIGINT NULL, \
+                 outcome VARCHAR(16) NOT NULL, \
+                 statements_done BIGINT NOT NULL, \
+                 statements_total BIGINT NOT NULL, \
+                 error TEXT NULL)"
+            ),
+        ]
+    }
+
+    async fn read_heads(&mut self) -> Result<Vec<String>, sqlx::Error> {
+        sqlx::query_scalar(&format!(
+            "SELECT revision FROM {HEADS_TABLE} ORDER BY revision"
+        ))
+        .fetch_all(&mut self.conn)
+        .await
+    }
+
+    async fn write_heads(&mut self, delete: &[&str], insert: &[&str]) -> Result<(), sqlx::Error> {
+        for revision in delete {
+            sqlx::query(&format!("DELETE FROM {HEADS_TABLE} WHERE revision = ?"))
+                .bind(*revision)
+                .execute(&mut self.conn)
+                .await?;
+        }
+        for revision in insert {
+            sqlx::query(&format!("INSERT INTO {HEADS_TABLE} (revision) VALUES (?)"))
+                .bind(*revision)
+                .execute(&mut self.conn)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn insert_audit(&mut self, row: &AuditRow) -> Result<i64, sqlx::Error> {
+        let done = sqlx::query(&format!(
+            "INSERT INTO {AUDIT_TABLE} (revision, direction, checksum, started_at, finished_at, \
+             duration_ms, outcome, statements_done, statements_total, error) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ))
+        .bind(&row.revision)
+        .bind(row.direction.as_str())
+        .bind(&row.checksum)
+        .bind(row.started_at)
+        .bind(row.finished_at)
+        .bind(row.duration_ms)
+        .bind(row.outcome.as_str())
+        .bind(row.statements_done)
+        .bind(row.statements_total)
+        .bind(&row.error)
+        .execute(&mut self.conn)
+        .await?;
+        Ok(done.last_insert_rowid())
+    }
+
+    async fn update_audit(&mut self, row: &AuditRow) -> Result<(), sqlx::Error> {
+        sqlx::query(&format!(
+            "UPDATE {AUDIT_TABLE} SET finished_at = ?, duration_ms = ?, outcome = ?, \
+             statements_done = ?, error = ? WHERE id = ?"
+        ))
+        .bind(row.finished_at)
+        .bind(row.duration_ms)
+        .bind(row.outcome.as_str())
+        .bind(row.statements_done)
+        .bind(&row.error)
+        .bind(row.id)
+        .execute(&mut self.conn)
+        .await
+        .map(drop)
+    }
+
+    async fn read_audit(&mut self, limit: i64) -> Result<Vec<AuditRow>, sqlx::Error> {
+        let rows = sqlx::query(&format!(
+            "SELECT id, revision, direction, checksum, started_at, finished_at, duration_ms, \
+             outcome, statements_done, statements_total, error \
+             FROM {AUDIT_TABLE} ORDER BY id DESC LIMIT ?"
+        ))
+        .bind(limit)
+        .fetch_all(&mut self.conn)
+        .await?;
+        rows.iter().map(audit_row).collect()
+    }
+
+    async fn close(self: Box<Self>) -> Result<(), sqlx::Error> {
+        self.conn.close().await
+    }
+}

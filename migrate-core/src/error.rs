@@ -1,0 +1,42 @@
+//! The crate's error, split by phase: the graph is checked, then targets are
+//! resolved, then plans are built and rendered, then they are applied.
+//!
+//! Each message says what failed, where (revision, statement) and what to do
+//! next; the CLI maps every variant to exit code 1.
+
+use crate::driver::DriverError;
+use crate::graph::{GraphErrors, TargetError};
+use crate::migrator::{ApplyError, PlanError};
+
+/// Anything that can stop a migrate command.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The registered migrations do not form a valid graph.
+    #[error(transparent)]
+    Graph(#[from] GraphErrors),
+    /// A target such as `head` or `ae1f+2` could not be resolved.
+    #[error(transparent)]
+    Target(#[from] TargetError),
+    /// A migration's plan could not be built or rendered. Nothing ran.
+    #[error(transparent)]
+    Plan(#[from] Box<PlanError>),
+    /// Connecting or locking failed.
+    #[error(transparent)]
+    Driver(#[from] DriverError),
+    /// Applying a step, or reading the version tables, failed.
+    #[error(transparent)]
+    Apply(#[from] Box<ApplyError>),
+}
+
+impl From<PlanError> for Error {
+    fn from(error: PlanError) -> Self {
+        Error::Plan(Box::new(error))
+    }
+}
+
+impl From<ApplyError> for Error {
+    fn from(error: ApplyError) -> Self {
+        Error::Apply(Box::new(error))
+    }
+}

@@ -1,0 +1,465 @@
+//! Checking the registered revisions and indexing them into a [`Graph`].
+
+use std::cmp::Reverse;
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
+
+use super::dag::Graph;
+use super::error::{GraphError, GraphErrors};
+use super::revision::{RevisionInfo, validate_id};
+use super::suggest::suggest;
+
+impl Graph {
+    /// Checks `revisions` and indexes them. Their order does not matter,
+    /// except that a revision's index is its position in `revisions`.
+    ///
+    /// # Errors
+    ///
+    /// Every problem found, not just the first: invalid or duplicate ids,
+    /// parents that are not registered, cycles (one error per cycle, naming
+    /// all of its members), or no revisions at all.
+    pub fn build(revisions: Vec<RevisionInfo>) -> Result<Graph, GraphErrors> {
+        if revisions.is_empty() {
+            return Err(GraphErrors(vec![GraphError::Empty]));
+        }
+        let mut problems = Vec::new();
+
+        for revision in &revisions {
+            if let Err(reason) = validate_id(&revision.id) {
+                problems.push(GraphError::InvalidId {
+                    id: revision.id.clone(),
+                    location: revision.location.clone(),
+                    reason,
+                });
+            }
+        }
+
+        let by_id = index_by_id(&revisions, &mut problems);
+        let (parents, children) = link(&revisions, &by_id, &mut problems);
+
+        let topo_order = topological_order(&revisions, &parents, &children);
+        if topo_order.len() < revisions.len() {
+            let mut placed = vec![false; revisions.len()];
+            for &i in &topo_order {
+                placed[i] = true;
+            }
+            problems.extend(cycles(&revisions, &parents, &placed));
+        }
+
+        if !problems.is_empty() {
+            return Err(GraphErrors(problems));
+        }
+        Ok(Self::index(revisions, parents, children, by_id, topo_order))
+    }
+
+    /// Assembles a graph from parts that passed every check.
+    fn index(
+        revisions: Vec<RevisionInfo>,
+        parents: Vec<Vec<usize>>,
+        mut children: Vec<Vec<usize>>,
+        by_id: HashMap<String, usize>,
+        topo_order: Vec<usize>,
+    ) -> Graph {
+        let mut topo_position = vec![0; revisions.len()];
+        for (position, &i) in topo_order.iter().enumerate() {
+            topo_position[i] = position;
+        }
+        for list in &mut children {
+            list.sort_unstable_by_key(|&child| topo_position[child]);
+        }
+        let in_order = |keep: fn(&[usize]) -> bool, edges: &[Vec<usize>]| -> Vec<usize> {
+            topo_order
+                .iter()
+                .copied()
+                .filter(|&i| keep(&edges[i]))
+                .collect()
+        };
+        let heads = in_order(<[usize]>::is_empty, &children);
+        let roots = in_order(<[usize]>::is_empty, &parents);
+        let mut by_prefix: Vec<usize> = (0..revisions.len()).collect();
+        by_prefix.sort_unstable_by(|&a, &b| revisions[a].id.cmp(&revisions[b].id));
+        Graph {
+            revisions,
+            parents,
+            children,
+            by_id,
+            by_prefix,
+            topo_order,
+            topo_position,
+            heads,
+            roots,
+        }
+    }
+}
+
+/// Maps each id to the first revision that declares it, and reports ids
+/// that several revisions declare.
+fn index_by_id(
+    revisions: &[RevisionInfo],
+    problems: &mut Vec<GraphError>,
+) -> HashMap<String, usize> {
+    let mut by_id = HashMap::with_capacity(revisions.len());
+    // Sorted by id, so the report does not depend on hashing.
+    let mut duplicates: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, revision) in revisions.iter().enumerate() {
+        match by_id.entry(revision.id.clone()) {
+            Entry::Vacant(entry) => {
+                entry.insert(i);
+            }
+            Entry::Occupied(entry) => duplicates
+                .entry(&revision.id)
+                .or_insert_with(|| vec![*entry.get()])
+                .push(i),
+        }
+    }
+    problems.extend(duplicates.into_iter().map(|(id, indices)| {
+        GraphError::DuplicateId {
+            id: id.to_owned(),
+            locations: indices
+                .into_iter()
+                .map(|i| revisions[i].location.clone())
+                .collect(),
+        }
+    }));
+    by_id
+}
+
+/// The parents and children of each revision, and an error for each parent
+/// that is not registered. A parent listed twice counts once.
+fn link(
+    revisions: &[RevisionInfo],
+    by_id: &HashMap<String, usize>,
+    problems: &mut Vec<GraphError>,
+) -> (Vec<Vec<usize>>, Vec<Vec<usize>>) {
+    let mut parents = vec![Vec::new(); revisions.len()];
+    let mut children = vec![Vec::new(); revisions.len()];
+    // A missing revision is often revised by several; suggest once per id.
+    let mut suggestions: HashMap<&str, Vec<String>> = HashMap::new();
+    for (i, revision) in revisions.iter().enumerate() {
+        for parent in &revision.parents {
+            match by_id.get(parent) {
+                Some(&p) if parents[i].contains(&p) => {}
+                Some(&p) => {
+                    parents[i].push(p);
+                    children[p].push(i);
+                }
+                None => problems.push(GraphError::UnknownParent {
+                    id: revision.id.clone(),
+                    parent: parent.clone(),
+                    location: revision.location.clone(),
+                    suggestions: suggestions
+                        .entry(parent)
+                        .or_insert_with(|| suggest(parent, by_id.keys().map(String::as_str)))
+                        .clone(),
+                }),
+            }
+        }
+    }
+    (parents, children)
+}
+
+/// Kahn's algorithm, taking the smallest id among the revisions whose
+/// parents are all placed. Revisions in or after a cycle are left out.
+fn topological_order(
+    revisions: &[RevisionInfo],
+    parents: &[Vec<usize>],
+    children: &[Vec<usize>],
+) -> Vec<usize> {
+    let key = |i: usize| Reverse((revisions[i].id.as_str(), i));
+    let mut waiting: Vec<usize> = parents.iter().map(Vec::len).collect();
+    let mut ready: BinaryHeap<_> = (0..revisions.len())
+        .filter(|&i| waiting[i] == 0)
+        .map(key)
+        .collect();
+    let mut order = Vec::with_capacity(revisions.len());
+    while let Some(Reverse((_, i))) = ready.pop() {
+        order.push(i);
+        for &child in &children[i] {
+            waiting[child] -= 1;
+            if waiting[child] == 0 {
+                ready.push(key(child));
+            }
+        }
+    }
+    order
+}
+
+/// One error per cycle among the revisions that are not `placed`: each
+/// strongly connected component with more than one member, or one member
+/// that revises itself.
+fn cycles(revisions: &[RevisionInfo], parents: &[Vec<usize>], placed: &[bool]) -> Vec<GraphError> {
+    let mut found: Vec<Vec<(String, String)>> = strongly_connected(parents, placed)
+        .into_iter()
+        .filter(|component| match component[..] {
+            [single] => parents[single].contains(&single),
+            _ => true,
+        })
+        .map(|component| {
+            let mut members: Vec<_> = component
+                .into_iter()
+                .map(|i| (revisions[i].id.clone(), revisions[i].location.clone()))
+                .collect();
+            members.sort();
+            members
+        })
+        .collect();
+    found.sort();
+    found
+        .into_iter()
+        .map(|members| GraphError::Cycle { members })
+        .collect()
+}
+
+/// Tarjan's algorithm over the revisions that are not `skip`ped, without
+/// recursion so that long chains cannot overflow the stack.
+fn strongly_connected(edges: &[Vec<usize>], skip: &[bool]) -> Vec<Vec<usize>> {
+    const UNSEEN: usize = usize::MAX;
+    let n = edges.len();
+    let mut order = vec![UNSEEN; n];
+    let mut low = vec![0; n];
+    let mut on_stack = vec![false; n];
+    let mut stack = Vec::new();
+    let mut components = Vec::new();
+    let mut next_order = 0;
+    // The explicit call stack: (node, how many of its edges were followed).
+    let mut calls: Vec<(usize, usize)> = Vec::new();
+
+    for root in 0..n {
+        if skip[root] || order[root] != UNSEEN {
+            continue;
+        }
+        calls.push((root, 0));
+        while let Some(&mut (node, ref mut followed)) = calls.last_mut() {
+            if *followed == 0 && order[node] == UNSEEN {
+                order[node] = next_order;
+                low[node] = next_order;
+                next_order += 1;
+                stack.push(node);
+                on_stack[node] = true;
+            }
+            if let Some(&next) = edges[node].get(*followed) {
+                *followed += 1;
+                if skip[next] {
+                    continue;
+                }
+                if order[next] == UNSEEN {
+                    calls.push((next, 0));
+                } else if on_stack[next] {
+                    low[node] = low[node].min(order[next]);
+                }
+                continue;
+            }
+            calls.pop();
+            if let Some(&(caller, _)) = calls.last() {
+                low[caller] = low[caller].min(low[node]);
+            }
+            if low[node] == order[node] {
+                let mut component = Vec::new();
+                while let Some(member) = stack.pop() {
+                    on_stack[member] = false;
+                    component.push(member);
+                    if member == node {
+                        break;
+                    }
+                }
+                components.push(component);
+            }
+        }
+    }
+    components
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::error::IdError;
+    use super::super::fixtures::{graph, ids, revision};
+    use super::*;
+
+    fn errors(revisions: Vec<RevisionInfo>) -> Vec<GraphError> {
+        Graph::build(revisions).unwrap_err().0
+    }
+
+    fn location(id: &str) -> String {
+        revision(id, &[]).location
+    }
+
+    #[test]
+    fn an_empty_registry_is_an_error() {
+        assert_eq!(errors(vec![]), [GraphError::Empty]);
+    }
+
+    #[test]
+    fn builds_a_single_revision() {
+        let g = graph(&[("aaaa", &[])]);
+        assert_eq!(g.heads(), [0]);
+        assert_eq!(g.roots(), [0]);
+        assert_eq!(g.topo_order(), [0]);
+    }
+
+    #[test]
+    fn the_input_order_does_not_change_the_topological_order() {
+        let forward = graph(&[("aaaa", &[]), ("bbbb", &["aaaa"]), ("cccc", &["aaaa"])]);
+        let backward = graph(&[("cccc", &["aaaa"]), ("bbbb", &["aaaa"]), ("aaaa", &[])]);
+        assert_eq!(
+            ids(&forward, forward.topo_order()),
+            ["aaaa", "bbbb", "cccc"]
+        );
+        assert_eq!(
+            ids(&backward, backward.topo_order()),
+            ["aaaa", "bbbb", "cccc"]
+        );
+    }
+
+    #[test]
+    fn a_parent_listed_twice_counts_once() {
+        let g = graph(&[("aaaa", &[]), ("bbbb", &["aaaa", "aaaa"])]);
+        assert_eq!(g.parents(1), [0]);
+        assert_eq!(g.children(0), [1]);
+    }
+
+    #[test]
+    fn reports_invalid_ids() {
+        assert_eq!(
+            errors(vec![revision("abc", &[]), revision("Abcd", &["abc"])]),
+            [
+                GraphError::InvalidId {
+                    id: "abc".into(),
+                    location: location("abc"),
+                    reason: IdError::Length { len: 3 },
+                },
+                GraphError::InvalidId {
+                    id: "Abcd".into(),
+                    location: location("Abcd"),
+                    reason: IdError::Character {
+                        character: 'A',
+                        position: 1
+                    },
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn reports_each_duplicate_id_with_every_location() {
+        let mut second = revision("aaaa", &[]);
+        second.location = "migrations::again (src/again.rs:9)".into();
+        assert_eq!(
+            errors(vec![
+                revision("aaaa", &[]),
+                revision("bbbb", &["aaaa"]),
+                second
+            ]),
+            [GraphError::DuplicateId {
+                id: "aaaa".into(),
+                locations: vec![
+                    location("aaaa"),
+                    "migrations::again (src/again.rs:9)".into()
+                ],
+            }]
+        );
+    }
+
+    #[test]
+    fn reports_unknown_parents_with_suggestions() {
+        assert_eq!(
+            errors(vec![
+                revision("3f1c0a9b2d4e", &[]),
+                revision("55296ad22e23", &["3f1c0a9b2d4f", "zzzzzzzz"]),
+            ]),
+            [
+                GraphError::UnknownParent {
+                    id: "55296ad22e23".into(),
+                    parent: "3f1c0a9b2d4f".into(),
+                    location: location("55296ad22e23"),
+                    suggestions: vec!["3f1c0a9b2d4e".into()],
+                },
+                GraphError::UnknownParent {
+                    id: "55296ad22e23".into(),
+                    parent: "zzzzzzzz".into(),
+                    location: location("55296ad22e23"),
+                    suggestions: vec![],
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn reports_a_revision_that_revises_itself() {
+        assert_eq!(
+            errors(vec![
+                revision("aaaa", &[]),
+                revision("bbbb", &["aaaa", "bbbb"])
+            ]),
+            [GraphError::Cycle {
+                members: vec![("bbbb".into(), location("bbbb"))],
+            }]
+        );
+    }
+
+    #[test]
+    fn reports_each_cycle_once_with_all_its_members() {
+        // Two cycles, cccc → dddd → eeee → cccc and gggg ↔ hhhh, and ffff,
+        // which comes after a cycle but is not part of one.
+        let found = errors(vec![
+            revision("aaaa", &[]),
+            revision("cccc", &["eeee", "aaaa"]),
+            revision("dddd", &["cccc"]),
+            revision("eeee", &["dddd"]),
+            revision("ffff", &["eeee"]),
+            revision("hhhh", &["gggg"]),
+            revision("gggg", &["hhhh"]),
+        ]);
+        let members = |names: &[&str]| {
+            names
+                .iter()
+                .map(|&id| (id.to_owned(), location(id)))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            found,
+            [
+                GraphError::Cycle {
+                    members: members(&["cccc", "dddd", "eeee"])
+                },
+                GraphError::Cycle {
+                    members: members(&["gggg", "hhhh"])
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn reports_every_problem_at_once() {
+        let found = errors(vec![
+            revision("aaaa", &[]),
+            revision("aaaa", &[]),
+            revision("no", &["aaaa"]),
+            revision("cccc", &["missing"]),
+            revision("dddd", &["dddd"]),
+        ]);
+        let kinds: Vec<_> = found
+            .iter()
+            .map(|error| match error {
+                GraphError::InvalidId { .. } => "invalid",
+                GraphError::DuplicateId { .. } => "duplicate",
+                GraphError::UnknownParent { .. } => "unknown parent",
+                GraphError::Cycle { .. } => "cycle",
+                _ => "other",
+            })
+            .collect();
+        assert_eq!(kinds, ["invalid", "duplicate", "unknown parent", "cycle"]);
+    }
+
+    #[test]
+    fn a_long_cycle_does_not_overflow_the_stack() {
+        let n = 200_000;
+        let id = |i: usize| format!("r{i:07}");
+        let revisions: Vec<_> = (0..n)
+            .map(|i| revision(&id(i), &[&id((i + 1) % n)]))
+            .collect();
+        match &errors(revisions)[..] {
+            [GraphError::Cycle { members }] => assert_eq!(members.len(), n),
+            other => panic!("expected one cycle, got {other:?}"),
+        }
+    }
+}

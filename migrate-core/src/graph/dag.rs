@@ -1,0 +1,303 @@
+//! The checked revision graph and its queries.
+
+use std::collections::HashMap;
+
+use super::error::TargetError;
+use super::revision::{MIN_ID_LEN, RevisionInfo};
+use super::suggest::suggest;
+
+/// The registered revisions, checked and indexed: a DAG whose edges point
+/// from a revision to the ones it revises.
+///
+/// Built by [`Graph::build`], which rejects duplicate ids, unknown parents
+/// and cycles. A revision's *index* is its position in the `Vec` given to
+/// `build`, so callers can keep data about revisions in parallel vectors.
+///
+/// # Order
+///
+/// [`topo_order`](Self::topo_order) is fixed by the revisions alone, never by
+/// the order they were registered in: it is Kahn's algorithm where, among the
+/// revisions whose parents are all placed, the one with the smallest id comes
+/// next. Parents always come before children. [`heads`](Self::heads),
+/// [`roots`](Self::roots) and [`children`](Self::children) follow that order.
+///
+/// # Cost
+///
+/// Building is `O((V + E) log V)`. Lookups by id are `O(1)`, by prefix
+/// `O(log V)`; [`ancestors_of`](Self::ancestors_of) and the plans are one
+/// walk over the graph, `O(V + E)`. Nothing is quadratic.
+#[derive(Debug, Clone)]
+pub struct Graph {
+    pub(super) revisions: Vec<RevisionInfo>,
+    /// The parents of each revision, deduplicated, in declared order.
+    pub(super) parents: Vec<Vec<usize>>,
+    /// The children of each revision, in topological order.
+    pub(super) children: Vec<Vec<usize>>,
+    pub(super) by_id: HashMap<String, usize>,
+    /// Every index, sorted by id, for prefix lookups.
+    pub(super) by_prefix: Vec<usize>,
+    pub(super) topo_order: Vec<usize>,
+    /// The position of each revision in `topo_order`.
+    pub(super) topo_position: Vec<usize>,
+    pub(super) heads: Vec<usize>,
+    pub(super) roots: Vec<usize>,
+}
+
+impl Graph {
+    /// How many revisions the graph holds.
+    pub fn len(&self) -> usize {
+        self.revisions.len()
+    }
+
+    /// Whether the graph holds no revisions. Never true for a graph that
+    /// [`build`](Self::build) returned.
+    pub fn is_empty(&self) -> bool {
+        self.revisions.is_empty()
+    }
+
+    /// The revision at `index`.
+    ///
+    /// # Panics
+    ///
+    /// If `index` is out of range, like every method that takes an index.
+    pub fn revision(&self, index: usize) -> &RevisionInfo {
+        &self.revisions[index]
+    }
+
+    /// The index of the revision with exactly this id.
+    pub fn index_of(&self, id: &str) -> Option<usize> {
+        self.by_id.get(id).copied()
+    }
+
+    /// The revisions that `index` revises, in declared order. Empty for a
+    /// root.
+    pub fn parents(&self, index: usize) -> &[usize] {
+        &self.parents[index]
+    }
+
+    /// The revisions that revise `index`, in topological order. Empty for a
+    /// head.
+    pub fn children(&self, index: usize) -> &[usize] {
+        &self.children[index]
+    }
+
+    /// Every revision, parents before children; see [the order](Self#order).
+    pub fn topo_order(&self) -> &[usize] {
+        &self.topo_order
+    }
+
+    /// The revisions that nothing revises, in topological order. A graph
+    /// ready to upgrade to `head` has exactly one.
+    pub fn heads(&self) -> &[usize] {
+        &self.heads
+    }
+
+    /// The revisions that revise nothing, in topological order.
+    pub fn roots(&self) -> &[usize] {
+        &self.roots
+    }
+
+    /// Which revisions are `indices` or their ancestors, indexed by
+    /// revision. For the current heads of a database, that is what is
+    /// applied.
+    pub fn ancestors_of(&self, indices: &[usize]) -> Vec<bool> {
+        let mut marked = vec![false; self.len()];
+        self.mark_ancestors(indices, &mut marked);
+        marked
+    }
+
+    /// The revision that `given` names: an exact id, else the only id that
+    /// starts with `given`, a prefix of at least 4 characters.
+    ///
+    /// # Errors
+    ///
+    /// [`Ambiguous`](TargetError::Ambiguous) with every candidate when
+    /// several ids start with `given`, [`PrefixTooShort`] when `given` is
+    /// shorter than 4 characters, and [`Unknown`](TargetError::Unknown) with
+    /// the closest ids when nothing matches.
+    ///
+    /// [`PrefixTooShort`]: TargetError::PrefixTooShort
+    pub fn lookup(&self, given: &str) -> Result<usize, TargetError> {
+        if let Some(index) = self.index_of(given) {
+            return Ok(index);
+        }
+        let start = self
+            .by_prefix
+            .partition_point(|&i| self.revisions[i].id.as_str() < given);
+        let matches: Vec<usize> = self.by_prefix[start..]
+            .iter()
+            .copied()
+            .take_while(|&i| self.revisions[i].id.starts_with(given))
+            .collect();
+        match matches[..] {
+            [] => Err(TargetError::Unknown {
+                given: given.to_owned(),
+                suggestions: suggest(given, self.revisions.iter().map(|r| r.id.as_str())),
+            }),
+            _ if given.len() < MIN_ID_LEN => Err(TargetError::PrefixTooShort {
+                given: given.to_owned(),
+            }),
+            [index] => Ok(index),
+            _ => Err(TargetError::Ambiguous {
+                prefix: given.to_owned(),
+                candidates: self.described(&matches),
+            }),
+        }
+    }
+
+    /// Marks `starts` and their ancestors in `marked`, not walking past
+    /// revisions that are marked already, and returns those it newly marked.
+    ///
+    /// Since an ancestor of a marked revision is marked too when `marked` is
+    /// an ancestor closure (such as what is applied), this walks only the
+    /// new part.
+    pub(super) fn mark_ancestors(&self, starts: &[usize], marked: &mut [bool]) -> Vec<usize> {
+        let mut newly = Vec::new();
+        let mut stack: Vec<usize> = starts.to_vec();
+        while let Some(index) = stack.pop() {
+            if !std::mem::replace(&mut marked[index], true) {
+                newly.push(index);
+                stack.extend(self.parents[index].iter().filter(|&&p| !marked[p]));
+            }
+        }
+        newly
+    }
+
+    /// `(id, message)` of each revision, for error messages.
+    pub(super) fn described(&self, indices: &[usize]) -> Vec<(String, String)> {
+        indices
+            .iter()
+            .map(|&i| {
+                let revision = &self.revisions[i];
+                (revision.id.clone(), revision.message.clone())
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::{graph, ids};
+    use super::*;
+
+    /// ```text
+    /// aaaa ─ bbbb ─┬─ cccc ─┬─ eeee
+    ///              └─ dddd ─┘
+    /// ffff (a second root)
+    /// ```
+    fn diamond() -> Graph {
+        graph(&[
+            ("eeee", &["cccc", "dddd"]),
+            ("dddd", &["bbbb"]),
+            ("cccc", &["bbbb"]),
+            ("bbbb", &["aaaa"]),
+            ("aaaa", &[]),
+            ("ffff", &[]),
+        ])
+    }
+
+    #[test]
+    fn indexes_follow_the_input_order() {
+        let g = diamond();
+        assert_eq!(g.len(), 6);
+        assert!(!g.is_empty());
+        assert_eq!(g.index_of("eeee"), Some(0));
+        assert_eq!(g.index_of("ffff"), Some(5));
+        assert_eq!(g.index_of("eee"), None);
+        assert_eq!(g.revision(3).id, "bbbb");
+    }
+
+    #[test]
+    fn exposes_edges_heads_and_roots() {
+        let g = diamond();
+        assert_eq!(ids(&g, g.parents(0)), ["cccc", "dddd"]);
+        assert_eq!(ids(&g, g.children(3)), ["cccc", "dddd"]);
+        assert_eq!(ids(&g, g.heads()), ["eeee", "ffff"]);
+        assert_eq!(ids(&g, g.roots()), ["aaaa", "ffff"]);
+    }
+
+    #[test]
+    fn topological_order_breaks_ties_by_smallest_id() {
+        let g = diamond();
+        assert_eq!(
+            ids(&g, g.topo_order()),
+            ["aaaa", "bbbb", "cccc", "dddd", "eeee", "ffff"]
+        );
+    }
+
+    #[test]
+    fn ancestors_are_inclusive() {
+        let g = diamond();
+        let cccc = g.index_of("cccc").unwrap();
+        let marked = g.ancestors_of(&[cccc]);
+        let applied: Vec<usize> = (0..g.len()).filter(|&i| marked[i]).collect();
+        assert_eq!(ids(&g, &applied), ["cccc", "bbbb", "aaaa"]);
+        assert!(g.ancestors_of(&[]).iter().all(|&m| !m));
+    }
+
+    fn prefixed() -> Graph {
+        graph(&[
+            ("ae1f0000", &[]),
+            ("ae1f0001", &["ae1f0000"]),
+            ("ae2b0000", &["ae1f0001"]),
+        ])
+    }
+
+    #[test]
+    fn looks_up_exact_ids_and_unique_prefixes() {
+        let g = prefixed();
+        assert_eq!(g.lookup("ae1f0001"), Ok(1));
+        assert_eq!(g.lookup("ae2b"), Ok(2));
+        assert_eq!(g.lookup("ae2b00"), Ok(2));
+    }
+
+    #[test]
+    fn an_exact_id_wins_over_a_longer_id_it_starts() {
+        let g = graph(&[("abcd", &[]), ("abcde", &["abcd"])]);
+        assert_eq!(g.lookup("abcd"), Ok(0));
+        assert_eq!(g.lookup("abcde"), Ok(1));
+    }
+
+    #[test]
+    fn an_ambiguous_prefix_lists_the_candidates() {
+        let g = prefixed();
+        assert_eq!(
+            g.lookup("ae1f"),
+            Err(TargetError::Ambiguous {
+                prefix: "ae1f".into(),
+                candidates: vec![
+                    ("ae1f0000".into(), "message of ae1f0000".into()),
+                    ("ae1f0001".into(), "message of ae1f0001".into()),
+                ],
+            })
+        );
+    }
+
+    #[test]
+    fn a_short_prefix_is_refused() {
+        assert_eq!(
+            prefixed().lookup("ae2"),
+            Err(TargetError::PrefixTooShort {
+                given: "ae2".into()
+            })
+        );
+    }
+
+    #[test]
+    fn an_unknown_id_gets_suggestions() {
+        assert_eq!(
+            prefixed().lookup("ae2c"),
+            Err(TargetError::Unknown {
+                given: "ae2c".into(),
+                suggestions: vec!["ae2b0000".into()],
+            })
+        );
+        assert_eq!(
+            prefixed().lookup("zz"),
+            Err(TargetError::Unknown {
+                given: "zz".into(),
+                suggestions: vec![],
+            })
+        );
+    }
+}

@@ -1,0 +1,185 @@
+//! Properties of the graph and its plans, on random DAGs.
+
+use std::collections::BTreeSet;
+
+use proptest::collection::vec;
+use proptest::prelude::*;
+
+use super::{Graph, RevisionInfo, Target};
+
+/// Random DAGs of up to 48 revisions, given to `build` in a random order.
+///
+/// Revision `i` revises up to 3 revisions among `0..i`, so the result is
+/// acyclic; ids are shuffled so that their order says nothing of the edges.
+fn dags() -> impl Strategy<Value = Vec<RevisionInfo>> {
+    (1usize..48)
+        .prop_flat_map(|n| {
+            let indices: Vec<usize> = (0..n).collect();
+            (
+                vec(vec(any::<usize>(), 0..4), n),
+                Just(indices.clone()).prop_shuffle(),
+                Just(indices).prop_shuffle(),
+            )
+        })
+        .prop_map(|(picks, names, input_order)| {
+            let id = |i: usize| format!("r{:04}", names[i]);
+            input_order
+                .into_iter()
+                .map(|i| RevisionInfo {
+                    id: id(i),
+                    parents: picks[i]
+                        .iter()
+                        .filter(|_| i > 0)
+                        .map(|pick| id(pick % i))
+                        .collect(),
+                    message: String::new(),
+                    location: format!("migrations::{} (src/x.rs:1)", id(i)),
+                })
+                .collect()
+        })
+}
+
+/// A random DAG, and random revisions in it.
+fn dags_with_picks() -> impl Strategy<Value = (Vec<RevisionInfo>, Vec<usize>, usize)> {
+    dags().prop_flat_map(|revisions| {
+        let n = revisions.len();
+        (Just(revisions), vec(0..n, 0..4), 0..n)
+    })
+}
+
+/// The position of each revision in `order`, which must hold each once.
+fn positions(graph: &Graph, order: &[usize]) -> Vec<usize> {
+    let mut position = vec![usize::MAX; graph.len()];
+    for (at, &i) in order.iter().enumerate() {
+        assert_eq!(position[i], usize::MAX, "{i} is in the order twice");
+        position[i] = at;
+    }
+    position
+}
+
+/// Whether each edge between revisions of `order` goes from an earlier to a
+/// later position (`up`), or the other way.
+fn respects_edges(graph: &Graph, order: &[usize], up: bool) -> bool {
+    let position = positions(graph, order);
+    order.iter().all(|&child| {
+        graph
+            .parents(child)
+            .iter()
+            .filter(|&&parent| position[parent] != usize::MAX)
+            .all(|&parent| (position[parent] < position[child]) == up)
+    })
+}
+
+/// The graph's heads, as a set.
+fn graph_heads(graph: &Graph) -> BTreeSet<usize> {
+    graph.heads().iter().copied().collect()
+}
+
+/// The applied revisions that no applied revision revises.
+fn maximal(graph: &Graph, applied: &[bool]) -> BTreeSet<usize> {
+    (0..graph.len())
+        .filter(|&i| applied[i] && !graph.children(i).iter().any(|&c| applied[c]))
+        .collect()
+}
+
+/// Applies or reverts `plan` step by step, checking after each step that the
+/// heads are exactly the maximal applied revisions; returns the final heads.
+fn replay(
+    graph: &Graph,
+    current: &BTreeSet<usize>,
+    plan: &[usize],
+    upgrade: bool,
+) -> BTreeSet<usize> {
+    let mut heads = current.clone();
+    let mut applied = graph.ancestors_of(&current.iter().copied().collect::<Vec<_>>());
+    for &rev in plan {
+        assert_eq!(applied[rev], !upgrade, "step {rev} is not runnable");
+        applied[rev] = upgrade;
+        if upgrade {
+            graph.heads_after_upgrade(&mut heads, rev);
+        } else {
+            graph.heads_after_downgrade(&mut heads, rev);
+        }
+        assert_eq!(heads, maximal(graph, &applied), "heads after step {rev}");
+    }
+    heads
+}
+
+proptest! {
+    #[test]
+    fn topological_order_respects_every_edge(revisions in dags()) {
+        let graph = Graph::build(revisions).unwrap();
+        prop_assert_eq!(graph.topo_order().len(), graph.len());
+        prop_assert!(respects_edges(&graph, graph.topo_order(), true));
+        prop_assert_eq!(graph_heads(&graph), maximal(&graph, &vec![true; graph.len()]));
+    }
+
+    #[test]
+    fn the_input_order_does_not_change_the_order_of_ids(revisions in dags()) {
+        let mut sorted = revisions.clone();
+        sorted.sort_by(|a, b| a.id.cmp(&b.id));
+        let [shuffled, sorted] = [revisions, sorted].map(|r| Graph::build(r).unwrap());
+        let ids = |g: &Graph| -> Vec<String> {
+            g.topo_order().iter().map(|&i| g.revision(i).id.clone()).collect()
+        };
+        prop_assert_eq!(ids(&shuffled), ids(&sorted));
+    }
+
+    #[test]
+    fn upgrading_then_downgrading_everything_round_trips(revisions in dags()) {
+        let graph = Graph::build(revisions).unwrap();
+        let up = graph.plan_upgrade(&[], &Target::Heads).unwrap();
+        prop_assert_eq!(up.len(), graph.len());
+        prop_assert!(respects_edges(&graph, &up, true));
+        let heads = replay(&graph, &BTreeSet::new(), &up, true);
+        prop_assert_eq!(&heads, &graph_heads(&graph));
+
+        let current: Vec<usize> = heads.iter().copied().collect();
+        let down = graph.plan_downgrade(&current, &Target::Base).unwrap();
+        prop_assert_eq!(down.len(), graph.len());
+        prop_assert!(respects_edges(&graph, &down, false));
+        prop_assert!(replay(&graph, &heads, &down, false).is_empty());
+    }
+
+    #[test]
+    fn plans_from_any_state_keep_the_heads_right(
+        (revisions, picks, target) in dags_with_picks(),
+    ) {
+        let graph = Graph::build(revisions).unwrap();
+        let current = maximal(&graph, &graph.ancestors_of(&picks));
+        let current_list: Vec<usize> = current.iter().copied().collect();
+        let applied = graph.ancestors_of(&current_list);
+        let goal = Target::Revision(graph.revision(target).id.clone());
+
+        // Up to a revision: exactly its missing ancestors, then it is applied.
+        let up = graph.plan_upgrade(&current_list, &goal).unwrap();
+        let wanted = graph.ancestors_of(&[target]);
+        let expected: Vec<usize> = graph
+            .topo_order()
+            .iter()
+            .copied()
+            .filter(|&i| wanted[i] && !applied[i])
+            .collect();
+        prop_assert_eq!(&up, &expected);
+        let heads = replay(&graph, &current, &up, true);
+        let heads: Vec<usize> = heads.into_iter().collect();
+        prop_assert!(graph.ancestors_of(&heads)[target]);
+
+        // Up to every head, from anywhere.
+        let all = graph.plan_upgrade(&current_list, &Target::Heads).unwrap();
+        prop_assert!(respects_edges(&graph, &all, true));
+        let heads = replay(&graph, &current, &all, true);
+        prop_assert_eq!(heads, graph_heads(&graph));
+
+        // Down to an applied revision: it is then the only head.
+        let down = graph.plan_downgrade(&current_list, &goal);
+        if applied[target] {
+            let down = down.unwrap();
+            prop_assert!(respects_edges(&graph, &down, false));
+            let heads = replay(&graph, &current, &down, false);
+            prop_assert_eq!(heads.into_iter().collect::<Vec<_>>(), [target]);
+        } else {
+            prop_assert!(down.is_err());
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! Errors of the plan and apply phases.
+
+use crate::driver::Direction;
+use crate::render::RenderError;
+
+/// A plan could not be built or rendered. Raised for every step before the
+/// first one runs, so nothing has touched the database.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PlanError {
+    /// The migration has no `downgrade` function.
+    #[error(
+        "downgrade {revision}: the migration has no `downgrade` function; add `pub fn downgrade(m: &mut Migration)` to {location}"
+    )]
+    NoDowngrade {
+        /// The revision.
+        revision: String,
+        /// Where it is written.
+        location: String,
+    },
+    /// The migration function panicked while recording its plan.
+    #[error(
+        "{direction} {revision}: the `{direction}` function panicked: {message}; fix it in {location}"
+    )]
+    Panicked {
+        /// The revision.
+        revision: String,
+        /// Which function.
+        direction: Direction,
+        /// Where it is written.
+        location: String,
+        /// The panic message.
+        message: String,
+    },
+    /// The plan cannot be rendered for this backend.
+    #[error("{direction} {revision}: {source}; fix it in {location}")]
+    Render {
+        /// The revision.
+        revision: String,
+        /// Which function.
+        direction: Direction,
+        /// Where it is written.
+        location: String,
+        /// What the renderer said.
+        #[source]
+        source: RenderError,
+    },
+}
+
+/// Applying a step failed, or the version tables could not be read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ApplyError {
+    /// A statement of a migration failed.
+    #[error(
+        "{direction} {revision} ({message}): statement {number} of {total} ({operation}) failed: {db_message}\n  sql: {sql}\n  {state}"
+    )]
+    Statement {
+        /// The revision.
+        revision: String,
+        /// Its message.
+        message: String,
+        /// Which way.
+        direction: Direction,
+        /// 1-based position of the failing statement.
+        number: usize,
+        /// Statements in the step.
+        total: usize,
+        /// The operation it came from, e.g. `add_column users.email`.
+        operation: String,
+        /// The failing SQL.
+        sql: String,
+        /// The database's own message.
+        db_message: String,
+        /// What state the database is in now, and what to do.
+        state: String,
+        /// What sqlx said.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// Updating the version tables failed; the step's transaction was rolled
+    /// back where the backend has one.
+    #[error("{direction} {revision}: record the step in the version tables: {source}; {state}")]
+    Bookkeeping {
+        /// The revision.
+        revision: String,
+        /// Which way.
+        direction: Direction,
+        /// What state the database is in now.
+        state: String,
+        /// What sqlx said.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// The version tables could not be read.
+    #[error("read the version tables: {source}; check that the connected role may read them")]
+    ReadState {
+        /// What sqlx said.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// The heads table names revisions this build does not know.
+    #[error(
+        "the database is at {}, which this build does not know; a newer build was probably deployed against this database: run that build, or check that you are pointing at the right database",
+        .ids.join(", ")
+    )]
+    UnknownRevisions {
+        /// The unknown ids.
+        ids: Vec<String>,
+    },
+    /// The heads table changed between reading and writing it.
+    #[error(
+        "the heads table changed while this run was applying {revision}: another migrator ran at the same time; run the command again"
+    )]
+    ConcurrentChange {
+        /// The revision about to be recorded.
+        revision: String,
+    },
+}

@@ -1,0 +1,217 @@
+//! The runtime: resolves a target against the database's heads, then applies
+//! or reverts each step with its version update.
+
+mod apply;
+mod error;
+mod status;
+mod step;
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+pub use error::{ApplyError, PlanError};
+pub use status::{Problem, RevisionRef, Status};
+pub use step::{RenderedStep, StepReport};
+
+use crate::driver::{Direction, Driver};
+use crate::graph::{Graph, RevisionInfo, Target};
+use crate::registry::{self, Registration};
+use crate::{Backend, Error};
+
+/// The registered migrations, checked and ordered, ready to run against a
+/// database.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), migrate_core::Error> {
+/// use migrate_core::{Migrator, driver};
+/// use migrate_core::graph::Target;
+///
+/// let migrator = Migrator::from_registry()?;
+/// let mut db = driver::connect("sqlite:app.db", driver::Access::ReadWrite).await?;
+/// migrator.upgrade(db.as_mut(), &Target::Head, &mut |_| {}).await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct Migrator {
+    graph: Graph,
+    registrations: Vec<&'static Registration>,
+    lock_timeout: Duration,
+}
+
+impl Migrator {
+    /// Every migration registered in this process, checked.
+    pub fn from_registry() -> Result<Self, Error> {
+        Self::new(registry::registered())
+    }
+
+    /// These registrations, checked. Their order does not matter.
+    pub fn new(mut registrations: Vec<&'static Registration>) -> Result<Self, Error> {
+        // inventory's order depends on the linker; sorting makes error
+        // messages and tie-breaks reproducible.
+        registrations.sort_by_key(|r| r.id);
+        let graph = Graph::build(
+            registrations
+                .iter()
+                .map(|r| RevisionInfo::from(*r))
+                .collect(),
+        )?;
+        Ok(Self {
+            graph,
+            registrations,
+            lock_timeout: Duration::from_secs(60),
+        })
+    }
+
+    /// How long to wait for another migrator's lock (default 60 s).
+    pub fn with_lock_timeout(mut self, timeout: Duration) -> Self {
+        self.lock_timeout = timeout;
+        self
+    }
+
+    /// The revision graph.
+    pub fn graph(&self) -> &Graph {
+        &self.graph
+    }
+
+    /// The registration of graph node `index`.
+    pub fn registration(&self, index: usize) -> &'static Registration {
+        self.registrations[index]
+    }
+
+    /// The current heads in the database, as graph indexes. Reads only; a
+    /// database without version tables is at base.
+    pub async fn current(&self, db: &mut dyn Driver) -> Result<Vec<usize>, Error> {
+        let (_, heads) = self.read_state(db).await?;
+        Ok(self.resolve_heads(&heads)?)
+    }
+
+    /// Applies what `target` needs, in order, calling `on_step` after each
+    /// step. Each step commits on its own, so a failure keeps the steps before
+    /// it.
+    pub async fn upgrade(
+        &self,
+        db: &mut dyn Driver,
+        target: &Target,
+        on_step: &mut (dyn FnMut(&StepReport) + Send),
+    ) -> Result<Vec<StepReport>, Error> {
+        self.run(db, Direction::Upgrade, target, on_step).await
+    }
+
+    /// Reverts what `target` needs, newest first, calling `on_step` after
+    /// each step.
+    pub async fn downgrade(
+        &self,
+        db: &mut dyn Driver,
+        target: &Target,
+        on_step: &mut (dyn FnMut(&StepReport) + Send),
+    ) -> Result<Vec<StepReport>, Error> {
+        self.run(db, Direction::Downgrade, target, on_step).await
+    }
+
+    /// Renders the steps `target` needs without running anything (a dry run).
+    pub async fn pending_steps(
+        &self,
+        db: &mut dyn Driver,
+        direction: Direction,
+        target: &Target,
+    ) -> Result<Vec<RenderedStep>, Error> {
+        let (_, heads) = self.read_state(db).await?;
+        let current = self.resolve_heads(&heads)?;
+        self.render_plan(&current, direction, target, db.backend())
+    }
+
+    async fn run(
+        &self,
+        db: &mut dyn Driver,
+        direction: Direction,
+        target: &Target,
+        on_step: &mut (dyn FnMut(&StepReport) + Send),
+    ) -> Result<Vec<StepReport>, Error> {
+        // Lock before reading state, so that what we read stays true.
+        db.lock(self.lock_timeout).await?;
+        let result = self.run_locked(db, direction, target, on_step).await;
+        let unlocked = db.unlock().await;
+        let reports = result?;
+        unlocked?;
+        Ok(reports)
+    }
+
+    async fn run_locked(
+        &self,
+        db: &mut dyn Driver,
+        direction: Direction,
+        target: &Target,
+        on_step: &mut (dyn FnMut(&StepReport) + Send),
+    ) -> Result<Vec<StepReport>, Error> {
+        let (mut tables_exist, heads) = self.read_state(db).await?;
+        let current = self.resolve_heads(&heads)?;
+        // Build and render every step before the first one runs: a plan that
+        // cannot render stops the run with nothing applied.
+        let steps = self.render_plan(&current, direction, target, db.backend())?;
+        let mut heads: BTreeSet<usize> = current.into_iter().collect();
+        let mut reports = Vec::with_capacity(steps.len());
+        for step in &steps {
+            let before = heads.clone();
+            match direction {
+                Direction::Upgrade => self.graph.heads_after_upgrade(&mut heads, step.index),
+                Direction::Downgrade => self.graph.heads_after_downgrade(&mut heads, step.index),
+            }
+            let id = |i: &usize| self.graph.revision(*i).id.as_str();
+            let change = apply::HeadsChange {
+                expected: before.iter().map(id).collect(),
+                delete: before.difference(&heads).map(id).collect(),
+                insert: heads.difference(&before).map(id).collect(),
+            };
+            let report = apply::run_step(db, step, &change, &mut tables_exist).await?;
+            on_step(&report);
+            reports.push(report);
+        }
+        Ok(reports)
+    }
+
+    fn render_plan(
+        &self,
+        current: &[usize],
+        direction: Direction,
+        target: &Target,
+        backend: Backend,
+    ) -> Result<Vec<RenderedStep>, Error> {
+        let order = match direction {
+            Direction::Upgrade => self.graph.plan_upgrade(current, target)?,
+            Direction::Downgrade => self.graph.plan_downgrade(current, target)?,
+        };
+        order
+            .into_iter()
+            .map(|index| {
+                RenderedStep::build(index, self.registrations[index], direction, backend)
+                    .map_err(Error::from)
+            })
+            .collect()
+    }
+
+    /// Whether the version tables exist, and the heads they hold.
+    async fn read_state(&self, db: &mut dyn Driver) -> Result<(bool, Vec<String>), Error> {
+        let read = async {
+            if !db.version_tables_exist().await? {
+                return Ok((false, Vec::new()));
+            }
+            Ok((true, db.read_heads().await?))
+        };
+        read.await
+            .map_err(|source| ApplyError::ReadState { source }.into())
+    }
+
+    fn resolve_heads(&self, heads: &[String]) -> Result<Vec<usize>, Box<ApplyError>> {
+        let (known, unknown): (Vec<_>, Vec<_>) = heads
+            .iter()
+            .map(|id| (id, self.graph.index_of(id)))
+            .partition(|(_, index)| index.is_some());
+        if !unknown.is_empty() {
+            return Err(ApplyError::UnknownRevisions {
+                ids: unknown.into_iter().map(|(id, _)| id.clone()).collect(),
+            }
+            .into());
+        }
+        Ok(known.into_iter().filter_map(|(_, index)| index).collect())
+    }
+}

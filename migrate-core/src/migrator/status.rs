@@ -1,0 +1,176 @@
+//! `status`: where the database is, what is pending, and what is wrong.
+
+use std::fmt;
+
+use super::Migrator;
+use crate::driver::{AuditRow, Driver, Outcome};
+use crate::{Backend, Error};
+
+/// A revision, by id and message.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RevisionRef {
+    /// The revision id.
+    pub id: String,
+    /// Its message.
+    pub message: String,
+}
+
+/// Something `status` found that needs a human.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Problem {
+    /// The heads table names revisions this build does not know.
+    UnknownRevisions {
+        /// The ids.
+        ids: Vec<String>,
+    },
+    /// The graph has several heads, so `upgrade head` will refuse.
+    MultipleHeads {
+        /// The heads.
+        heads: Vec<RevisionRef>,
+    },
+    /// A non-transactional step stopped part-way (MySQL).
+    Unfinished {
+        /// The audit row of the step.
+        step: Box<AuditRow>,
+    },
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Problem::UnknownRevisions { ids } => write!(
+                f,
+                "the database is at {}, which this build does not know; a newer build was probably deployed against it",
+                ids.join(", ")
+            ),
+            Problem::MultipleHeads { heads } => {
+                let ids: Vec<_> = heads.iter().map(|h| h.id.as_str()).collect();
+                write!(
+                    f,
+                    "the migrations have {} heads ({}); `upgrade head` will refuse: merge them, or target `heads` or one id",
+                    heads.len(),
+                    ids.join(", ")
+                )
+            }
+            Problem::Unfinished { step } => {
+                write!(
+                    f,
+                    "{} of {} {} stopped after {} of {} statements ({}, started {})",
+                    step.direction,
+                    step.revision,
+                    match step.outcome {
+                        Outcome::Failed => "failed",
+                        _ => "never finished",
+                    },
+                    step.statements_done,
+                    step.statements_total,
+                    step.outcome,
+                    step.started_at.format("%Y-%m-%d %H:%M:%S UTC"),
+                )?;
+                if let Some(error) = &step.error {
+                    let first_line = error.lines().next().unwrap_or_default();
+                    write!(f, ": {first_line}")?;
+                }
+                write!(
+                    f,
+                    "; MySQL committed those statements: finish or undo the rest by hand, then run the command again"
+                )
+            }
+        }
+    }
+}
+
+/// What `status` reports.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Status {
+    /// The connected backend.
+    pub backend: Backend,
+    /// The heads in the database; empty at base.
+    pub current: Vec<RevisionRef>,
+    /// Revisions applied.
+    pub applied: usize,
+    /// Revisions not applied yet, in the order `upgrade heads` applies them.
+    pub pending: Vec<RevisionRef>,
+    /// The heads of the graph.
+    pub heads: Vec<RevisionRef>,
+    /// What needs a human; empty when all is well.
+    pub problems: Vec<Problem>,
+}
+
+impl Migrator {
+    /// Reads where the database is and compares it with the graph. Reads only.
+    pub async fn status(&self, db: &mut dyn Driver) -> Result<Status, Error> {
+        let backend = db.backend();
+        let (tables_exist, head_ids) = self.read_state(db).await?;
+        let mut problems = Vec::new();
+        let graph = self.graph();
+        let refer = |index: usize| {
+            let revision = graph.revision(index);
+            RevisionRef {
+                id: revision.id.clone(),
+                message: revision.message.clone(),
+            }
+        };
+        let heads: Vec<_> = graph.heads().iter().map(|&i| refer(i)).collect();
+        if heads.len() > 1 {
+            problems.push(Problem::MultipleHeads {
+                heads: heads.clone(),
+            });
+        }
+        let (current, applied, pending) = match self.resolve_heads(&head_ids) {
+            Ok(current) => {
+                let applied_set = graph.ancestors_of(&current);
+                let pending = graph
+                    .topo_order()
+                    .iter()
+                    .filter(|&&i| !applied_set[i])
+                    .map(|&i| refer(i))
+                    .collect();
+                let applied = applied_set.iter().filter(|a| **a).count();
+                (current.into_iter().map(refer).collect(), applied, pending)
+            }
+            Err(_) => {
+                let unknown: Vec<_> = head_ids
+                    .iter()
+                    .filter(|id| graph.index_of(id).is_none())
+                    .cloned()
+                    .collect();
+                problems.push(Problem::UnknownRevisions { ids: unknown });
+                let current = head_ids
+                    .iter()
+                    .map(|id| RevisionRef {
+                        id: id.clone(),
+                        message: graph
+                            .index_of(id)
+                            .map(|i| graph.revision(i).message.clone())
+                            .unwrap_or_default(),
+                    })
+                    .collect();
+                (current, 0, Vec::new())
+            }
+        };
+        if tables_exist && !backend.transactional_ddl() {
+            let newest = db
+                .read_audit(1)
+                .await
+                .map_err(|source| super::ApplyError::ReadState { source })?;
+            if let Some(step) = newest.into_iter().next() {
+                if step.outcome != Outcome::Success {
+                    problems.push(Problem::Unfinished {
+                        step: Box::new(step),
+                    });
+                }
+            }
+        }
+        Ok(Status {
+            backend,
+            current,
+            applied,
+            pending,
+            heads,
+            problems,
+        })
+    }
+}

@@ -1,0 +1,113 @@
+//! One step of a run: a revision's plan, built and rendered.
+
+use std::panic::{self, AssertUnwindSafe};
+use std::time::Duration;
+
+use super::PlanError;
+use crate::Backend;
+use crate::driver::Direction;
+use crate::ops::Migration;
+use crate::registry::Registration;
+use crate::render::{self, Statement};
+
+/// A revision's plan in one direction, rendered for one backend.
+#[derive(Debug, Clone)]
+pub struct RenderedStep {
+    /// The graph index of the revision.
+    pub index: usize,
+    /// The revision's registration.
+    pub registration: &'static Registration,
+    /// Which way.
+    pub direction: Direction,
+    /// The plan that was recorded.
+    pub plan: Migration,
+    /// Its SQL.
+    pub statements: Vec<Statement>,
+    /// The checksum of the SQL.
+    pub checksum: String,
+}
+
+impl RenderedStep {
+    /// Records the revision's plan and renders it for `backend`.
+    pub fn build(
+        index: usize,
+        registration: &'static Registration,
+        direction: Direction,
+        backend: Backend,
+    ) -> Result<Self, PlanError> {
+        let plan = record(registration, direction)?;
+        let statements = render::render(&plan, backend).map_err(|source| PlanError::Render {
+            revision: registration.id.to_owned(),
+            direction,
+            location: registration.location(),
+            source,
+        })?;
+        let checksum = render::checksum(&statements);
+        Ok(Self {
+            index,
+            registration,
+            direction,
+            plan,
+            statements,
+            checksum,
+        })
+    }
+
+    /// A short description of statement `i` for messages.
+    pub(crate) fn describe_statement(&self, i: usize) -> String {
+        self.plan
+            .operations()
+            .get(self.statements[i].op)
+            .map(|op| op.describe())
+            .unwrap_or_default()
+    }
+}
+
+/// Calls the migration's function to record its plan. A panic there becomes
+/// an error naming the revision, not a crash.
+fn record(registration: &Registration, direction: Direction) -> Result<Migration, PlanError> {
+    let function = match direction {
+        Direction::Upgrade => registration.upgrade,
+        Direction::Downgrade => registration
+            .downgrade
+            .ok_or_else(|| PlanError::NoDowngrade {
+                revision: registration.id.to_owned(),
+                location: registration.location(),
+            })?,
+    };
+    panic::catch_unwind(AssertUnwindSafe(|| {
+        let mut plan = Migration::new();
+        function(&mut plan);
+        plan
+    }))
+    .map_err(|payload| PlanError::Panicked {
+        revision: registration.id.to_owned(),
+        direction,
+        location: registration.location(),
+        message: payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "non-string panic payload".to_owned()),
+    })
+}
+
+/// What one applied step did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StepReport {
+    /// The revision id.
+    pub revision: String,
+    /// Its message.
+    pub message: String,
+    /// Which way.
+    pub direction: Direction,
+    /// Statements run.
+    pub statements: usize,
+    /// Wall time, including the version update.
+    #[serde(serialize_with = "serialize_ms")]
+    pub duration: Duration,
+}
+
+fn serialize_ms<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(d.as_secs_f64() * 1000.0)
+}

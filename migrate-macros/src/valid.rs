@@ -1,0 +1,443 @@
+//! What the attribute's strings and the module's functions must be.
+//!
+//! [`check`] turns the keys [as written](crate::attr::Args) and the
+//! [module](crate::ast::Module) into a [`Migration`] that is known to be good,
+//! recording every problem on the way.
+
+use std::collections::HashSet;
+use std::fmt;
+
+use proc_macro2::TokenStream;
+use quote::ToTokens;
+use syn::{FnArg, Ident, ItemFn, LitStr, ReturnType, Signature, Type};
+
+use crate::ast::Module;
+use crate::attr::{Args, Revises};
+use crate::ctxt::Ctxt;
+
+/// A migration whose attribute and module passed every check: what
+/// [`expand`](crate::expand) emits.
+#[derive(Debug)]
+pub(crate) struct Migration {
+    pub(crate) id: LitStr,
+    /// Empty for a root migration (`revises = "base"`).
+    pub(crate) parents: Vec<LitStr>,
+    pub(crate) message: Option<LitStr>,
+    pub(crate) module: Module,
+    /// The name of `fn upgrade`, spanned where the user wrote it.
+    pub(crate) upgrade: Ident,
+    /// The name of `fn downgrade`, when the module has one.
+    pub(crate) downgrade: Option<Ident>,
+}
+
+/// Checks everything that [`attr`](crate::attr) and [`ast`](crate::ast) could
+/// read; `None` when something is wrong, with every problem recorded in `cx`.
+pub(crate) fn check(cx: &mut Ctxt, args: Args, module: Option<Module>) -> Option<Migration> {
+    if let Some(id) = &args.id {
+        check_id(cx, id, Role::Id);
+    }
+    let parents = args
+        .revises
+        .map(|revises| parents(cx, revises, args.id.as_ref()));
+    let functions = module.as_ref().and_then(|module| functions(cx, module));
+
+    let (upgrade, downgrade) = functions?;
+    Some(Migration {
+        id: args.id?,
+        parents: parents?,
+        message: args.message,
+        module: module?,
+        upgrade,
+        downgrade,
+    })
+}
+
+/// The shortest and longest revision ids.
+const ID_LENGTH: std::ops::RangeInclusive<usize> = 4..=32;
+
+/// Words that mean something of their own wherever a revision is named
+/// (`migrate upgrade head`), so they can never be ids.
+const RESERVED: [&str; 4] = ["base", "head", "heads", "current"];
+
+/// Why a string is not a revision id.
+///
+/// The rule is the one `migrate_core::graph::validate_id` applies at run
+/// time; the two must stay the same.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum IdError {
+    /// A character other than `a-z`, `0-9` and `_`.
+    Character(char),
+    /// Fewer than 4 or more than 32 characters.
+    Length(usize),
+    /// One of [`RESERVED`].
+    Reserved,
+}
+
+/// Checks the revision id rule: 4 to 32 characters of `a-z`, `0-9` and `_`,
+/// and not a reserved word.
+pub(crate) fn validate_id(id: &str) -> Result<(), IdError> {
+    if let Some(c) = id
+        .chars()
+        .find(|&c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'))
+    {
+        return Err(IdError::Character(c));
+    }
+    if !ID_LENGTH.contains(&id.len()) {
+        return Err(IdError::Length(id.len()));
+    }
+    if RESERVED.contains(&id) {
+        return Err(IdError::Reserved);
+    }
+    Ok(())
+}
+
+/// Which string of the attribute an id is, for messages.
+#[derive(Debug, Clone, Copy)]
+enum Role {
+    /// `id = "..."`.
+    Id,
+    /// An entry of `revises`.
+    Parent,
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Role::Id => "revision id",
+            Role::Parent => "parent id",
+        })
+    }
+}
+
+/// Records an error at `literal` unless it holds a valid revision id.
+fn check_id(cx: &mut Ctxt, literal: &LitStr, role: Role) {
+    let id = literal.value();
+    let rule = format!(
+        "use {} to {} characters of `a-z`, `0-9` and `_`",
+        ID_LENGTH.start(),
+        ID_LENGTH.end()
+    );
+    let problem = match validate_id(&id) {
+        Ok(()) => return,
+        Err(IdError::Character(c)) => format!("{c:?} is not allowed; {rule}"),
+        Err(IdError::Length(0)) => format!("it is empty; {rule}"),
+        Err(IdError::Length(n)) => format!("it has {n} characters; {rule}"),
+        Err(IdError::Reserved) => match role {
+            Role::Id => format!("`{id}` is a reserved word; choose another id"),
+            Role::Parent => format!("`{id}` is a reserved word; name the parent's revision id"),
+        },
+    };
+    cx.error_spanned_by(literal, format!("invalid {role} {id:?}: {problem}"));
+}
+
+/// The parents named by `revises`; `"base"` alone means none.
+fn parents(cx: &mut Ctxt, revises: Revises, own_id: Option<&LitStr>) -> Vec<LitStr> {
+    let parents = match revises {
+        Revises::One(parent) if parent.value() == "base" => return Vec::new(),
+        Revises::One(parent) => vec![parent],
+        Revises::Many(parents) => parents,
+    };
+    let own_id = own_id.map(LitStr::value);
+    let mut seen = HashSet::new();
+    for parent in &parents {
+        let value = parent.value();
+        if value == "base" {
+            cx.error_spanned_by(
+                parent,
+                "\"base\" is not a parent: a root migration writes `revises = \"base\"`, \
+                 without brackets",
+            );
+        } else if own_id.as_ref() == Some(&value) {
+            cx.error_spanned_by(
+                parent,
+                format!(
+                    "a migration cannot revise itself: {value:?} is this migration's own id; \
+                     name its parent instead"
+                ),
+            );
+        } else if !seen.insert(value) {
+            cx.error_spanned_by(parent, "this parent is listed twice: list each parent once");
+        } else {
+            check_id(cx, parent, Role::Parent);
+        }
+    }
+    parents
+}
+
+/// The names of `fn upgrade`, which must exist, and of `fn downgrade`, which
+/// may; `None` when either is missing or malformed.
+fn functions(cx: &mut Ctxt, module: &Module) -> Option<(Ident, Option<Ident>)> {
+    let upgrade = module.function("upgrade");
+    let downgrade = module.function("downgrade");
+    if upgrade.is_none() {
+        cx.error_spanned_by(
+            module.name_tokens(),
+            format!(
+                "module `{}` has no `fn upgrade`: add `pub fn upgrade(m: &mut Migration) {{ ... }}`",
+                module.ident()
+            ),
+        );
+    }
+    let upgrade_ok = upgrade.is_some_and(|f| check_signature(cx, f));
+    let downgrade_ok = downgrade.is_none_or(|f| check_signature(cx, f));
+    if !(upgrade_ok && downgrade_ok) {
+        return None;
+    }
+    Some((
+        upgrade?.sig.ident.clone(),
+        downgrade.map(|f| f.sig.ident.clone()),
+    ))
+}
+
+/// Checks that `function` is exactly `fn name(m: &mut Migration)`, recording
+/// an error at each part that differs; `true` when it is.
+fn check_signature(cx: &mut Ctxt, function: &ItemFn) -> bool {
+    let problems = signature_problems(&function.sig);
+    let ok = problems.is_empty();
+    for (tokens, message) in problems {
+        cx.error_spanned_by(tokens, message);
+    }
+    ok
+}
+
+/// Each part of `sig` that differs from `fn name(m: &mut Migration)`, with
+/// the message to show there.
+fn signature_problems(sig: &Signature) -> Vec<(TokenStream, String)> {
+    let name = &sig.ident;
+    let mut problems = Vec::new();
+    let mut problem = |tokens: &dyn ToTokens, message: String| {
+        problems.push((tokens.to_token_stream(), message));
+    };
+
+    if let Some(token) = &sig.constness {
+        problem(token, format!("`{name}` cannot be `const`: remove `const`"));
+    }
+    if let Some(token) = &sig.asyncness {
+        problem(
+            token,
+            format!(
+                "`{name}` cannot be `async`: remove `async` \
+                 (it only records operations; the runtime applies them)"
+            ),
+        );
+    }
+    if let Some(token) = &sig.unsafety {
+        problem(
+            token,
+            format!("`{name}` cannot be `unsafe`: remove `unsafe`"),
+        );
+    }
+    if let Some(abi) = &sig.abi {
+        let abi_text = abi.to_token_stream().to_string();
+        problem(
+            abi,
+            format!("`{name}` cannot be `extern`: remove `{abi_text}`"),
+        );
+    }
+    if !sig.generics.params.is_empty() {
+        problem(
+            &sig.generics,
+            format!("`{name}` cannot be generic: remove the generic parameters"),
+        );
+    }
+    if let Some(clause) = &sig.generics.where_clause {
+        problem(
+            clause,
+            format!("`{name}` cannot have a `where` clause: remove it"),
+        );
+    }
+
+    let mut inputs = sig.inputs.iter();
+    match inputs.next() {
+        None => {
+            // Point at `upgrade()`: the parentheses alone are not tokens.
+            let mut empty_call = name.to_token_stream();
+            sig.paren_token.surround(&mut empty_call, |_| {});
+            problem(
+                &empty_call,
+                format!("`{name}` takes the migration plan: write `fn {name}(m: &mut Migration)`"),
+            );
+        }
+        Some(FnArg::Receiver(receiver)) => problem(
+            receiver,
+            format!("`{name}` is a free function, not a method: write `m: &mut Migration`"),
+        ),
+        Some(FnArg::Typed(input)) if !is_mut_migration(&input.ty) => problem(
+            &input.ty,
+            format!(
+                "the parameter of `{name}` must be `&mut Migration`: write `m: &mut Migration`"
+            ),
+        ),
+        Some(FnArg::Typed(_)) => {}
+    }
+    for extra in inputs {
+        problem(
+            extra,
+            format!("`{name}` takes one parameter, `m: &mut Migration`: remove this one"),
+        );
+    }
+    if let Some(variadic) = &sig.variadic {
+        problem(
+            variadic,
+            format!("`{name}` cannot be variadic: remove `...`"),
+        );
+    }
+
+    if let ReturnType::Type(_, ty) = &sig.output {
+        if !is_unit(ty) {
+            problem(
+                &sig.output,
+                format!("`{name}` cannot return a value: remove the return type"),
+            );
+        }
+    }
+    problems
+}
+
+/// `&mut Migration`, `&'_ mut Migration` or `&mut path::to::Migration`.
+fn is_mut_migration(ty: &Type) -> bool {
+    let Type::Reference(reference) = ungroup(ty) else {
+        return false;
+    };
+    let Type::Path(path) = ungroup(&reference.elem) else {
+        return false;
+    };
+    reference.mutability.is_some()
+        && reference.lifetime.as_ref().is_none_or(|l| l.ident == "_")
+        && path.qself.is_none()
+        && path
+            .path
+            .segments
+            .last()
+            .is_some_and(|last| last.ident == "Migration" && last.arguments.is_none())
+}
+
+/// `()`.
+fn is_unit(ty: &Type) -> bool {
+    matches!(ungroup(ty), Type::Tuple(tuple) if tuple.elems.is_empty())
+}
+
+/// `ty` seen through parentheses and invisible groups.
+fn ungroup(mut ty: &Type) -> &Type {
+    loop {
+        match ty {
+            Type::Group(group) => ty = &group.elem,
+            Type::Paren(paren) => ty = &paren.elem,
+            _ => return ty,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    use super::*;
+
+    #[test]
+    fn accepts_ids_of_lowercase_letters_digits_and_underscores() {
+        for id in ["55296ad22e23", "abcd", "add_users_2024", &"a".repeat(32)] {
+            assert_eq!(validate_id(id), Ok(()), "{id}");
+        }
+    }
+
+    #[test]
+    fn rejects_other_characters() {
+        assert_eq!(validate_id("Abcd"), Err(IdError::Character('A')));
+        assert_eq!(validate_id("ab-cd"), Err(IdError::Character('-')));
+        assert_eq!(validate_id("ab cd"), Err(IdError::Character(' ')));
+        assert_eq!(validate_id("abcé"), Err(IdError::Character('é')));
+    }
+
+    #[test]
+    fn rejects_ids_too_short_or_too_long() {
+        assert_eq!(validate_id(""), Err(IdError::Length(0)));
+        assert_eq!(validate_id("abc"), Err(IdError::Length(3)));
+        assert_eq!(validate_id(&"a".repeat(33)), Err(IdError::Length(33)));
+    }
+
+    #[test]
+    fn rejects_reserved_words() {
+        for id in RESERVED {
+            assert_eq!(validate_id(id), Err(IdError::Reserved), "{id}");
+        }
+    }
+
+    fn problems(function: TokenStream) -> Vec<String> {
+        let function: ItemFn = syn::parse2(function).unwrap();
+        signature_problems(&function.sig)
+            .into_iter()
+            .map(|(_, message)| message)
+            .collect()
+    }
+
+    #[test]
+    fn accepts_the_migration_signature_with_any_binding_and_path() {
+        for function in [
+            quote!(
+                fn upgrade(m: &mut Migration) {}
+            ),
+            quote!(
+                pub fn upgrade(mut _plan: &mut Migration) -> () {}
+            ),
+            quote!(
+                fn upgrade(_: &'_ mut migrate_core::ops::Migration) {}
+            ),
+            quote!(
+                fn downgrade(m: &mut ::migrate_core::prelude::Migration) {}
+            ),
+        ] {
+            assert_eq!(
+                problems(function.clone()),
+                Vec::<String>::new(),
+                "{function}"
+            );
+        }
+    }
+
+    #[test]
+    fn rejects_each_deviation_of_the_signature() {
+        let messages = problems(quote! {
+            const async unsafe extern "C" fn upgrade<T>(m: &Migration, extra: T) -> bool
+            where
+                T: Copy,
+            {
+                true
+            }
+        });
+        assert_eq!(
+            messages,
+            [
+                "`upgrade` cannot be `const`: remove `const`",
+                "`upgrade` cannot be `async`: remove `async` \
+                 (it only records operations; the runtime applies them)",
+                "`upgrade` cannot be `unsafe`: remove `unsafe`",
+                "`upgrade` cannot be `extern`: remove `extern \"C\"`",
+                "`upgrade` cannot be generic: remove the generic parameters",
+                "`upgrade` cannot have a `where` clause: remove it",
+                "the parameter of `upgrade` must be `&mut Migration`: write `m: &mut Migration`",
+                "`upgrade` takes one parameter, `m: &mut Migration`: remove this one",
+                "`upgrade` cannot return a value: remove the return type",
+            ]
+        );
+    }
+
+    #[test]
+    fn rejects_a_missing_parameter_or_a_wrong_type() {
+        assert_eq!(
+            problems(quote!(
+                fn downgrade() {}
+            )),
+            ["`downgrade` takes the migration plan: write `fn downgrade(m: &mut Migration)`"]
+        );
+        for ty in [
+            quote!(Migration),
+            quote!(&Migration),
+            quote!(&mut Plan),
+            quote!(&'static mut Migration),
+            quote!(&mut Migration<u8>),
+        ] {
+            assert_eq!(problems(quote!(fn upgrade(m: #ty) {})).len(), 1, "{ty}");
+        }
+    }
+}

@@ -1,0 +1,31 @@
+//! index posts and tasks
+//!
+//! Revision ID: c41d07e85b92
+//! Revises: b7e94f2a6d13
+//! Create Date: 2026-11-09 16:45:00 UTC
+
+use migrate_core::migration;
+
+#[migration(id = "c41d07e85b92", revises = "b7e94f2a6d13", message = "index posts and tasks")]
+pub mod index_posts_and_tasks {
+    use migrate_core::prelude::*;
+
+    pub fn upgrade(m: &mut Migration) {
+        m.create_index(
+            Index::new("ix_posts_published_created").on("posts", ["published", "created_at"]),
+        );
+        // Not (owner_id, title): on MySQL an index that starts with a foreign
+        // key's column replaces the one the key made for itself, and can then
+        // not be dropped while the key exists.
+        m.create_index(
+            Index::new("uq_tasks_title_owner")
+                .on("tasks", ["title", "owner_id"])
+                .unique(),
+        );
+    }
+
+    pub fn downgrade(m: &mut Migration) {
+        m.drop_index("uq_tasks_title_owner", "tasks");
+        m.drop_index("ix_posts_published_created", "posts");
+    }
+}

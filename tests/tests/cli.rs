@@ -1,0 +1,234 @@
+//! End to end through the CLI of a binary that links the `migrations`
+//! library: upgrade, current, downgrade -1, upgrade +1, status, downgrade
+//! base, checking the real tables after each step, on every backend this run
+//! can reach.
+
+mod support;
+
+use std::process::{Command, Output};
+
+use support::TestDb;
+
+const HEAD: &str = "e0a6c3f19d47";
+const BEFORE_HEAD: &str = "55296ad22e23";
+const APP_TABLES: [&str; 4] = ["posts", "published_posts", "tasks", "users"];
+
+fn cli(db: &TestDb, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_app-migrate"))
+        .args(args)
+        .env("DATABASE_URL", &db.url)
+        .env_remove("MIGRATE_LOG")
+        .output()
+        .expect("run app-migrate")
+}
+
+fn ok(db: &TestDb, args: &[&str]) -> String {
+    let out = cli(db, args);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{args:?} on {:?} failed ({:?})\nstdout:\n{stdout}\nstderr:\n{}",
+        db.kind,
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+async fn app_tables(db: &TestDb) -> Vec<String> {
+    db.tables()
+        .await
+        .into_iter()
+        .filter(|t| !t.starts_with("migrate_"))
+        .collect()
+}
+
+async fn walk_through_every_verb(db: TestDb) {
+    let kind = db.kind;
+    // Inspecting a new database creates nothing.
+    let status = ok(&db, &["status"]);
+    assert!(status.contains("current:  base"), "{kind:?}: {status}");
+    assert!(status.contains("pending:  6"), "{kind:?}: {status}");
+    assert_eq!(
+        db.tables().await,
+        Vec::<String>::new(),
+        "{kind:?}: status wrote"
+    );
+
+    let out = ok(&db, &["upgrade"]);
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("upgrade")).count(),
+        6,
+        "{out}"
+    );
+    assert!(out.contains(&format!("the database is at {HEAD}")), "{out}");
+    assert_eq!(app_tables(&db).await, APP_TABLES, "{kind:?}");
+    assert_eq!(db.heads().await, [HEAD]);
+    assert!(
+        db.columns("users")
+            .await
+            .contains(&"email_verified_at".to_owned())
+    );
+    let audit = db.audit().await;
+    assert_eq!(audit.len(), 6);
+    assert!(
+        audit
+            .iter()
+            .all(|(_, d, o)| d == "upgrade" && o == "success"),
+        "{audit:?}"
+    );
+
+    let current = ok(&db, &["current"]);
+    assert!(current.starts_with(&format!("{HEAD} (head)")), "{current}");
+
+    let out = ok(&db, &["downgrade", "-1"]);
+    assert!(out.contains(&format!("downgrade {HEAD}")), "{out}");
+    assert_eq!(db.heads().await, [BEFORE_HEAD]);
+    assert!(!db.tables().await.contains(&"published_posts".to_owned()));
+
+    let status = ok(&db, &["status"]);
+    assert!(status.contains("pending:  1"), "{status}");
+
+    ok(&db, &["downgrade", "-1"]);
+    assert_eq!(db.heads().await, ["c41d07e85b92"]);
+    assert!(
+        !db.columns("users")
+            .await
+            .contains(&"email_verified_at".to_owned())
+    );
+
+    ok(&db, &["upgrade", "+1"]);
+    assert_eq!(db.heads().await, [BEFORE_HEAD]);
+    assert!(
+        db.columns("users")
+            .await
+            .contains(&"email_verified_at".to_owned())
+    );
+    ok(&db, &["upgrade", "+1"]);
+    assert_eq!(db.heads().await, [HEAD]);
+
+    let status = ok(&db, &["status"]);
+    assert!(status.contains("pending:  none"), "{status}");
+    assert!(status.contains("problems: none"), "{status}");
+
+    let out = ok(&db, &["upgrade"]);
+    assert!(out.contains("nothing to upgrade"), "{out}");
+
+    let out = ok(&db, &["downgrade", "base"]);
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("downgrade")).count(),
+        6,
+        "{out}"
+    );
+    assert_eq!(app_tables(&db).await, Vec::<String>::new(), "{kind:?}");
+    assert_eq!(db.heads().await, Vec::<String>::new());
+    let audit = db.audit().await;
+    assert_eq!(audit.len(), 6 + 2 + 2 + 6, "{audit:?}");
+
+    let status: serde_json::Value =
+        serde_json::from_str(&ok(&db, &["status", "--format", "json"])).unwrap();
+    assert_eq!(status["status"]["pending"].as_array().unwrap().len(), 6);
+    assert_eq!(status["status"]["current"].as_array().unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn every_verb_on_sqlite() {
+    walk_through_every_verb(TestDb::sqlite()).await;
+}
+
+#[tokio::test]
+async fn every_verb_on_postgres() {
+    if let Some(db) = TestDb::postgres().await {
+        walk_through_every_verb(db).await;
+    }
+}
+
+#[tokio::test]
+async fn every_verb_on_mysql() {
+    if let Some(db) = TestDb::mysql().await {
+        walk_through_every_verb(db).await;
+    }
+}
+
+#[test]
+fn a_binary_linking_the_library_sees_every_migration() {
+    let files = std::fs::read_dir(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../migrations/src/versions"
+    ))
+    .unwrap()
+    .filter(|e| {
+        e.as_ref()
+            .unwrap()
+            .path()
+            .extension()
+            .is_some_and(|x| x == "rs")
+    })
+    .count();
+    let db = TestDb::sqlite();
+    let history: serde_json::Value =
+        serde_json::from_str(&ok(&db, &["history", "--format", "json"])).unwrap();
+    assert_eq!(history["history"].as_array().unwrap().len(), files);
+    assert!(files >= 5);
+}
+
+#[test]
+fn json_output_of_heads_and_current() {
+    let db = TestDb::sqlite();
+    let heads: serde_json::Value =
+        serde_json::from_str(&ok(&db, &["heads", "--format", "json"])).unwrap();
+    assert_eq!(heads["heads"][0]["id"], HEAD);
+    ok(&db, &["upgrade", "8d2e"]);
+    let current: serde_json::Value =
+        serde_json::from_str(&ok(&db, &["current", "--format", "json"])).unwrap();
+    assert_eq!(current["current"][0]["id"], "8d2e4b6a1c0f");
+    assert_eq!(current["current"][0]["is_head"], false);
+}
+
+#[test]
+fn exit_codes_say_usage_or_failure() {
+    let db = TestDb::sqlite();
+    let usage = cli(&db, &["upgrade", "--no-such-flag"]);
+    assert_eq!(usage.status.code(), Some(2));
+    let usage = cli(&db, &["frobnicate"]);
+    assert_eq!(usage.status.code(), Some(2));
+    let malformed = cli(&db, &["upgrade", "head+x"]);
+    assert_eq!(malformed.status.code(), Some(2), "{malformed:?}");
+
+    let unknown = cli(&db, &["upgrade", "ffffffffffff"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&unknown.stderr);
+    assert!(stderr.starts_with("error: "), "{stderr}");
+
+    let help = cli(&db, &["upgrade", "--help"]);
+    assert_eq!(help.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&help.stdout).contains("Examples:"));
+}
+
+#[test]
+fn a_bad_url_names_the_host_and_hides_the_password() {
+    let db = TestDb::sqlite();
+    let out = Command::new(env!("CARGO_BIN_EXE_app-migrate"))
+        .args([
+            "status",
+            "--database-url",
+            "postgres://app:hunter2@127.0.0.1:1/app",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("postgres://app:***@127.0.0.1:1/app"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+    drop(db);
+
+    let out = Command::new(env!("CARGO_BIN_EXE_app-migrate"))
+        .args(["status", "--database-url", "oracle://x"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown URL scheme"));
+}
