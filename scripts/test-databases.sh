@@ -294,7 +294,7 @@ setup_postgres() {
     if pg_start_machine_cluster; then return 0; fi
     # A failed start may still have left something on the port.
     if pg_refuse_if_taken; then
-        say "PostgreSQL: started the machine's cluster: $PG_URL"
+        say "PostgreSQL: reused the server on port $PG_PORT: $PG_URL"
         return 0
     fi
     local how="started a"
@@ -306,7 +306,10 @@ setup_postgres() {
             say "PostgreSQL: installed; reused the package's server on port $PG_PORT: $PG_URL"
             return 0
         fi
-        pg_refuse_if_taken && return 0
+        if pg_refuse_if_taken; then
+            say "PostgreSQL: installed; reused the package's server on port $PG_PORT: $PG_URL"
+            return 0
+        fi
     fi
     pg_throwaway "$how"
 }
@@ -367,13 +370,22 @@ my_start_machine_server() {
     have start-stop-daemon || return 1
     [ -d /var/lib/mysql/mysql ] || return 1
     can_root || return 1
-    local pidfile="" opt
+    local pidfile="" user="" opt
     # The pid file scopes start-stop-daemon to the machine's server, not to
     # a throwaway mariadbd of ours on another port.
     if have my_print_defaults; then
         while read -r opt; do
-            case "$opt" in --pid-file=*) pidfile="${opt#--pid-file=}" ;; esac
+            case "$opt" in
+                --pid-file=*) pidfile="${opt#--pid-file=}" ;;
+                --user=*) user="${opt#--user=}" ;;
+            esac
         done < <(my_print_defaults --mysqld 2>/dev/null || true)
+        # Stock Debian leaves `user` to systemd: started by hand as root,
+        # mariadbd would refuse to run.
+        if [ -z "$user" ] && is_root; then
+            note "MariaDB: the machine's server has no user= in its config; not starting it by hand"
+            return 1
+        fi
     fi
     pidfile="${pidfile:-/run/mysqld/mysqld.pid}"
     if as_root start-stop-daemon --status --pidfile "$pidfile" --exec /usr/sbin/mariadbd; then
@@ -497,7 +509,7 @@ setup_mysql() {
     fi
     if my_start_machine_server; then return 0; fi
     if my_refuse_if_taken; then
-        say "MariaDB: started the machine's server: $MY_URL"
+        say "MariaDB: reused the server on port $MY_PORT: $MY_URL"
         return 0
     fi
     local how="started a"
@@ -508,7 +520,10 @@ setup_mysql() {
             say "MariaDB: installed; reused the package's server on port $MY_PORT: $MY_URL"
             return 0
         fi
-        my_refuse_if_taken && return 0
+        if my_refuse_if_taken; then
+            say "MariaDB: installed; reused the package's server on port $MY_PORT: $MY_URL"
+            return 0
+        fi
     fi
     my_throwaway "$how"
 }

@@ -23,12 +23,24 @@ fn main() {
 
     let mut modules = String::new();
     for path in &files {
-        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default();
         let ident: String = stem
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '_'
+                }
+            })
             .collect();
-        modules.push_str(&format!("#[path = {:?}]\npub mod v{ident};\n", path.display().to_string()));
+        modules.push_str(&format!(
+            "#[path = {:?}]\npub mod v{ident};\n",
+            path.display().to_string()
+        ));
     }
     let out = Path::new(&env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("versions.rs");
     fs::write(&out, modules).unwrap_or_else(|e| panic!("cannot write {}: {e}", out.display()));

@@ -3,14 +3,15 @@
 //! Use it through `migrate_core`, which re-exports it and provides what the
 //! generated code needs; this crate does no I/O and holds no runtime logic.
 //!
-//! The macro runs in four stages, each in its own module, all recording their
-//! problems in one [`ctxt::Ctxt`] so that every problem is reported at once:
+//! The macro runs in stages, each in its own module, all recording their
+//! problems in one `ctxt::Ctxt` so that every problem is reported at once:
 //!
-//! 1. [`attr`] reads the key list as written,
-//! 2. [`ast`] reads the item, which must be an inline module,
-//! 3. [`valid`] checks the revision ids and the `upgrade`/`downgrade`
+//! 1. `attr` reads the key list as written,
+//! 2. `ast` reads the item, which must be an inline module,
+//! 3. `valid` checks the revision ids and the `upgrade`/`downgrade`
 //!    signatures,
-//! 4. [`expand`] emits the module with its registration appended.
+//! 4. `expand` runs the three above, then emits the module with its
+//!    registration appended (or, on error, the item unchanged plus the errors).
 
 mod ast;
 mod attr;

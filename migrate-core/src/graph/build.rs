@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BinaryHeap, HashMap};
 
 use super::dag::Graph;
 use super::error::{GraphError, GraphErrors};
+use super::reach::Reach;
 use super::revision::{RevisionInfo, validate_id};
 use super::suggest::suggest;
 
@@ -76,6 +77,7 @@ impl Graph {
         };
         let heads = in_order(<[usize]>::is_empty, &children);
         let roots = in_order(<[usize]>::is_empty, &parents);
+        let reach = Reach::new(&children, &roots, &topo_order);
         let mut by_prefix: Vec<usize> = (0..revisions.len()).collect();
         by_prefix.sort_unstable_by(|&a, &b| revisions[a].id.cmp(&revisions[b].id));
         Graph {
@@ -88,6 +90,7 @@ impl Graph {
             topo_position,
             heads,
             roots,
+            reach,
         }
     }
 }

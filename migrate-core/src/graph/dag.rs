@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use super::error::TargetError;
+use super::reach::Reach;
 use super::revision::{MIN_ID_LEN, RevisionInfo};
 use super::suggest::suggest;
 
@@ -41,6 +42,7 @@ pub struct Graph {
     pub(super) topo_position: Vec<usize>,
     pub(super) heads: Vec<usize>,
     pub(super) roots: Vec<usize>,
+    pub(super) reach: Reach,
 }
 
 impl Graph {

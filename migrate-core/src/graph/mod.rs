@@ -10,6 +10,7 @@ mod build;
 mod dag;
 mod error;
 mod plan;
+mod reach;
 mod revision;
 mod suggest;
 mod target;

@@ -154,53 +154,55 @@ impl Graph {
 
     /// Updates the current heads after `rev`, a current head, was reverted:
     /// `rev` stops being a head, and each of its parents becomes one unless
-    /// it is still the ancestor of another current head, or of another
-    /// parent of `rev` (when `rev` merged a revision with its own ancestor).
+    /// it is still below another applied revision: an ancestor of another
+    /// current head, or of another parent of `rev` (when `rev` merged a
+    /// revision with one of its ancestors).
     ///
-    /// Costs `O(log H)` per parent, plus, for a parent that other revisions
-    /// revise too, a walk down from the current heads over the applied
-    /// revisions that come after those in [topological order](Graph#order).
+    /// `O(log H)` for a parent that only `rev` revises, the usual case. A
+    /// branch point takes a look at each current head, which the
+    /// reachability labels computed by [`build`](Graph::build) almost always
+    /// settle without walking the graph.
     pub fn heads_after_downgrade(&self, heads: &mut BTreeSet<usize>, rev: usize) {
         heads.remove(&rev);
         for &parent in self.parents(rev) {
-            if !self.has_applied_child(heads, parent, rev) {
+            if !self.still_below_applied(heads, parent, rev) {
                 heads.insert(parent);
             }
         }
     }
 
-    /// Whether a child of `parent` other than `reverted` is still applied
-    /// once `reverted` is not: whether it is one of the other `heads` or of
-    /// the parents of `reverted`, or an ancestor of one.
-    fn has_applied_child(&self, heads: &BTreeSet<usize>, parent: usize, reverted: usize) -> bool {
-        let siblings: HashSet<usize> = self
-            .children(parent)
-            .iter()
-            .copied()
-            .filter(|&child| child != reverted)
-            .collect();
-        // An ancestor comes before its descendants in topological order, so
-        // the walk down from the heads stops above the earliest sibling.
-        let Some(floor) = siblings.iter().map(|&s| self.topo_position[s]).min() else {
+    /// Whether `parent` is a proper ancestor of a revision that stays
+    /// applied once `reverted` is not: one of the other `heads` or of the
+    /// other parents of `reverted`.
+    fn still_below_applied(&self, heads: &BTreeSet<usize>, parent: usize, reverted: usize) -> bool {
+        if self.children(parent) == [reverted] {
             return false;
-        };
-        let mut seen = HashSet::new();
-        let mut stack: Vec<usize> = heads
+        }
+        let floor = self.topo_position[parent];
+        let tops = heads
             .iter()
             .chain(self.parents(reverted))
             .copied()
-            .filter(|&top| top != reverted && self.topo_position[top] >= floor)
-            .collect();
-        while let Some(index) = stack.pop() {
-            if siblings.contains(&index) {
-                return true;
-            }
-            if seen.insert(index) {
-                stack.extend(
-                    self.parents(index)
-                        .iter()
-                        .filter(|&&p| p != reverted && self.topo_position[p] >= floor),
-                );
+            .filter(|&top| top != parent && top != reverted);
+        let mut seen = HashSet::new();
+        let mut stack = Vec::new();
+        for top in tops {
+            stack.push(top);
+            while let Some(index) = stack.pop() {
+                // Reached by walking down from a top, so below it.
+                if index == parent {
+                    return true;
+                }
+                // A descendant of `parent` comes after it in topological order.
+                if index == reverted || self.topo_position[index] < floor {
+                    continue;
+                }
+                match self.reach.descends(index, parent) {
+                    Some(true) => return true,
+                    Some(false) => {}
+                    None if seen.insert(index) => stack.extend(self.parents(index)),
+                    None => {}
+                }
             }
         }
         false
@@ -316,6 +318,7 @@ fn step_count(taken: u64) -> usize {
 
 #[cfg(test)]
 mod tests {
+    use super::super::RevisionInfo;
     use super::super::fixtures::{graph, ids};
     use super::*;
 
@@ -723,41 +726,82 @@ mod tests {
         assert_eq!(ids(&g, &heads.into_iter().collect::<Vec<_>>()), ["cccc"]);
     }
 
-    #[test]
-    fn a_long_history_is_planned_in_linear_time() {
-        let n = 100_000;
+    /// A graph of `n` revisions named `r0000000`, `r0000001`, ..., where
+    /// revision `i` revises `parents(i)`.
+    fn generated(n: usize, parents: impl Fn(usize) -> Vec<usize>) -> Graph {
         let id = |i: usize| format!("r{i:07}");
-        let revisions: Vec<_> = (0..n)
-            .map(|i| {
-                let parents: Vec<String> = (i > 0).then(|| id(i - 1)).into_iter().collect();
-                super::super::RevisionInfo {
+        Graph::build(
+            (0..n)
+                .map(|i| RevisionInfo {
                     id: id(i),
-                    parents,
+                    parents: parents(i).into_iter().map(id).collect(),
                     message: String::new(),
                     location: String::new(),
-                }
-            })
-            .collect();
-        let g = Graph::build(revisions).unwrap();
-        assert_eq!(g.heads(), [n - 1]);
+                })
+                .collect(),
+        )
+        .unwrap()
+    }
 
-        let plan = g.plan_upgrade(&[], &Target::Head).unwrap();
-        assert_eq!(plan.len(), n);
+    /// Upgrades from base to every head then downgrades to base, following
+    /// the heads step by step.
+    fn round_trip(g: &Graph) {
+        let plan = g.plan_upgrade(&[], &Target::Heads).unwrap();
+        assert_eq!(plan.len(), g.len());
         let mut heads = BTreeSet::new();
         for &rev in &plan {
             g.heads_after_upgrade(&mut heads, rev);
         }
-        assert_eq!(heads.iter().copied().collect::<Vec<_>>(), [n - 1]);
+        assert!(
+            heads
+                .iter()
+                .eq(BTreeSet::from_iter(g.heads().iter().copied()).iter())
+        );
 
         let current: Vec<usize> = heads.iter().copied().collect();
-        assert_eq!(g.ancestors_of(&current).iter().filter(|&&a| a).count(), n);
-        assert_eq!(g.lookup("r0050000"), Ok(50_000));
-
         let plan = g.plan_downgrade(&current, &Target::Base).unwrap();
-        assert_eq!(plan.len(), n);
+        assert_eq!(plan.len(), g.len());
         for &rev in &plan {
             g.heads_after_downgrade(&mut heads, rev);
         }
         assert!(heads.is_empty());
+    }
+
+    #[test]
+    fn a_long_history_is_planned_in_linear_time() {
+        let n = 100_000;
+        let g = generated(n, |i| if i == 0 { vec![] } else { vec![i - 1] });
+        assert_eq!(g.heads(), [n - 1]);
+        let current = g.heads().to_vec();
+        assert_eq!(g.ancestors_of(&current).iter().filter(|&&a| a).count(), n);
+        assert_eq!(g.lookup("r0050000"), Ok(50_000));
+        assert_eq!(g.plan_upgrade(&[], &Target::Head).unwrap().len(), n);
+        round_trip(&g);
+    }
+
+    #[test]
+    fn wide_histories_are_replayed_in_linear_time() {
+        let n = 50_000;
+        // Every revision branches off the root.
+        round_trip(&generated(n, |i| if i == 0 { vec![] } else { vec![0] }));
+        // A line with a side branch every 100 revisions, each left unmerged.
+        let side = |i: usize| i % 100 == 50;
+        let comb = |i: usize| match i {
+            0 => vec![],
+            _ if side(i - 1) => vec![i - 2],
+            _ => vec![i - 1],
+        };
+        round_trip(&generated(n, comb));
+        // The same, with every branch merged at the end.
+        round_trip(&generated(n, |i| match i {
+            _ if i == n - 1 => (0..n - 1).filter(|&j| side(j)).chain([n - 2]).collect(),
+            _ => comb(i),
+        }));
+        // Diamonds in a row: a branch and a merge every three revisions.
+        round_trip(&generated(n, |i| match i % 3 {
+            _ if i == 0 => vec![],
+            1 | 2 => vec![i - i % 3],
+            _ => vec![i - 2, i - 1],
+        }));
     }
 }

@@ -115,6 +115,19 @@ proptest! {
     }
 
     #[test]
+    fn reachability_labels_never_lie(revisions in dags()) {
+        let graph = Graph::build(revisions).unwrap();
+        for x in 0..graph.len() {
+            let ancestors = graph.ancestors_of(&[x]);
+            for (p, &truth) in ancestors.iter().enumerate() {
+                if let Some(answer) = graph.reach.descends(x, p) {
+                    prop_assert_eq!(answer, truth, "{} from {}", x, p);
+                }
+            }
+        }
+    }
+
+    #[test]
     fn the_input_order_does_not_change_the_order_of_ids(revisions in dags()) {
         let mut sorted = revisions.clone();
         sorted.sort_by(|a, b| a.id.cmp(&b.id));

@@ -24,7 +24,12 @@ mod merge {
 fn main() {
     let registered = migrate_core::registry::registered();
     for id in ["a1b2c3d4e5f6", "f6e5d4c3b2a1", "merge_left_right"] {
-        assert!(registered.iter().any(|r| r.id == id), "{id} is not registered");
+        assert!(
+            registered.iter().any(|r| r.id == id),
+            "{id} is not registered"
+        );
+        // What the macro accepts, the runtime's id rule accepts too.
+        assert_eq!(migrate_core::graph::validate_id(id), Ok(()));
     }
     let merge = registered
         .iter()

@@ -1,6 +1,10 @@
 use migrate_core::prelude::*;
 
-#[migration(id = "55296ad22e23", revises = "3f1c0a9b2d4e", message = "add email to users")]
+#[migration(
+    id = "55296ad22e23",
+    revises = "3f1c0a9b2d4e",
+    message = "add email to users"
+)]
 pub mod add_email_to_users {
     use migrate_core::prelude::*;
 

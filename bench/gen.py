@@ -1,0 +1,243 @@
+#!/usr/bin/env python3
+"""Writes the migration files of the inspection benchmark (scripts/bench-inspect.sh).
+
+    gen.py ours    VERSIONS_DIR N   # N migrate files <NNNNN>-<id>_step.rs
+    gen.py alembic PROJECT_DIR  N   # an Alembic project (alembic.ini, env.py, versions/)
+
+Both sides get the same linear graph: revision i (1-based) has the id
+sha256("bench-<i>")[:12] (12 lowercase hex digits, like the ids `revision`
+and Alembic generate; hashed rather than sequential so that sorting by id does
+not happen to give the topological order), revises revision i-1 (the first
+revises base), creates table t_<i> with 3 columns and an index on `name`, and
+its downgrade drops both.
+
+Standard library only; deterministic output, so re-running it rewrites the
+same bytes.
+"""
+
+import hashlib
+import os
+import sys
+
+
+def ids(n):
+    out = [hashlib.sha256(f"bench-{i}".encode()).hexdigest()[:12] for i in range(1, n + 1)]
+    if len(set(out)) != n:
+        sys.exit("gen.py: id collision; change the id scheme")
+    return out
+
+
+OURS = """\
+//! step {i} of {n}: create t_{i}
+//!
+//! Revision ID: {id}
+//! Revises: {parent}
+
+use migrate_core::migration;
+
+#[migration(id = "{id}", revises = "{parent}", message = "create t_{i}")]
+pub mod step_{i} {{
+    use migrate_core::prelude::*;
+
+    pub fn upgrade(m: &mut Migration) {{
+        m.create_table(
+            Table::new("t_{i}")
+                .column(Column::new("id").big_integer().auto_increment())
+                .column(Column::new("name").string(100))
+                .column(Column::new("created_at").timestamptz().default_now()),
+        );
+        m.create_index(Index::new("ix_t_{i}_name").on("t_{i}", ["name"]));
+    }}
+
+    pub fn downgrade(m: &mut Migration) {{
+        m.drop_index("ix_t_{i}_name", "t_{i}");
+        m.drop_table("t_{i}");
+    }}
+}}
+"""
+
+ALEMBIC = '''\
+"""create t_{i}
+
+Revision ID: {id}
+Revises: {parent_doc}
+Create Date: 2026-01-01 00:00:00
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "{id}"
+down_revision = {parent}
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        "t_{i}",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True),
+        sa.Column("name", sa.String(100), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    )
+    op.create_index("ix_t_{i}_name", "t_{i}", ["name"])
+
+
+def downgrade():
+    op.drop_index("ix_t_{i}_name", table_name="t_{i}")
+    op.drop_table("t_{i}")
+'''
+
+ALEMBIC_INI = """\
+[alembic]
+script_location = %(here)s
+# the database URL comes from BENCH_ALEMBIC_URL (see env.py)
+
+[loggers]
+keys = root
+
+[handlers]
+keys = console
+
+[formatters]
+keys = generic
+
+[logger_root]
+level = WARN
+handlers = console
+
+[handler_console]
+class = StreamHandler
+args = (sys.stderr,)
+level = NOTSET
+formatter = generic
+
+[formatter_generic]
+format = %(levelname)-5.5s [%(name)s] %(message)s
+"""
+
+# The stock "generic" template's env.py, online mode only, with one
+# transaction per migration as migrate does.
+ALEMBIC_ENV = """\
+import os
+
+from alembic import context
+from sqlalchemy import create_engine, pool
+
+url = os.environ["BENCH_ALEMBIC_URL"]
+
+
+def run_migrations_offline():
+    context.configure(url=url, target_metadata=None, literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online():
+    engine = create_engine(url, poolclass=pool.NullPool)
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=None,
+            transaction_per_migration=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()
+"""
+
+ALEMBIC_MAKO = '''\
+"""${message}
+
+Revision ID: ${up_revision}
+Revises: ${down_revision | comma,n}
+Create Date: ${create_date}
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = ${repr(up_revision)}
+down_revision = ${repr(down_revision)}
+branch_labels = ${repr(branch_labels)}
+depends_on = ${repr(depends_on)}
+
+
+def upgrade():
+    ${upgrades if upgrades else "pass"}
+
+
+def downgrade():
+    ${downgrades if downgrades else "pass"}
+'''
+
+
+def write(path, text):
+    """Writes only when the content differs, so that mtimes (and cargo's
+    fingerprints) stay put on a re-run."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            if f.read() == text:
+                return
+    except FileNotFoundError:
+        pass
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+def ours(versions, n):
+    os.makedirs(versions, exist_ok=True)
+    all_ids = ids(n)
+    wanted = set()
+    for i, rid in enumerate(all_ids, start=1):
+        parent = all_ids[i - 2] if i > 1 else "base"
+        name = f"{i:05d}-{rid}_step.rs"
+        wanted.add(name)
+        write(os.path.join(versions, name), OURS.format(i=i, n=n, id=rid, parent=parent))
+    # Anything else in versions/ (the migration `init` wrote, or files of a
+    # larger N) would change the graph.
+    for name in os.listdir(versions):
+        if name not in wanted:
+            os.remove(os.path.join(versions, name))
+
+
+def alembic(project, n):
+    versions = os.path.join(project, "versions")
+    os.makedirs(versions, exist_ok=True)
+    write(os.path.join(project, "alembic.ini"), ALEMBIC_INI)
+    write(os.path.join(project, "env.py"), ALEMBIC_ENV)
+    write(os.path.join(project, "script.py.mako"), ALEMBIC_MAKO)
+    all_ids = ids(n)
+    wanted = set()
+    for i, rid in enumerate(all_ids, start=1):
+        parent = all_ids[i - 2] if i > 1 else None
+        name = f"{i:05d}_{rid}_step.py"
+        wanted.add(name)
+        write(
+            os.path.join(versions, name),
+            ALEMBIC.format(
+                i=i,
+                id=rid,
+                parent=repr(parent),
+                parent_doc=parent or "",
+            ),
+        )
+    for name in os.listdir(versions):
+        if name.endswith(".py") and name not in wanted:
+            os.remove(os.path.join(versions, name))
+
+
+def main(argv):
+    if len(argv) != 4 or argv[1] not in ("ours", "alembic"):
+        sys.exit(__doc__)
+    n = int(argv[3])
+    if n < 1:
+        sys.exit("gen.py: N must be at least 1")
+    (ours if argv[1] == "ours" else alembic)(argv[2], n)
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,158 @@
+//! `migrate init` scaffolds a crate that builds and runs as is; `revision`
+//! adds migrations that are picked up with no other edit; the `migrate`
+//! binary hands verbs to the crate of the current directory.
+//!
+//! This builds a real crate with cargo (in `target/scaffold-test`, reused
+//! between runs), so it takes a few minutes the first time.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn migrate(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_migrate"))
+        .args(args)
+        .current_dir(cwd)
+        .env(
+            "CARGO_TARGET_DIR",
+            workspace().join("target").join("scaffold-test"),
+        )
+        .output()
+        .unwrap()
+}
+
+fn cargo_run(krate: &Path, db: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO"))
+        .args(["run", "--quiet", "--"])
+        .args(args)
+        .current_dir(krate)
+        .env(
+            "CARGO_TARGET_DIR",
+            workspace().join("target").join("scaffold-test"),
+        )
+        .env("DATABASE_URL", db)
+        .output()
+        .unwrap()
+}
+
+#[track_caller]
+fn success(out: &Output) -> String {
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstdout:\n{stdout}\nstderr:\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+fn history_len(krate: &Path, db: &str) -> usize {
+    let out = success(&cargo_run(krate, db, &["history", "--format", "json"]));
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    json["history"].as_array().unwrap().len()
+}
+
+#[test]
+fn init_scaffolds_a_crate_that_runs_and_revision_wires_new_files_in() {
+    let tmp = tempfile::tempdir().unwrap();
+    let krate = tmp.path().join("shop-migrations");
+    let db = format!("sqlite:{}", tmp.path().join("shop.db").display());
+    let ws = workspace();
+
+    let out = success(&migrate(
+        tmp.path(),
+        &[
+            "init",
+            "shop-migrations",
+            "--workspace",
+            ws.to_str().unwrap(),
+        ],
+    ));
+    assert!(out.contains("cargo run -- upgrade"), "{out}");
+    for file in ["Cargo.toml", "build.rs", "src/lib.rs", "src/main.rs"] {
+        assert!(krate.join(file).is_file(), "{file} missing");
+    }
+    assert_eq!(
+        std::fs::read_to_string(krate.join("build.rs")).unwrap(),
+        std::fs::read_to_string(ws.join("migrations/build.rs")).unwrap(),
+        "the scaffold's build.rs and the example crate's must stay the same file"
+    );
+
+    // It refuses to overwrite a crate.
+    let again = migrate(tmp.path(), &["init", "shop-migrations"]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already holds a crate"));
+
+    // Same dependency versions as the workspace, so the build reuses them.
+    std::fs::copy(ws.join("Cargo.lock"), krate.join("Cargo.lock")).unwrap();
+
+    // Builds and runs as is.
+    let out = success(&cargo_run(&krate, &db, &["upgrade"]));
+    assert!(out.contains("applied 1 migration"), "{out}");
+    assert_eq!(history_len(&krate, &db), 1);
+
+    // `revision` writes a file that the next build picks up.
+    let out = success(&cargo_run(&krate, &db, &["revision", "-m", "add widgets"]));
+    assert!(out.contains("_add_widgets.rs"), "{out}");
+    assert_eq!(history_len(&krate, &db), 2);
+
+    // The `migrate` binary runs the crate of the current directory.
+    let out = success(
+        &Command::new(env!("CARGO_BIN_EXE_migrate"))
+            .arg("upgrade")
+            .current_dir(krate.join("src"))
+            .env("CARGO_TARGET_DIR", ws.join("target").join("scaffold-test"))
+            .env("DATABASE_URL", &db)
+            .output()
+            .unwrap(),
+    );
+    assert!(out.contains("applied 1 migration"), "{out}");
+
+    // A second head, written by hand: `revision` wants to know which to revise.
+    let root = std::fs::read_dir(krate.join("src/versions"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().ends_with("_initial.rs"))
+        .unwrap();
+    let root_text = std::fs::read_to_string(&root).unwrap();
+    let root_id = root_text
+        .split("id = \"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    std::fs::write(
+        krate.join("src/versions/2099_01_01_0000-abcdef012345_side_branch.rs"),
+        format!(
+            "#[migrate_core::migration(id = \"abcdef012345\", revises = \"{root_id}\", message = \"side branch\")]\n\
+             pub mod side_branch {{\n    use migrate_core::prelude::*;\n    pub fn upgrade(_m: &mut Migration) {{}}\n}}\n"
+        ),
+    )
+    .unwrap();
+    let refused = cargo_run(&krate, &db, &["revision", "-m", "next"]);
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("2 heads") && stderr.contains("--head"),
+        "{stderr}"
+    );
+    let upgrade = cargo_run(&krate, &db, &["upgrade"]);
+    assert_eq!(upgrade.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&upgrade.stderr).contains("abcdef012345"));
+
+    success(&cargo_run(
+        &krate,
+        &db,
+        &["revision", "-m", "next", "--head", "abcd"],
+    ));
+    assert_eq!(history_len(&krate, &db), 4);
+}
