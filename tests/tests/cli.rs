@@ -232,3 +232,74 @@ fn a_bad_url_names_the_host_and_hides_the_password() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown URL scheme"));
 }
+
+#[test]
+fn the_url_comes_from_a_dot_env_file_when_nothing_else_names_one() {
+    let db = TestDb::sqlite();
+    let cwd = tempfile::tempdir().unwrap();
+    std::fs::write(
+        cwd.path().join(".env"),
+        format!("DATABASE_URL={}\n", db.url),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_app-migrate"))
+            .args(args)
+            .current_dir(cwd.path())
+            .env_remove("DATABASE_URL")
+            .output()
+            .unwrap()
+    };
+    assert!(run(&["upgrade", "+1"]).status.success());
+    let status = String::from_utf8_lossy(&run(&["status"]).stdout).into_owned();
+    assert!(
+        status.contains(&format!("database: {}", db.url)),
+        "{status}"
+    );
+    assert!(status.contains("applied:  1 of 6"), "{status}");
+    // No default SQLite file was created next to the .env.
+    assert!(!cwd.path().join("migrate.db").exists());
+}
+
+#[tokio::test]
+async fn inspecting_works_for_a_read_only_role_on_postgres() {
+    use sqlx::Connection;
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    ok(&db, &["upgrade", "+2"]);
+    let role = format!("ro_{}", std::process::id());
+    let mut admin = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    sqlx::raw_sql(&format!(
+        "DROP ROLE IF EXISTS {role}; CREATE ROLE {role} LOGIN; \
+         GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role};"
+    ))
+    .execute(&mut admin)
+    .await
+    .unwrap();
+    let ro_url = db.url.replacen("postgres@", &format!("{role}@"), 1);
+    assert_ne!(ro_url, db.url, "expected a postgres@ admin URL");
+    for verb in ["status", "current"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_app-migrate"))
+            .args([verb, "--database-url", &ro_url])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{verb} as a read-only role: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // Writing is refused by the database, and says so.
+    let out = Command::new(env!("CARGO_BIN_EXE_app-migrate"))
+        .args(["upgrade", "--database-url", &ro_url])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    sqlx::raw_sql(&format!(
+        "REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {role}; DROP ROLE {role};"
+    ))
+    .execute(&mut admin)
+    .await
+    .unwrap();
+}
