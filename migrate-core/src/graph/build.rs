@@ -455,7 +455,7 @@ mod tests {
 
     #[test]
     fn a_long_cycle_does_not_overflow_the_stack() {
-        let n = 200_000;
+        let n = 100_000;
         let id = |i: usize| format!("r{i:07}");
         let revisions: Vec<_> = (0..n)
             .map(|i| revision(&id(i), &[&id((i + 1) % n)]))

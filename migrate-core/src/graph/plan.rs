@@ -158,10 +158,12 @@ impl Graph {
     /// current head, or of another parent of `rev` (when `rev` merged a
     /// revision with one of its ancestors).
     ///
-    /// `O(log H)` for a parent that only `rev` revises, the usual case. A
-    /// branch point takes a look at each current head, which the
+    /// Costs `O(log H)` for a parent that only `rev` revises, the usual
+    /// case, where `H` is the number of current heads. A parent that is a
+    /// branch point costs up to one check per current head, which the
     /// reachability labels computed by [`build`](Graph::build) almost always
-    /// settle without walking the graph.
+    /// settle without walking the graph: linear over a whole plan unless the
+    /// graph has both very many heads and very many branch points.
     pub fn heads_after_downgrade(&self, heads: &mut BTreeSet<usize>, rev: usize) {
         heads.remove(&rev);
         for &parent in self.parents(rev) {
@@ -175,8 +177,18 @@ impl Graph {
     /// applied once `reverted` is not: one of the other `heads` or of the
     /// other parents of `reverted`.
     fn still_below_applied(&self, heads: &BTreeSet<usize>, parent: usize, reverted: usize) -> bool {
-        if self.children(parent) == [reverted] {
+        let mut others = self
+            .children(parent)
+            .iter()
+            .filter(|&&child| child != reverted)
+            .peekable();
+        if others.peek().is_none() {
             return false;
+        }
+        // A branch that is itself a head is the common case: no need to look
+        // further.
+        if others.any(|child| heads.contains(child)) {
+            return true;
         }
         let floor = self.topo_position[parent];
         let tops = heads
