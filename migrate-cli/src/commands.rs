@@ -30,6 +30,15 @@ impl From<Error> for Failure {
 }
 
 impl Failure {
+    /// Prints the error on stderr and gives the exit code.
+    pub(crate) fn report(self) -> ExitCode {
+        match &self {
+            Failure::Core(error) => eprintln!("error: {error}"),
+            Failure::Message(message) => eprintln!("error: {message}"),
+        }
+        ExitCode::from(self.exit_code())
+    }
+
     fn exit_code(&self) -> u8 {
         match self {
             // A target that does not parse is a usage error, like a bad flag.
@@ -42,13 +51,7 @@ impl Failure {
 pub(crate) async fn dispatch(cli: Cli) -> ExitCode {
     match execute(cli).await {
         Ok(code) => ExitCode::from(code),
-        Err(failure) => {
-            match &failure {
-                Failure::Core(error) => eprintln!("error: {error}"),
-                Failure::Message(message) => eprintln!("error: {message}"),
-            }
-            ExitCode::from(failure.exit_code())
-        }
+        Err(failure) => failure.report(),
     }
 }
 

@@ -51,14 +51,7 @@ where
     let _ = dotenvy::dotenv();
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
-        Err(error) => {
-            let _ = error.print();
-            return ExitCode::from(if error.use_stderr() {
-                exit::USAGE
-            } else {
-                exit::OK
-            });
-        }
+        Err(error) => return exit::clap_error(&error),
     };
     init_tracing(cli.verbose);
     let runtime = match tokio::runtime::Builder::new_current_thread()

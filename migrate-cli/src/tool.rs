@@ -61,14 +61,7 @@ Examples:
 pub fn migrate_main() -> ExitCode {
     let tool = match Tool::try_parse() {
         Ok(tool) => tool,
-        Err(error) => {
-            let _ = error.print();
-            return ExitCode::from(if error.use_stderr() {
-                exit::USAGE
-            } else {
-                exit::OK
-            });
-        }
+        Err(error) => return exit::clap_error(&error),
     };
     let result = match tool.command {
         ToolCommand::Init {
@@ -80,14 +73,7 @@ pub fn migrate_main() -> ExitCode {
     };
     match result {
         Ok(code) => ExitCode::from(code),
-        Err(Failure::Message(message)) => {
-            eprintln!("error: {message}");
-            ExitCode::from(exit::FAILED)
-        }
-        Err(Failure::Core(error)) => {
-            eprintln!("error: {error}");
-            ExitCode::from(exit::FAILED)
-        }
+        Err(failure) => failure.report(),
     }
 }
 
