@@ -3,6 +3,9 @@
 
     gen.py ours    VERSIONS_DIR N   # N migrate files <NNNNN>-<id>_step.rs
     gen.py alembic PROJECT_DIR  N   # an Alembic project (alembic.ini, env.py, versions/)
+    gen.py version-tables SRC.db DST.db TABLE...
+                                    # DST.db: a fresh copy of only TABLEs (with
+                                    # their indexes and rows) of SRC.db
 
 Both sides get the same linear graph: revision i (1-based) has the id
 sha256("bench-<i>")[:12] (12 lowercase hex digits, like the ids `revision`
@@ -230,7 +233,35 @@ def alembic(project, n):
             os.remove(os.path.join(versions, name))
 
 
+def version_tables(src, dst, tables):
+    """The same version state without the N user tables: what `current` costs
+    when SQLite does not have to parse a schema of 2 N objects."""
+    import sqlite3
+
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        if os.path.exists(dst + suffix):
+            os.remove(dst + suffix)
+    out = sqlite3.connect(dst)
+    out.execute("ATTACH DATABASE ? AS src", (f"file:{src}?mode=ro",))
+    marks = ",".join("?" * len(tables))
+    rows = out.execute(
+        f"SELECT type, name, sql FROM src.sqlite_master WHERE tbl_name IN ({marks}) "
+        "AND sql IS NOT NULL ORDER BY type = 'index'",
+        tables,
+    ).fetchall()
+    for kind, name, sql in rows:
+        out.execute(sql)
+        if kind == "table":
+            out.execute(f'INSERT INTO main."{name}" SELECT * FROM src."{name}"')
+    out.commit()
+    out.execute("DETACH DATABASE src")
+    out.close()
+
+
 def main(argv):
+    if len(argv) >= 5 and argv[1] == "version-tables":
+        version_tables(argv[2], argv[3], argv[4:])
+        return
     if len(argv) != 4 or argv[1] not in ("ours", "alembic"):
         sys.exit(__doc__)
     n = int(argv[3])
