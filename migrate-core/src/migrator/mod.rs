@@ -48,7 +48,7 @@ impl Migrator {
     pub fn new(mut registrations: Vec<&'static Registration>) -> Result<Self, Error> {
         // inventory's order depends on the linker; sorting makes error
         // messages and tie-breaks reproducible.
-        registrations.sort_by_key(|r| r.id);
+        registrations.sort_unstable_by_key(|r| r.id);
         let graph = Graph::build(
             registrations
                 .iter()
