@@ -29,7 +29,8 @@ pub mod prelude {
     pub use crate::backend::Backend;
     pub use crate::migration;
     pub use crate::ops::{
-        Action, Column, ColumnType, ForeignKey, Index, Literal, Migration, Table,
+        Action, AddEnumValue, AlterColumn, Column, ColumnType, Constraint, Enum, ForeignKey, Index,
+        Literal, Migration, RawSql, Rows, Table,
     };
 }
 

@@ -1,8 +1,10 @@
-//! Column definitions.
+//! Column definitions, their types and server defaults.
 
-/// A column's type. Each variant maps to one native type per backend; see the
-/// mapping table in the README.
-#[derive(Debug, Clone, PartialEq, Eq)]
+use super::Literal;
+
+/// A column's type. Each variant maps to one native type per backend; the
+/// mapping table is in `docs/operations.md`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ColumnType {
     /// 16-bit integer.
@@ -11,60 +13,47 @@ pub enum ColumnType {
     Integer,
     /// 64-bit integer.
     BigInteger,
+    /// Exact decimal with `precision` digits, `scale` of them after the point.
+    Decimal {
+        /// Total digits.
+        precision: u32,
+        /// Digits after the point.
+        scale: u32,
+    },
+    /// 32-bit floating point.
+    Real,
+    /// 64-bit floating point.
+    Double,
     /// Variable-length string of at most `n` characters.
     String(u32),
+    /// Fixed-length string of `n` characters.
+    Char(u32),
     /// Unbounded text.
     Text,
     /// True or false.
     Boolean,
+    /// A calendar date.
+    Date,
+    /// A time of day, without time zone.
+    Time,
+    /// A date and time, without time zone.
+    Timestamp,
     /// A point in time, with time zone where the backend has one.
     TimestampTz,
-    /// A type written as-is, for what the typed set does not cover yet.
+    /// A UUID (native on PostgreSQL, `char(36)` elsewhere).
+    Uuid,
+    /// JSON text (`json`).
+    Json,
+    /// Binary JSON on PostgreSQL (`jsonb`), `json` elsewhere.
+    Jsonb,
+    /// Bytes.
+    Binary,
+    /// One of a fixed set of strings. The enum must exist on PostgreSQL (see
+    /// [`Migration::create_enum`](super::Migration::create_enum)); MySQL gets
+    /// an inline `ENUM(...)` and SQLite a `CHECK (... IN (...))`.
+    Enum(super::Enum),
+    /// A type written as-is, for what the typed set does not cover.
     Raw(String),
-}
-
-/// A literal value: a column default, or a value in a data step.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum Literal {
-    /// `NULL`.
-    Null,
-    /// `TRUE` / `FALSE` (`1` / `0` where the backend has no boolean).
-    Bool(bool),
-    /// An integer.
-    Int(i64),
-    /// A string, quoted and escaped by the renderer.
-    String(String),
-}
-
-impl From<bool> for Literal {
-    fn from(value: bool) -> Self {
-        Self::Bool(value)
-    }
-}
-
-impl From<i64> for Literal {
-    fn from(value: i64) -> Self {
-        Self::Int(value)
-    }
-}
-
-impl From<i32> for Literal {
-    fn from(value: i32) -> Self {
-        Self::Int(value.into())
-    }
-}
-
-impl From<&str> for Literal {
-    fn from(value: &str) -> Self {
-        Self::String(value.to_owned())
-    }
-}
-
-impl From<String> for Literal {
-    fn from(value: String) -> Self {
-        Self::String(value)
-    }
 }
 
 /// A server-side default.
@@ -75,7 +64,8 @@ pub enum ColumnDefault {
     Literal(Literal),
     /// The current timestamp (`CURRENT_TIMESTAMP` on every backend).
     CurrentTimestamp,
-    /// An SQL expression written as-is, e.g. `gen_random_uuid()`.
+    /// An SQL expression written as-is, e.g. `gen_random_uuid()`. It is put in
+    /// parentheses where the backend needs them (MySQL, SQLite).
     Expr(String),
 }
 
@@ -88,7 +78,7 @@ pub enum ColumnDefault {
 /// use migrate_core::prelude::*;
 ///
 /// let email = Column::new("email").string(255).unique();
-/// let bio = Column::new("bio").text().nullable();
+/// let bio = Column::new("bio").text().nullable().comment("shown on the profile");
 /// let created = Column::new("created_at").timestamptz().default_now();
 /// # let _ = (email, bio, created);
 /// ```
@@ -102,6 +92,7 @@ pub struct Column {
     pub(crate) unique: bool,
     pub(crate) default: Option<ColumnDefault>,
     pub(crate) references: Option<(String, String)>,
+    pub(crate) comment: Option<String>,
 }
 
 impl Column {
@@ -116,6 +107,7 @@ impl Column {
             unique: false,
             default: None,
             references: None,
+            comment: None,
         }
     }
 
@@ -135,39 +127,99 @@ impl Column {
         self
     }
 
-    /// `SMALLINT`.
+    /// `smallint`.
     pub fn small_integer(self) -> Self {
         self.ty(ColumnType::SmallInteger)
     }
 
-    /// `INTEGER`.
+    /// `integer`.
     pub fn integer(self) -> Self {
         self.ty(ColumnType::Integer)
     }
 
-    /// `BIGINT`.
+    /// `bigint`.
     pub fn big_integer(self) -> Self {
         self.ty(ColumnType::BigInteger)
     }
 
-    /// `VARCHAR(len)`.
+    /// `numeric(precision, scale)`.
+    pub fn decimal(self, precision: u32, scale: u32) -> Self {
+        self.ty(ColumnType::Decimal { precision, scale })
+    }
+
+    /// A 32-bit float (`real`).
+    pub fn real(self) -> Self {
+        self.ty(ColumnType::Real)
+    }
+
+    /// A 64-bit float (`double precision`).
+    pub fn double(self) -> Self {
+        self.ty(ColumnType::Double)
+    }
+
+    /// `varchar(len)`.
     pub fn string(self, len: u32) -> Self {
         self.ty(ColumnType::String(len))
     }
 
-    /// `TEXT`.
+    /// `char(len)`.
+    pub fn char(self, len: u32) -> Self {
+        self.ty(ColumnType::Char(len))
+    }
+
+    /// `text`.
     pub fn text(self) -> Self {
         self.ty(ColumnType::Text)
     }
 
-    /// `BOOLEAN`.
+    /// `boolean`.
     pub fn boolean(self) -> Self {
         self.ty(ColumnType::Boolean)
     }
 
-    /// A timestamp with time zone (`TIMESTAMPTZ` on PostgreSQL).
+    /// `date`.
+    pub fn date(self) -> Self {
+        self.ty(ColumnType::Date)
+    }
+
+    /// `time`.
+    pub fn time(self) -> Self {
+        self.ty(ColumnType::Time)
+    }
+
+    /// A timestamp without time zone.
+    pub fn timestamp(self) -> Self {
+        self.ty(ColumnType::Timestamp)
+    }
+
+    /// A timestamp with time zone (`timestamptz` on PostgreSQL).
     pub fn timestamptz(self) -> Self {
         self.ty(ColumnType::TimestampTz)
+    }
+
+    /// `uuid`.
+    pub fn uuid(self) -> Self {
+        self.ty(ColumnType::Uuid)
+    }
+
+    /// `json`.
+    pub fn json(self) -> Self {
+        self.ty(ColumnType::Json)
+    }
+
+    /// `jsonb` on PostgreSQL.
+    pub fn jsonb(self) -> Self {
+        self.ty(ColumnType::Jsonb)
+    }
+
+    /// Bytes (`bytea`, `longblob`, `blob`).
+    pub fn binary(self) -> Self {
+        self.ty(ColumnType::Binary)
+    }
+
+    /// A column of an enum type.
+    pub fn enumeration(self, values: super::Enum) -> Self {
+        self.ty(ColumnType::Enum(values))
     }
 
     /// A type written as-is.
@@ -187,8 +239,9 @@ impl Column {
         self
     }
 
-    /// Lets the database number the rows (identity, `AUTO_INCREMENT`,
-    /// `AUTOINCREMENT`). Implies a primary key.
+    /// Lets the database number the rows: an identity column on PostgreSQL,
+    /// `AUTO_INCREMENT` on MySQL, `INTEGER PRIMARY KEY AUTOINCREMENT` on
+    /// SQLite. Implies a primary key.
     pub fn auto_increment(mut self) -> Self {
         self.auto_increment = true;
         self.primary_key = true;
@@ -213,15 +266,37 @@ impl Column {
         self
     }
 
-    /// A server default written as an SQL expression.
+    /// A server default written as an SQL expression, e.g.
+    /// `gen_random_uuid()`.
     pub fn default_sql(mut self, expr: impl Into<String>) -> Self {
         self.default = Some(ColumnDefault::Expr(expr.into()));
         self
     }
 
-    /// An inline foreign key to `table(column)`.
+    /// An inline foreign key to `table(column)`, named
+    /// `fk_<table>_<column>`.
     pub fn references(mut self, table: impl Into<String>, column: impl Into<String>) -> Self {
         self.references = Some((table.into(), column.into()));
         self
+    }
+
+    /// A comment stored with the column (PostgreSQL, MySQL; SQLite has none
+    /// and ignores it).
+    pub fn comment(mut self, text: impl Into<String>) -> Self {
+        self.comment = Some(text.into());
+        self
+    }
+}
+
+impl From<&str> for Column {
+    /// A column known by name only, e.g. to drop it.
+    fn from(name: &str) -> Self {
+        Self::new(name)
+    }
+}
+
+impl From<String> for Column {
+    fn from(name: String) -> Self {
+        Self::new(name)
     }
 }

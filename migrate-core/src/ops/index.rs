@@ -1,21 +1,37 @@
 //! Indexes.
 
+use super::constraint::strings;
+
+/// One key part of an index: a column or an SQL expression.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum IndexPart {
+    /// A column, by name.
+    Column(String),
+    /// An SQL expression, written as-is, e.g. `lower(email)`.
+    Expr(String),
+}
+
 /// An index to create.
 ///
 /// ```
 /// use migrate_core::prelude::*;
 ///
-/// let ix = Index::new("ix_posts_author_created")
-///     .on("posts", ["author_id", "created_at"]);
+/// let ix = Index::new("ix_posts_author_created").on("posts", ["author_id", "created_at"]);
 /// let uq = Index::new("uq_users_email").on("users", ["email"]).unique();
-/// # let _ = (ix, uq);
+/// let open = Index::new("ix_tasks_open").on("tasks", ["due_at"]).partial("completed = false");
+/// let lower = Index::new("ix_users_lower_email").on("users", [] as [&str; 0]).expr("lower(email)");
+/// let online = Index::new("ix_events_at").on("events", ["at"]).concurrently();
+/// # let _ = (ix, uq, open, lower, online);
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Index {
     pub(crate) name: String,
     pub(crate) table: String,
-    pub(crate) columns: Vec<String>,
+    pub(crate) parts: Vec<IndexPart>,
     pub(crate) unique: bool,
+    pub(crate) partial: Option<String>,
+    pub(crate) concurrently: bool,
     pub(crate) if_not_exists: bool,
 }
 
@@ -25,8 +41,10 @@ impl Index {
         Self {
             name: name.into(),
             table: String::new(),
-            columns: Vec::new(),
+            parts: Vec::new(),
             unique: false,
+            partial: None,
+            concurrently: false,
             if_not_exists: false,
         }
     }
@@ -38,13 +56,38 @@ impl Index {
         C::Item: Into<String>,
     {
         self.table = table.into();
-        self.columns = columns.into_iter().map(Into::into).collect();
+        self.parts = strings(columns)
+            .into_iter()
+            .map(IndexPart::Column)
+            .collect();
+        self
+    }
+
+    /// Adds an expression key part, e.g. `lower(email)` (PostgreSQL, SQLite,
+    /// MySQL 8.0.13+; MariaDB has no expression indexes).
+    pub fn expr(mut self, sql: impl Into<String>) -> Self {
+        self.parts.push(IndexPart::Expr(sql.into()));
         self
     }
 
     /// `CREATE UNIQUE INDEX`.
     pub fn unique(mut self) -> Self {
         self.unique = true;
+        self
+    }
+
+    /// A partial index: `WHERE predicate` (PostgreSQL and SQLite; MySQL has
+    /// none and refuses the plan).
+    pub fn partial(mut self, predicate: impl Into<String>) -> Self {
+        self.partial = Some(predicate.into());
+        self
+    }
+
+    /// PostgreSQL: build (or drop) the index without blocking writes. Such a
+    /// statement cannot run in a transaction, so the migration becomes
+    /// non-transactional; see `docs/operations.md`. Other backends ignore it.
+    pub fn concurrently(mut self) -> Self {
+        self.concurrently = true;
         self
     }
 
@@ -57,5 +100,18 @@ impl Index {
     /// The index's name.
     pub fn name(&self) -> &str {
         &self.name
+    }
+}
+
+impl From<&str> for Index {
+    /// An index known by name only, e.g. to drop it.
+    fn from(name: &str) -> Self {
+        Self::new(name)
+    }
+}
+
+impl From<String> for Index {
+    fn from(name: String) -> Self {
+        Self::new(name)
     }
 }

@@ -1,27 +1,9 @@
 //! The plan a migration function records.
 
-use super::{Column, Index, Table};
+use super::{
+    AddEnumValue, AlterColumn, Column, Constraint, ConstraintRef, Enum, Index, RawSql, Rows, Table,
+};
 use crate::Backend;
-
-/// Raw SQL, the same for every backend or written per backend.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RawSql {
-    /// Used by backends that have no SQL of their own below.
-    pub(crate) any: Option<String>,
-    /// SQL for one backend.
-    pub(crate) per_backend: Vec<(Backend, String)>,
-}
-
-impl RawSql {
-    /// The SQL to run on `backend`, if this step has any for it.
-    pub fn for_backend(&self, backend: Backend) -> Option<&str> {
-        self.per_backend
-            .iter()
-            .find(|(b, _)| *b == backend)
-            .map(|(_, sql)| sql.as_str())
-            .or(self.any.as_deref())
-    }
-}
 
 /// One typed operation of a plan.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,12 +11,20 @@ impl RawSql {
 pub enum Operation {
     /// `CREATE TABLE`.
     CreateTable(Table),
-    /// `DROP TABLE`.
+    /// `DROP TABLE`. The table carries its full definition when the drop
+    /// must be reversible, or only its name.
     DropTable {
         /// The table.
-        name: String,
+        table: Table,
         /// `IF EXISTS`.
         if_exists: bool,
+    },
+    /// `ALTER TABLE ... RENAME TO`.
+    RenameTable {
+        /// The current name.
+        from: String,
+        /// The new name.
+        to: String,
     },
     /// `ALTER TABLE ... ADD COLUMN`.
     AddColumn {
@@ -42,23 +32,66 @@ pub enum Operation {
         table: String,
         /// The new column.
         column: Column,
+        /// `IF NOT EXISTS` (PostgreSQL, MariaDB).
+        if_not_exists: bool,
     },
-    /// `ALTER TABLE ... DROP COLUMN`.
+    /// `ALTER TABLE ... DROP COLUMN`. The column carries its full definition
+    /// when the drop must be reversible, or only its name.
     DropColumn {
         /// The table.
         table: String,
         /// The column.
-        column: String,
+        column: Column,
     },
+    /// Changes of type, nullability, default, name or comment.
+    AlterColumn(AlterColumn),
     /// `CREATE INDEX`.
     CreateIndex(Index),
-    /// `DROP INDEX`.
+    /// `DROP INDEX`. The index carries its full definition when the drop
+    /// must be reversible, or only its name.
     DropIndex {
-        /// The index.
-        name: String,
         /// The table it belongs to (MySQL needs it).
         table: String,
+        /// The index.
+        index: Index,
+        /// `IF EXISTS`.
+        if_exists: bool,
     },
+    /// `ALTER TABLE ... ADD CONSTRAINT`.
+    AddConstraint {
+        /// The table.
+        table: String,
+        /// The constraint.
+        constraint: Constraint,
+    },
+    /// `ALTER TABLE ... DROP CONSTRAINT`.
+    DropConstraint {
+        /// The table.
+        table: String,
+        /// The constraint, by name or with its definition.
+        constraint: ConstraintRef,
+    },
+    /// PostgreSQL: `ALTER TABLE ... VALIDATE CONSTRAINT`. Nothing elsewhere.
+    ValidateConstraint {
+        /// The table.
+        table: String,
+        /// The constraint.
+        name: String,
+    },
+    /// `CREATE TYPE ... AS ENUM` on PostgreSQL; nothing elsewhere.
+    CreateEnum(Enum),
+    /// `DROP TYPE` on PostgreSQL; nothing elsewhere.
+    DropEnum {
+        /// The enum, by name or with its values.
+        definition: Enum,
+        /// `IF EXISTS`.
+        if_exists: bool,
+    },
+    /// A new enum value: `ALTER TYPE ... ADD VALUE` on PostgreSQL, a changed
+    /// column type on MySQL and SQLite.
+    AddEnumValue(AddEnumValue),
+    /// `INSERT` of typed rows, with bound values.
+    BulkInsert(Rows),
     /// Raw SQL.
     Execute(RawSql),
 }
@@ -69,12 +102,51 @@ impl Operation {
     pub fn describe(&self) -> String {
         match self {
             Self::CreateTable(t) => format!("create_table {}", t.name),
-            Self::DropTable { name, .. } => format!("drop_table {name}"),
-            Self::AddColumn { table, column } => format!("add_column {table}.{}", column.name),
-            Self::DropColumn { table, column } => format!("drop_column {table}.{column}"),
+            Self::DropTable { table, .. } => format!("drop_table {}", table.name),
+            Self::RenameTable { from, to } => format!("rename_table {from} -> {to}"),
+            Self::AddColumn { table, column, .. } => {
+                format!("add_column {table}.{}", column.name)
+            }
+            Self::DropColumn { table, column } => format!("drop_column {table}.{}", column.name),
+            Self::AlterColumn(alter) => match &alter.rename {
+                Some(to) if !alter.changes_definition() => {
+                    format!("rename_column {}.{} -> {to}", alter.table, alter.column)
+                }
+                _ => format!("alter_column {}.{}", alter.table, alter.column),
+            },
             Self::CreateIndex(ix) => format!("create_index {} on {}", ix.name, ix.table),
-            Self::DropIndex { name, table } => format!("drop_index {name} on {table}"),
+            Self::DropIndex { table, index, .. } => {
+                format!("drop_index {} on {table}", index.name)
+            }
+            Self::AddConstraint { table, constraint } => {
+                format!("add_constraint {} on {table}", constraint.name)
+            }
+            Self::DropConstraint { table, constraint } => {
+                format!("drop_constraint {} on {table}", constraint.name)
+            }
+            Self::ValidateConstraint { table, name } => {
+                format!("validate_constraint {name} on {table}")
+            }
+            Self::CreateEnum(e) => format!("create_enum {}", e.name),
+            Self::DropEnum { definition, .. } => format!("drop_enum {}", definition.name),
+            Self::AddEnumValue(add) => {
+                format!("add_enum_value {} += {}", add.before.name, add.value)
+            }
+            Self::BulkInsert(rows) => {
+                format!("bulk_insert {} ({} rows)", rows.table, rows.rows.len())
+            }
             Self::Execute(_) => "execute".to_owned(),
+        }
+    }
+
+    /// Whether the operation can run inside a transaction on `backend`.
+    /// `CREATE INDEX CONCURRENTLY` and its drop cannot, on PostgreSQL.
+    pub fn transactional(&self, backend: Backend) -> bool {
+        match self {
+            Self::CreateIndex(ix) => !(ix.concurrently && backend == Backend::Postgres),
+            Self::DropIndex { index, .. } => !(index.concurrently && backend == Backend::Postgres),
+            Self::Execute(raw) => raw.transactional,
+            _ => true,
         }
     }
 }
@@ -117,19 +189,28 @@ impl Migration {
         self.push(Operation::CreateTable(table))
     }
 
-    /// `DROP TABLE`.
-    pub fn drop_table(&mut self, name: impl Into<String>) -> &mut Self {
+    /// `DROP TABLE`. Pass the table's name, or its full [`Table`] definition
+    /// to make the drop reversible.
+    pub fn drop_table(&mut self, table: impl Into<Table>) -> &mut Self {
         self.push(Operation::DropTable {
-            name: name.into(),
+            table: table.into(),
             if_exists: false,
         })
     }
 
     /// `DROP TABLE IF EXISTS`.
-    pub fn drop_table_if_exists(&mut self, name: impl Into<String>) -> &mut Self {
+    pub fn drop_table_if_exists(&mut self, table: impl Into<Table>) -> &mut Self {
         self.push(Operation::DropTable {
-            name: name.into(),
+            table: table.into(),
             if_exists: true,
+        })
+    }
+
+    /// `ALTER TABLE from RENAME TO to`.
+    pub fn rename_table(&mut self, from: impl Into<String>, to: impl Into<String>) -> &mut Self {
+        self.push(Operation::RenameTable {
+            from: from.into(),
+            to: to.into(),
         })
     }
 
@@ -138,14 +219,30 @@ impl Migration {
         self.push(Operation::AddColumn {
             table: table.into(),
             column,
+            if_not_exists: false,
         })
     }
 
-    /// `ALTER TABLE table DROP COLUMN column`.
+    /// `ALTER TABLE table ADD COLUMN IF NOT EXISTS column` (PostgreSQL,
+    /// MariaDB; SQLite and MySQL refuse the plan).
+    pub fn add_column_if_not_exists(
+        &mut self,
+        table: impl Into<String>,
+        column: Column,
+    ) -> &mut Self {
+        self.push(Operation::AddColumn {
+            table: table.into(),
+            column,
+            if_not_exists: true,
+        })
+    }
+
+    /// `ALTER TABLE table DROP COLUMN column`. Pass the column's name, or its
+    /// full [`Column`] definition to make the drop reversible.
     pub fn drop_column(
         &mut self,
         table: impl Into<String>,
-        column: impl Into<String>,
+        column: impl Into<Column>,
     ) -> &mut Self {
         self.push(Operation::DropColumn {
             table: table.into(),
@@ -153,26 +250,167 @@ impl Migration {
         })
     }
 
+    /// Changes a column: type, nullability, default, name or comment.
+    pub fn alter_column(&mut self, alter: AlterColumn) -> &mut Self {
+        self.push(Operation::AlterColumn(alter))
+    }
+
+    /// Renames a column (short for an [`AlterColumn`] that only renames).
+    pub fn rename_column(
+        &mut self,
+        table: impl Into<String>,
+        from: impl Into<String>,
+        to: impl Into<String>,
+    ) -> &mut Self {
+        self.alter_column(AlterColumn::new(table, from).rename_to(to))
+    }
+
     /// `CREATE [UNIQUE] INDEX`.
     pub fn create_index(&mut self, index: Index) -> &mut Self {
         self.push(Operation::CreateIndex(index))
     }
 
-    /// `DROP INDEX name` (`ON table` on MySQL).
-    pub fn drop_index(&mut self, name: impl Into<String>, table: impl Into<String>) -> &mut Self {
+    /// `DROP INDEX` (`ON table` on MySQL). Pass the index's name, or its full
+    /// [`Index`] definition to make the drop reversible; a definition marked
+    /// [`concurrently`](Index::concurrently) drops concurrently.
+    pub fn drop_index(&mut self, table: impl Into<String>, index: impl Into<Index>) -> &mut Self {
         self.push(Operation::DropIndex {
-            name: name.into(),
             table: table.into(),
+            index: index.into(),
+            if_exists: false,
         })
     }
 
-    /// Raw SQL, run as-is on every backend. One call may hold several
-    /// statements separated by `;`.
-    pub fn execute(&mut self, sql: impl Into<String>) -> &mut Self {
-        self.push(Operation::Execute(RawSql {
-            any: Some(sql.into()),
-            per_backend: Vec::new(),
-        }))
+    /// `DROP INDEX IF EXISTS` (not on MySQL, which has no such form).
+    pub fn drop_index_if_exists(
+        &mut self,
+        table: impl Into<String>,
+        index: impl Into<Index>,
+    ) -> &mut Self {
+        self.push(Operation::DropIndex {
+            table: table.into(),
+            index: index.into(),
+            if_exists: true,
+        })
+    }
+
+    /// `ALTER TABLE table ADD CONSTRAINT ...`, any kind. On SQLite, which
+    /// cannot add constraints, the table is rebuilt.
+    pub fn add_constraint(
+        &mut self,
+        table: impl Into<String>,
+        constraint: Constraint,
+    ) -> &mut Self {
+        self.push(Operation::AddConstraint {
+            table: table.into(),
+            constraint,
+        })
+    }
+
+    /// Adds a named foreign key.
+    pub fn create_foreign_key(
+        &mut self,
+        table: impl Into<String>,
+        fk: super::ForeignKey,
+    ) -> &mut Self {
+        self.add_constraint(table, fk.into())
+    }
+
+    /// Adds a named check constraint; `expr` is SQL, written as-is.
+    pub fn create_check_constraint(
+        &mut self,
+        table: impl Into<String>,
+        name: impl Into<String>,
+        expr: impl Into<String>,
+    ) -> &mut Self {
+        self.add_constraint(table, Constraint::check(name, expr))
+    }
+
+    /// Adds a named unique constraint.
+    pub fn create_unique_constraint<C>(
+        &mut self,
+        table: impl Into<String>,
+        name: impl Into<String>,
+        columns: C,
+    ) -> &mut Self
+    where
+        C: IntoIterator,
+        C::Item: Into<String>,
+    {
+        self.add_constraint(table, Constraint::unique(name, columns))
+    }
+
+    /// Adds a primary key to a table that has none.
+    pub fn create_primary_key<C>(
+        &mut self,
+        table: impl Into<String>,
+        name: impl Into<String>,
+        columns: C,
+    ) -> &mut Self
+    where
+        C: IntoIterator,
+        C::Item: Into<String>,
+    {
+        self.add_constraint(table, Constraint::primary_key(name, columns))
+    }
+
+    /// `ALTER TABLE table DROP CONSTRAINT name`. Pass the name, or the full
+    /// [`Constraint`] to make the drop reversible (MySQL also uses its kind
+    /// to pick `DROP PRIMARY KEY` / `DROP FOREIGN KEY`).
+    pub fn drop_constraint(
+        &mut self,
+        table: impl Into<String>,
+        constraint: impl Into<ConstraintRef>,
+    ) -> &mut Self {
+        self.push(Operation::DropConstraint {
+            table: table.into(),
+            constraint: constraint.into(),
+        })
+    }
+
+    /// PostgreSQL: `ALTER TABLE table VALIDATE CONSTRAINT name`, for a
+    /// constraint added [`not_valid`](Constraint::not_valid). Other backends
+    /// validated it when it was added and skip this step.
+    pub fn validate_constraint(
+        &mut self,
+        table: impl Into<String>,
+        name: impl Into<String>,
+    ) -> &mut Self {
+        self.push(Operation::ValidateConstraint {
+            table: table.into(),
+            name: name.into(),
+        })
+    }
+
+    /// Creates an enum type on PostgreSQL. MySQL and SQLite have no enum
+    /// types: columns carry the values themselves, so nothing runs there.
+    pub fn create_enum(&mut self, definition: Enum) -> &mut Self {
+        self.push(Operation::CreateEnum(definition))
+    }
+
+    /// Drops an enum type on PostgreSQL. Pass its name, or the full [`Enum`]
+    /// to make the drop reversible.
+    pub fn drop_enum(&mut self, definition: impl Into<Enum>) -> &mut Self {
+        self.push(Operation::DropEnum {
+            definition: definition.into(),
+            if_exists: false,
+        })
+    }
+
+    /// Adds a value to an enum; see [`AddEnumValue`].
+    pub fn add_enum_value(&mut self, add: AddEnumValue) -> &mut Self {
+        self.push(Operation::AddEnumValue(add))
+    }
+
+    /// Inserts typed rows; the values are bound, never spliced into SQL.
+    pub fn bulk_insert(&mut self, rows: Rows) -> &mut Self {
+        self.push(Operation::BulkInsert(rows))
+    }
+
+    /// Raw SQL: a string run as-is on every backend, or a [`RawSql`] with
+    /// per-backend SQL and a reverse.
+    pub fn execute(&mut self, sql: impl Into<RawSql>) -> &mut Self {
+        self.push(Operation::Execute(sql.into()))
     }
 
     /// Raw SQL for one backend only; other backends skip this step.
@@ -181,14 +419,14 @@ impl Migration {
     /// the calls are merged into one step.
     pub fn execute_for(&mut self, backend: Backend, sql: impl Into<String>) -> &mut Self {
         if let Some(Operation::Execute(raw)) = self.ops.last_mut() {
-            if raw.any.is_none() && raw.per_backend.iter().all(|(b, _)| *b != backend) {
+            if raw.any.is_none()
+                && raw.reverse.is_none()
+                && raw.per_backend.iter().all(|(b, _)| *b != backend)
+            {
                 raw.per_backend.push((backend, sql.into()));
                 return self;
             }
         }
-        self.push(Operation::Execute(RawSql {
-            any: None,
-            per_backend: vec![(backend, sql.into())],
-        }))
+        self.push(Operation::Execute(RawSql::for_backend(backend, sql)))
     }
 }

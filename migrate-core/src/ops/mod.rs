@@ -2,15 +2,28 @@
 //!
 //! Building a [`Migration`] touches no database. The runtime later renders the
 //! recorded [`Operation`]s for one backend (see [`render`](crate::render)) and
-//! executes them, so the same plan serves execution, offline SQL, checksums and
-//! tests.
+//! executes them, so the same plan serves execution, offline SQL, checksums,
+//! automatic downgrades ([`Migration::reversed`]) and tests.
 
+mod alter;
 mod column;
+mod constraint;
+mod data;
+mod enums;
 mod index;
+mod literal;
 mod migration;
+mod reverse;
 mod table;
 
-pub use column::{Column, ColumnDefault, ColumnType, Literal};
-pub use index::Index;
-pub use migration::{Migration, Operation, RawSql};
-pub use table::{Action, ForeignKey, Table};
+pub use alter::AlterColumn;
+pub use column::{Column, ColumnDefault, ColumnType};
+pub use constraint::{Action, Constraint, ConstraintKind, ConstraintRef, ForeignKey};
+pub use data::{IntoRow, RawSql, Rows};
+pub use enums::{AddEnumValue, Enum};
+pub use index::{Index, IndexPart};
+pub use literal::Literal;
+pub(crate) use literal::hex as literal_hex;
+pub use migration::{Migration, Operation};
+pub use reverse::Irreversible;
+pub use table::Table;

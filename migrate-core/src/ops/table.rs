@@ -1,78 +1,7 @@
-//! Tables and foreign keys.
+//! Tables.
 
-use super::Column;
-
-/// What a foreign key does when the referenced row is deleted or updated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Action {
-    /// Refuse the change (`NO ACTION`, checked at the end of the statement).
-    NoAction,
-    /// Refuse the change at once.
-    Restrict,
-    /// Delete or update the referencing rows too.
-    Cascade,
-    /// Set the referencing columns to `NULL`.
-    SetNull,
-    /// Set the referencing columns to their default.
-    SetDefault,
-}
-
-/// A named foreign key of a table.
-///
-/// ```
-/// use migrate_core::prelude::*;
-///
-/// let fk = ForeignKey::new("fk_posts_author", ["author_id"], "users", ["id"])
-///     .on_delete(Action::Cascade);
-/// # let _ = fk;
-/// ```
-#[derive(Debug, Clone, PartialEq)]
-pub struct ForeignKey {
-    pub(crate) name: String,
-    pub(crate) columns: Vec<String>,
-    pub(crate) ref_table: String,
-    pub(crate) ref_columns: Vec<String>,
-    pub(crate) on_delete: Option<Action>,
-    pub(crate) on_update: Option<Action>,
-}
-
-impl ForeignKey {
-    /// `CONSTRAINT name FOREIGN KEY (columns) REFERENCES ref_table (ref_columns)`.
-    pub fn new<C, R>(
-        name: impl Into<String>,
-        columns: C,
-        ref_table: impl Into<String>,
-        ref_columns: R,
-    ) -> Self
-    where
-        C: IntoIterator,
-        C::Item: Into<String>,
-        R: IntoIterator,
-        R::Item: Into<String>,
-    {
-        Self {
-            name: name.into(),
-            columns: columns.into_iter().map(Into::into).collect(),
-            ref_table: ref_table.into(),
-            ref_columns: ref_columns.into_iter().map(Into::into).collect(),
-            on_delete: None,
-            on_update: None,
-        }
-    }
-
-    /// `ON DELETE action`.
-    pub fn on_delete(mut self, action: Action) -> Self {
-        self.on_delete = Some(action);
-        self
-    }
-
-    /// `ON UPDATE action`.
-    pub fn on_update(mut self, action: Action) -> Self {
-        self.on_update = Some(action);
-        self
-    }
-}
+use super::constraint::strings;
+use super::{Column, Constraint, ForeignKey};
 
 /// A table to create.
 ///
@@ -82,7 +11,10 @@ impl ForeignKey {
 /// let users = Table::new("users")
 ///     .column(Column::new("id").big_integer().auto_increment())
 ///     .column(Column::new("email").string(255).unique())
-///     .column(Column::new("created_at").timestamptz().default_now());
+///     .column(Column::new("age").integer().nullable())
+///     .column(Column::new("created_at").timestamptz().default_now())
+///     .check("ck_users_age", "age >= 0")
+///     .comment("people who can sign in");
 /// # let _ = users;
 /// ```
 #[derive(Debug, Clone, PartialEq)]
@@ -90,7 +22,8 @@ pub struct Table {
     pub(crate) name: String,
     pub(crate) columns: Vec<Column>,
     pub(crate) primary_key: Vec<String>,
-    pub(crate) foreign_keys: Vec<ForeignKey>,
+    pub(crate) constraints: Vec<Constraint>,
+    pub(crate) comment: Option<String>,
     pub(crate) if_not_exists: bool,
 }
 
@@ -101,7 +34,8 @@ impl Table {
             name: name.into(),
             columns: Vec::new(),
             primary_key: Vec::new(),
-            foreign_keys: Vec::new(),
+            constraints: Vec::new(),
+            comment: None,
             if_not_exists: false,
         }
     }
@@ -123,13 +57,38 @@ impl Table {
         C: IntoIterator,
         C::Item: Into<String>,
     {
-        self.primary_key = columns.into_iter().map(Into::into).collect();
+        self.primary_key = strings(columns);
         self
     }
 
     /// Adds a named foreign key.
-    pub fn foreign_key(mut self, fk: ForeignKey) -> Self {
-        self.foreign_keys.push(fk);
+    pub fn foreign_key(self, fk: ForeignKey) -> Self {
+        self.constraint(fk.into())
+    }
+
+    /// Adds a named unique constraint over `columns`.
+    pub fn unique<C>(self, name: impl Into<String>, columns: C) -> Self
+    where
+        C: IntoIterator,
+        C::Item: Into<String>,
+    {
+        self.constraint(Constraint::unique(name, columns))
+    }
+
+    /// Adds a named check constraint; `expr` is SQL, written as-is.
+    pub fn check(self, name: impl Into<String>, expr: impl Into<String>) -> Self {
+        self.constraint(Constraint::check(name, expr))
+    }
+
+    /// Adds a named constraint of any kind.
+    pub fn constraint(mut self, constraint: Constraint) -> Self {
+        self.constraints.push(constraint);
+        self
+    }
+
+    /// A comment stored with the table (PostgreSQL, MySQL; SQLite ignores it).
+    pub fn comment(mut self, text: impl Into<String>) -> Self {
+        self.comment = Some(text.into());
         self
     }
 
@@ -137,5 +96,18 @@ impl Table {
     pub fn if_not_exists(mut self) -> Self {
         self.if_not_exists = true;
         self
+    }
+}
+
+impl From<&str> for Table {
+    /// A table known by name only, e.g. to drop it.
+    fn from(name: &str) -> Self {
+        Self::new(name)
+    }
+}
+
+impl From<String> for Table {
+    fn from(name: String) -> Self {
+        Self::new(name)
     }
 }

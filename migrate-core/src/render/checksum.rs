@@ -6,15 +6,17 @@ use super::Statement;
 
 /// The SHA-256 of a rendered plan, as lowercase hex.
 ///
-/// It hashes the canonical SQL that sea-query renders from the typed plan, not
+/// It hashes the canonical SQL rendered from the typed plan (bound values
+/// included), not
 /// the migration's source text: reformatting the source, editing comments or
 /// switching line endings never changes it. Statements are length-prefixed so
 /// that moving text from one statement to the next does change it.
 pub fn checksum(statements: &[Statement]) -> String {
     let mut hasher = Sha256::new();
     for statement in statements {
-        hasher.update((statement.sql.len() as u64).to_le_bytes());
-        hasher.update(statement.sql.as_bytes());
+        let text = statement.canonical();
+        hasher.update((text.len() as u64).to_le_bytes());
+        hasher.update(text.as_bytes());
     }
     hasher
         .finalize()
@@ -29,10 +31,7 @@ mod tests {
 
     fn stmts(sqls: &[&str]) -> Vec<Statement> {
         sqls.iter()
-            .map(|sql| Statement {
-                sql: (*sql).to_owned(),
-                op: 0,
-            })
+            .map(|sql| Statement::sql((*sql).to_owned(), 0))
             .collect()
     }
 

@@ -41,4 +41,28 @@ pub enum RenderError {
         /// Why, and what to write instead.
         why: String,
     },
+    /// The operation is malformed, whatever the backend.
+    #[error("render {op}: {why}")]
+    Invalid {
+        /// The operation.
+        op: String,
+        /// What is wrong, and how to fix it.
+        why: String,
+    },
+    /// A name is longer than the backend allows; it would be truncated.
+    #[error(
+        "render {op}: the name `{name}` is {length} bytes, longer than {backend}'s limit of {limit}; choose a shorter name (it would otherwise be truncated silently)"
+    )]
+    IdentifierTooLong {
+        /// The operation.
+        op: String,
+        /// The backend.
+        backend: Backend,
+        /// The name.
+        name: String,
+        /// Its length in bytes.
+        length: usize,
+        /// The backend's limit.
+        limit: String,
+    },
 }

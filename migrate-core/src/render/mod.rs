@@ -1,9 +1,21 @@
-//! Rendering: a plan of typed operations to SQL for one backend, via sea-query.
+//! Rendering: a plan of typed operations to SQL for one backend.
+//!
+//! Rendering is pure: the same plan and backend always give the same
+//! statements, which is what the checksum hashes. The one exception is made
+//! explicit: SQLite's table rebuild ([`Exec::SqliteRebuild`]) is resolved
+//! against the live table when it runs.
 
 mod checksum;
 mod error;
+mod insert;
+mod limits;
+mod rebuild;
 mod schema;
+mod sql;
+mod statement;
 
 pub use checksum::checksum;
 pub use error::RenderError;
-pub use schema::{Statement, render};
+pub use rebuild::{Rebuild, RebuildError, SchemaObject, TableChange};
+pub use schema::render;
+pub use statement::{Exec, Statement};

@@ -1,35 +1,21 @@
-//! Schema operations to SQL, through sea-query's schema builders.
+//! Operations to SQL, per backend.
 //!
-//! Every sea-query statement is built so that its backend cannot panic on it
-//! (one alter option per `ALTER TABLE`, no `IF EXISTS` where MySQL has none):
-//! what a backend cannot do is a [`RenderError`], found before any SQL runs.
+//! What a backend cannot do is a [`RenderError`], found before any SQL runs.
+//! On SQLite, the changes its `ALTER TABLE` cannot make become one
+//! [`Rebuild`] per run of consecutive changes to a table.
 
-use sea_query::{
-    Alias, ColumnDef, Expr, ForeignKey as SqForeignKey, ForeignKeyAction, Index as SqIndex,
-    IndexCreateStatement, MysqlQueryBuilder, PostgresQueryBuilder, SchemaStatementBuilder,
-    SimpleExpr, SqliteQueryBuilder, Table as SqTable, Value,
-};
-
-use super::RenderError;
+use super::sql::{self, ColumnContext, column_def, constraint_def, ident, idents, string};
+use super::{Exec, Rebuild, RenderError, Statement, TableChange, insert, limits};
 use crate::Backend;
 use crate::ops::{
-    Action, Column, ColumnDefault, ColumnType, Index, Literal, Migration, Operation, Table,
+    AddEnumValue, AlterColumn, Column, ColumnDefault, ColumnType, Constraint, ConstraintKind,
+    ConstraintRef, Index, IndexPart, Migration, Operation, Table,
 };
-
-/// One SQL statement of a rendered plan.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Statement {
-    /// The SQL, ready to run.
-    pub sql: String,
-    /// The position of the operation it came from in the plan.
-    pub op: usize,
-}
 
 /// Renders every operation of `plan` for `backend`, in order.
 ///
-/// An operation may render to several statements (a column with an inline
-/// foreign key added on PostgreSQL) or to none (raw SQL written for another
-/// backend only).
+/// An operation may render to several statements (a table and its comments
+/// on PostgreSQL) or to none (raw SQL written for another backend only).
 ///
 /// ```
 /// use migrate_core::prelude::*;
@@ -43,361 +29,755 @@ pub struct Statement {
 /// assert_eq!(sql(Backend::Sqlite), r#"ALTER TABLE "users" ADD COLUMN "email" varchar(255) NULL"#);
 /// ```
 pub fn render(plan: &Migration, backend: Backend) -> Result<Vec<Statement>, RenderError> {
-    let mut out = Vec::new();
+    let mut out: Vec<Statement> = Vec::new();
     for (op, operation) in plan.operations().iter().enumerate() {
-        for sql in render_operation(operation, backend)? {
-            out.push(Statement { sql, op });
+        limits::check(operation, backend)?;
+        let r = Renderer {
+            backend,
+            op,
+            operation,
+        };
+        match r.render()? {
+            Rendered::Sql(statements) => {
+                let transactional = operation.transactional(backend);
+                out.extend(statements.into_iter().map(|sql| Statement {
+                    transactional,
+                    ..Statement::sql(sql, op)
+                }));
+            }
+            Rendered::Statements(statements) => out.extend(statements),
+            Rendered::Changes {
+                table,
+                changes,
+                force,
+            } => {
+                // Consecutive changes to one table share one rebuild.
+                if let Some(Statement {
+                    exec: Exec::SqliteRebuild(rebuild),
+                    sql,
+                    ..
+                }) = out.last_mut()
+                {
+                    if rebuild.table == table {
+                        rebuild.changes.extend(changes);
+                        *sql = rebuild.describe();
+                        continue;
+                    }
+                }
+                if !force {
+                    // Nothing to fold into: SQLite's own ALTER does it.
+                    let sql = r.sqlite_native(&changes)?;
+                    out.push(Statement::sql(sql, op));
+                    continue;
+                }
+                let rebuild = Rebuild { table, changes };
+                out.push(Statement {
+                    sql: rebuild.describe(),
+                    op,
+                    exec: Exec::SqliteRebuild(rebuild),
+                    transactional: true,
+                });
+            }
         }
     }
     Ok(out)
 }
 
-fn render_operation(op: &Operation, backend: Backend) -> Result<Vec<String>, RenderError> {
-    let sql = |stmt: &dyn Build| stmt.sql(backend);
-    Ok(match op {
-        Operation::CreateTable(table) => vec![sql(&create_table(table, op)?)],
-        Operation::DropTable { name, if_exists } => {
-            let mut stmt = SqTable::drop();
-            stmt.table(Alias::new(name));
-            if *if_exists {
-                stmt.if_exists();
+/// What one operation renders to.
+enum Rendered {
+    /// Plain statements.
+    Sql(Vec<String>),
+    /// Statements that need more than plain SQL.
+    Statements(Vec<Statement>),
+    /// SQLite table changes; `force` when SQLite's `ALTER TABLE` cannot make
+    /// them, so a rebuild is needed even with nothing to fold into.
+    Changes {
+        table: String,
+        changes: Vec<TableChange>,
+        force: bool,
+    },
+}
+
+struct Renderer<'a> {
+    backend: Backend,
+    op: usize,
+    operation: &'a Operation,
+}
+
+impl Renderer<'_> {
+    fn render(&self) -> Result<Rendered, RenderError> {
+        let b = self.backend;
+        let one = |sql: String| Ok(Rendered::Sql(vec![sql]));
+        match self.operation {
+            Operation::CreateTable(table) => self.create_table(table).map(Rendered::Sql),
+            Operation::DropTable { table, if_exists } => one(format!(
+                "DROP TABLE {}{}",
+                if *if_exists { "IF EXISTS " } else { "" },
+                ident(b, &table.name)
+            )),
+            Operation::RenameTable { from, to } => one(format!(
+                "ALTER TABLE {} RENAME TO {}",
+                ident(b, from),
+                ident(b, to)
+            )),
+            Operation::AddColumn {
+                table,
+                column,
+                if_not_exists,
+            } => self.add_column(table, column, *if_not_exists),
+            Operation::DropColumn { table, column } => {
+                if b == Backend::Sqlite {
+                    return Ok(Rendered::Changes {
+                        table: table.clone(),
+                        changes: vec![TableChange::DropColumn {
+                            column: column.name.clone(),
+                        }],
+                        force: true,
+                    });
+                }
+                one(format!(
+                    "ALTER TABLE {} DROP COLUMN {}",
+                    ident(b, table),
+                    ident(b, &column.name)
+                ))
             }
-            vec![sql(&stmt)]
-        }
-        Operation::AddColumn { table, column } => add_column(table, column, op, backend)?,
-        Operation::DropColumn { table, column } => {
-            let stmt = SqTable::alter()
-                .table(Alias::new(table))
-                .drop_column(Alias::new(column))
-                .to_owned();
-            vec![sql(&stmt)]
-        }
-        Operation::CreateIndex(index) => vec![sql(&create_index(index, op, backend)?)],
-        Operation::DropIndex { name, table } => {
-            let mut stmt = SqIndex::drop();
-            stmt.name(name);
-            if backend == Backend::MySql {
-                stmt.table(Alias::new(table));
+            Operation::AlterColumn(alter) => self.alter_column(alter),
+            Operation::CreateIndex(index) => {
+                self.create_index(index).map(|s| Rendered::Sql(vec![s]))
             }
-            vec![sql(&stmt)]
+            Operation::DropIndex {
+                table,
+                index,
+                if_exists,
+            } => one(self.drop_index(table, index, *if_exists)),
+            Operation::AddConstraint { table, constraint } => {
+                self.add_constraint(table, constraint)
+            }
+            Operation::DropConstraint { table, constraint } => {
+                self.drop_constraint(table, constraint)
+            }
+            Operation::ValidateConstraint { table, name } => Ok(Rendered::Sql(match b {
+                Backend::Postgres => vec![format!(
+                    "ALTER TABLE {} VALIDATE CONSTRAINT {}",
+                    ident(b, table),
+                    ident(b, name)
+                )],
+                // Constraints are validated when they are added there.
+                Backend::MySql | Backend::Sqlite => Vec::new(),
+            })),
+            Operation::CreateEnum(e) => {
+                if e.values.is_empty() {
+                    return Err(self.invalid(format!(
+                        "enum `{}` has no values; list them in `Enum::new(\"{}\", [..])`",
+                        e.name, e.name
+                    )));
+                }
+                Ok(Rendered::Sql(match b {
+                    Backend::Postgres => {
+                        let values: Vec<String> = e.values.iter().map(|v| string(b, v)).collect();
+                        vec![format!(
+                            "CREATE TYPE {} AS ENUM ({})",
+                            ident(b, &e.name),
+                            values.join(", ")
+                        )]
+                    }
+                    // Columns carry the values: nothing to create.
+                    Backend::MySql | Backend::Sqlite => Vec::new(),
+                }))
+            }
+            Operation::DropEnum {
+                definition,
+                if_exists,
+            } => Ok(Rendered::Sql(match b {
+                Backend::Postgres => vec![format!(
+                    "DROP TYPE {}{}",
+                    if *if_exists { "IF EXISTS " } else { "" },
+                    ident(b, &definition.name)
+                )],
+                Backend::MySql | Backend::Sqlite => Vec::new(),
+            })),
+            Operation::AddEnumValue(add) => self.add_enum_value(add),
+            Operation::BulkInsert(rows) => insert::render(rows, b, self.op)
+                .map(Rendered::Statements)
+                .map_err(|why| self.invalid(why)),
+            Operation::Execute(raw) => Ok(Rendered::Sql(
+                raw.sql_for(b)
+                    .map(|s| vec![s.to_owned()])
+                    .unwrap_or_default(),
+            )),
         }
-        Operation::Execute(raw) => raw
-            .for_backend(backend)
-            .map(|text| vec![text.to_owned()])
-            .unwrap_or_default(),
-    })
-}
+    }
 
-/// A sea-query schema statement, rendered for one of our backends.
-trait Build {
-    fn sql(&self, backend: Backend) -> String;
-}
-
-impl<T: SchemaStatementBuilder> Build for T {
-    fn sql(&self, backend: Backend) -> String {
-        match backend {
-            Backend::Postgres => self.to_string(PostgresQueryBuilder),
-            Backend::MySql => self.to_string(MysqlQueryBuilder),
-            Backend::Sqlite => self.to_string(SqliteQueryBuilder),
+    fn unsupported(&self, why: impl Into<String>) -> RenderError {
+        RenderError::Unsupported {
+            op: self.operation.describe(),
+            backend: self.backend,
+            why: why.into(),
         }
     }
-}
 
-fn create_table(
-    table: &Table,
-    op: &Operation,
-) -> Result<sea_query::TableCreateStatement, RenderError> {
-    if table.columns.is_empty() {
-        return Err(RenderError::EmptyTable { op: op.describe() });
-    }
-    let mut stmt = SqTable::create();
-    stmt.table(Alias::new(&table.name));
-    if table.if_not_exists {
-        stmt.if_not_exists();
+    fn invalid(&self, why: impl Into<String>) -> RenderError {
+        RenderError::Invalid {
+            op: self.operation.describe(),
+            why: why.into(),
+        }
     }
 
-    // A single primary-key column is declared inline, which SQLite needs for
-    // `INTEGER PRIMARY KEY AUTOINCREMENT`; several make a table constraint.
-    let mut pk: Vec<&str> = table.primary_key.iter().map(String::as_str).collect();
-    if pk.is_empty() {
-        pk = table
-            .columns
+    fn typed<'c>(&self, column: &'c Column) -> Result<&'c ColumnType, RenderError> {
+        column
+            .ty
+            .as_ref()
+            .ok_or_else(|| RenderError::ColumnWithoutType {
+                op: self.operation.describe(),
+                column: column.name.clone(),
+            })
+    }
+
+    fn create_table(&self, table: &Table) -> Result<Vec<String>, RenderError> {
+        let b = self.backend;
+        if table.columns.is_empty() {
+            return Err(RenderError::EmptyTable {
+                op: self.operation.describe(),
+            });
+        }
+        // A single primary-key column is declared inline, which SQLite needs
+        // for `INTEGER PRIMARY KEY AUTOINCREMENT`; several make a table
+        // constraint.
+        let mut pk: Vec<String> = table.primary_key.clone();
+        if pk.is_empty() {
+            pk = table
+                .columns
+                .iter()
+                .filter(|c| c.primary_key)
+                .map(|c| c.name.clone())
+                .collect();
+        }
+        let inline_pk = match pk.as_slice() {
+            [single] => Some(single.as_str()),
+            _ => None,
+        };
+        let mut parts = Vec::new();
+        for column in &table.columns {
+            let ty = self.typed(column)?;
+            let context = ColumnContext::Define {
+                inline_primary_key: inline_pk == Some(column.name.as_str()),
+            };
+            parts.push(column_def(b, column, ty, context));
+        }
+        if inline_pk.is_none() && !pk.is_empty() {
+            parts.push(format!("PRIMARY KEY ({})", idents(b, &pk)));
+        }
+        for column in &table.columns {
+            if let Some(fk) = inline_foreign_key(&table.name, column) {
+                parts.push(constraint_def(b, &fk));
+            }
+        }
+        for constraint in &table.constraints {
+            parts.push(constraint_def(b, constraint));
+        }
+        let mut create = format!(
+            "CREATE TABLE {}{} ({})",
+            if table.if_not_exists {
+                "IF NOT EXISTS "
+            } else {
+                ""
+            },
+            ident(b, &table.name),
+            parts.join(", ")
+        );
+        let mut out = Vec::new();
+        match (b, &table.comment) {
+            (Backend::MySql, Some(comment)) => {
+                create.push_str(&format!(" COMMENT = {}", string(b, comment)));
+            }
+            (Backend::Postgres, Some(comment)) => out.push(format!(
+                "COMMENT ON TABLE {} IS {}",
+                ident(b, &table.name),
+                string(b, comment)
+            )),
+            _ => {}
+        }
+        out.insert(0, create);
+        if b == Backend::Postgres {
+            for column in &table.columns {
+                if let Some(comment) = &column.comment {
+                    out.push(column_comment(b, &table.name, &column.name, Some(comment)));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn add_column(
+        &self,
+        table: &str,
+        column: &Column,
+        if_not_exists: bool,
+    ) -> Result<Rendered, RenderError> {
+        let b = self.backend;
+        let ty = self.typed(column)?;
+        let context = ColumnContext::Define {
+            inline_primary_key: column.primary_key,
+        };
+        let mut definition = column_def(b, column, ty, context);
+        let fk = inline_foreign_key(table, column);
+        if b == Backend::Sqlite {
+            if if_not_exists {
+                return Err(self
+                    .unsupported("SQLite has no ADD COLUMN IF NOT EXISTS; drop `_if_not_exists`"));
+            }
+            if let Some(fk) = &fk {
+                // An inline reference is the one constraint SQLite's ADD
+                // COLUMN accepts.
+                definition.push_str(&format!(
+                    " CONSTRAINT {} REFERENCES {} ({})",
+                    ident(b, &fk.name),
+                    ident(
+                        b,
+                        &column
+                            .references
+                            .as_ref()
+                            .map(|r| r.0.clone())
+                            .unwrap_or_default()
+                    ),
+                    ident(
+                        b,
+                        &column
+                            .references
+                            .as_ref()
+                            .map(|r| r.1.clone())
+                            .unwrap_or_default()
+                    ),
+                ));
+            }
+            return Ok(Rendered::Changes {
+                table: table.to_owned(),
+                changes: vec![TableChange::AddColumn {
+                    column: column.name.clone(),
+                    definition,
+                }],
+                force: sqlite_cannot_add(column),
+            });
+        }
+        let mut sql = format!(
+            "ALTER TABLE {} ADD COLUMN {}{definition}",
+            ident(b, table),
+            if if_not_exists { "IF NOT EXISTS " } else { "" },
+        );
+        if let Some(fk) = &fk {
+            sql.push_str(&format!(", ADD {}", constraint_def(b, fk)));
+        }
+        let mut out = vec![sql];
+        if let (Backend::Postgres, Some(comment)) = (b, &column.comment) {
+            out.push(column_comment(b, table, &column.name, Some(comment)));
+        }
+        Ok(Rendered::Sql(out))
+    }
+
+    fn alter_column(&self, alter: &AlterColumn) -> Result<Rendered, RenderError> {
+        match self.backend {
+            Backend::Postgres => self.alter_column_postgres(alter).map(Rendered::Sql),
+            Backend::MySql => self.alter_column_mysql(alter).map(Rendered::Sql),
+            Backend::Sqlite => self.alter_column_sqlite(alter),
+        }
+    }
+
+    fn alter_column_postgres(&self, alter: &AlterColumn) -> Result<Vec<String>, RenderError> {
+        let b = self.backend;
+        let column = ident(b, &alter.column);
+        let mut actions = Vec::new();
+        if let Some(ty) = &alter.ty {
+            let mut action = format!("ALTER COLUMN {column} TYPE {}", sql::column_type(b, ty));
+            if let Some(using) = &alter.using {
+                action.push_str(&format!(" USING {using}"));
+            }
+            actions.push(action);
+        }
+        if let Some(nullable) = alter.nullable {
+            let verb = if nullable { "DROP" } else { "SET" };
+            actions.push(format!("ALTER COLUMN {column} {verb} NOT NULL"));
+        }
+        match &alter.default {
+            Some(Some(default)) => {
+                let ty = alter
+                    .ty
+                    .clone()
+                    .or_else(|| alter.existing.as_ref()?.ty.clone());
+                let ty = ty.unwrap_or(ColumnType::Text);
+                actions.push(format!(
+                    "ALTER COLUMN {column} SET DEFAULT {}",
+                    sql::default_sql(b, default, &ty)
+                ));
+            }
+            Some(None) => actions.push(format!("ALTER COLUMN {column} DROP DEFAULT")),
+            None => {}
+        }
+        let mut out = Vec::new();
+        if !actions.is_empty() {
+            out.push(format!(
+                "ALTER TABLE {} {}",
+                ident(b, &alter.table),
+                actions.join(", ")
+            ));
+        }
+        let name = alter.rename.as_deref().unwrap_or(&alter.column);
+        if let Some(to) = &alter.rename {
+            out.push(format!(
+                "ALTER TABLE {} RENAME COLUMN {column} TO {}",
+                ident(b, &alter.table),
+                ident(b, to)
+            ));
+        }
+        if let Some(comment) = &alter.comment {
+            out.push(column_comment(b, &alter.table, name, comment.as_deref()));
+        }
+        Ok(out)
+    }
+
+    fn alter_column_mysql(&self, alter: &AlterColumn) -> Result<Vec<String>, RenderError> {
+        let b = self.backend;
+        let table = ident(b, &alter.table);
+        let column = ident(b, &alter.column);
+        let restates = alter.ty.is_some() || alter.nullable.is_some() || alter.comment.is_some();
+        if restates {
+            let Some(target) = alter.target() else {
+                return Err(self.unsupported(format!(
+                    "MODIFY COLUMN restates the whole column; describe `{}` as it is now with `.existing(Column::new(\"{}\")...)`",
+                    alter.column, alter.column
+                )));
+            };
+            let ty = self.typed(&target)?;
+            // CHANGE renames too; keys stay where they are.
+            return Ok(vec![format!(
+                "ALTER TABLE {table} CHANGE COLUMN {column} {}",
+                column_def(b, &target, ty, ColumnContext::Restate)
+            )]);
+        }
+        let mut out = Vec::new();
+        match &alter.default {
+            Some(Some(default)) => {
+                let ty = alter.existing.as_ref().and_then(|c| c.ty.clone());
+                let ty = ty.unwrap_or(ColumnType::Text);
+                out.push(format!(
+                    "ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT {}",
+                    sql::default_sql(b, default, &ty)
+                ));
+            }
+            Some(None) => out.push(format!(
+                "ALTER TABLE {table} ALTER COLUMN {column} DROP DEFAULT"
+            )),
+            None => {}
+        }
+        if let Some(to) = &alter.rename {
+            out.push(format!(
+                "ALTER TABLE {table} RENAME COLUMN {column} TO {}",
+                ident(b, to)
+            ));
+        }
+        Ok(out)
+    }
+
+    fn alter_column_sqlite(&self, alter: &AlterColumn) -> Result<Rendered, RenderError> {
+        let b = self.backend;
+        let structural = alter.ty.is_some() || alter.nullable.is_some() || alter.default.is_some();
+        if !structural {
+            // A rename is native; SQLite has no comments.
+            let sql = alter.rename.as_ref().map(|to| {
+                format!(
+                    "ALTER TABLE {} RENAME COLUMN {} TO {}",
+                    ident(b, &alter.table),
+                    ident(b, &alter.column),
+                    ident(b, to)
+                )
+            });
+            return Ok(Rendered::Sql(sql.into_iter().collect()));
+        }
+        let change = match alter.target() {
+            Some(target) => {
+                let ty = self.typed(&target)?;
+                TableChange::ReplaceColumn {
+                    column: alter.column.clone(),
+                    definition: column_def(
+                        b,
+                        &target,
+                        ty,
+                        ColumnContext::Define {
+                            inline_primary_key: target.primary_key,
+                        },
+                    ),
+                }
+            }
+            None => {
+                if let Some(ColumnType::Enum(_)) = &alter.ty {
+                    return Err(self.unsupported(format!(
+                        "an enum column is a CHECK on SQLite, which is rewritten with the whole column; describe `{}` as it is now with `.existing(...)`",
+                        alter.column
+                    )));
+                }
+                if alter.rename.is_some() {
+                    return Err(self.unsupported(
+                        "renaming and redefining a column at once needs its full definition; add `.existing(...)` or split the change in two",
+                    ));
+                }
+                let ty = alter.ty.clone().unwrap_or(ColumnType::Text);
+                TableChange::AlterColumn {
+                    column: alter.column.clone(),
+                    ty: alter.ty.as_ref().map(|t| sql::column_type(b, t)),
+                    nullable: alter.nullable,
+                    default: alter
+                        .default
+                        .as_ref()
+                        .map(|d| d.as_ref().map(|d| sql::default_sql(b, d, &ty))),
+                }
+            }
+        };
+        Ok(Rendered::Changes {
+            table: alter.table.clone(),
+            changes: vec![change],
+            force: true,
+        })
+    }
+
+    fn create_index(&self, index: &Index) -> Result<String, RenderError> {
+        let b = self.backend;
+        if index.table.is_empty() || index.parts.is_empty() {
+            return Err(RenderError::EmptyIndex {
+                op: self.operation.describe(),
+            });
+        }
+        if b == Backend::MySql && index.partial.is_some() {
+            return Err(self.unsupported(
+                "MySQL has no partial indexes; drop `.partial(..)` or index a generated column",
+            ));
+        }
+        let parts: Vec<String> = index
+            .parts
             .iter()
-            .filter(|c| c.primary_key)
-            .map(|c| c.name.as_str())
+            .map(|part| match (part, b) {
+                (IndexPart::Column(c), _) => ident(b, c),
+                (IndexPart::Expr(e), Backend::MySql) => format!("(({e}))"),
+                (IndexPart::Expr(e), _) => format!("({e})"),
+            })
             .collect();
-    }
-    let inline_pk = match pk.as_slice() {
-        [single] => Some(*single),
-        _ => None,
-    };
-
-    for column in &table.columns {
-        let mut def = column_def(column, op)?;
-        if inline_pk == Some(column.name.as_str()) {
-            def.primary_key();
-        }
-        stmt.col(&mut def);
-        if let Some((ref_table, ref_column)) = &column.references {
-            let name = format!("fk_{}_{}", table.name, column.name);
-            stmt.foreign_key(
-                SqForeignKey::create()
-                    .name(name)
-                    .from(Alias::new(&table.name), Alias::new(&column.name))
-                    .to(Alias::new(ref_table), Alias::new(ref_column)),
-            );
-        }
-    }
-    if inline_pk.is_none() && !pk.is_empty() {
-        let mut index = SqIndex::create();
-        for column in pk {
-            index.col(Alias::new(column));
-        }
-        stmt.primary_key(&mut index);
-    }
-    for fk in &table.foreign_keys {
-        let mut create = SqForeignKey::create();
-        create.name(&fk.name);
-        for (from, to) in fk.columns.iter().zip(&fk.ref_columns) {
-            create
-                .from(Alias::new(&table.name), Alias::new(from))
-                .to(Alias::new(&fk.ref_table), Alias::new(to));
-        }
-        if let Some(action) = fk.on_delete {
-            create.on_delete(fk_action(action));
-        }
-        if let Some(action) = fk.on_update {
-            create.on_update(fk_action(action));
-        }
-        stmt.foreign_key(&mut create);
-    }
-    Ok(stmt)
-}
-
-fn add_column(
-    table: &str,
-    column: &Column,
-    op: &Operation,
-    backend: Backend,
-) -> Result<Vec<String>, RenderError> {
-    let mut def = column_def(column, op)?;
-    let Some((ref_table, ref_column)) = &column.references else {
-        let stmt = SqTable::alter()
-            .table(Alias::new(table))
-            .add_column(&mut def)
-            .to_owned();
-        return Ok(vec![stmt.sql(backend)]);
-    };
-    if backend == Backend::Sqlite {
-        // SQLite cannot add a constraint to an existing table, but it accepts
-        // an inline reference on the added column.
-        def.extra(format!(r#"REFERENCES "{ref_table}" ("{ref_column}")"#));
-        let stmt = SqTable::alter()
-            .table(Alias::new(table))
-            .add_column(&mut def)
-            .to_owned();
-        return Ok(vec![stmt.sql(backend)]);
-    }
-    let add = SqTable::alter()
-        .table(Alias::new(table))
-        .add_column(&mut def)
-        .to_owned();
-    let fk = SqForeignKey::create()
-        .name(format!("fk_{table}_{}", column.name))
-        .from(Alias::new(table), Alias::new(&column.name))
-        .to(Alias::new(ref_table), Alias::new(ref_column))
-        .to_owned();
-    Ok(vec![add.sql(backend), fk.sql(backend)])
-}
-
-fn create_index(
-    index: &Index,
-    op: &Operation,
-    backend: Backend,
-) -> Result<IndexCreateStatement, RenderError> {
-    if index.table.is_empty() || index.columns.is_empty() {
-        return Err(RenderError::EmptyIndex { op: op.describe() });
-    }
-    if index.if_not_exists && backend == Backend::MySql {
-        return Err(RenderError::Unsupported {
-            op: op.describe(),
-            backend,
-            why: "MySQL has no CREATE INDEX IF NOT EXISTS; drop `.if_not_exists()`".to_owned(),
-        });
-    }
-    let mut stmt = SqIndex::create();
-    stmt.name(&index.name).table(Alias::new(&index.table));
-    for column in &index.columns {
-        stmt.col(Alias::new(column));
-    }
-    if index.unique {
-        stmt.unique();
-    }
-    if index.if_not_exists {
-        stmt.if_not_exists();
-    }
-    Ok(stmt)
-}
-
-fn column_def(column: &Column, op: &Operation) -> Result<ColumnDef, RenderError> {
-    let Some(ty) = &column.ty else {
-        return Err(RenderError::ColumnWithoutType {
-            op: op.describe(),
-            column: column.name.clone(),
-        });
-    };
-    let mut def = ColumnDef::new(Alias::new(&column.name));
-    match ty {
-        ColumnType::SmallInteger => def.small_integer(),
-        ColumnType::Integer => def.integer(),
-        ColumnType::BigInteger => def.big_integer(),
-        ColumnType::String(len) => def.string_len(*len),
-        ColumnType::Text => def.text(),
-        ColumnType::Boolean => def.boolean(),
-        ColumnType::TimestampTz => def.timestamp_with_time_zone(),
-        ColumnType::Raw(sql) => def.custom(Alias::new(sql)),
-    };
-    if column.nullable {
-        def.null();
-    } else {
-        def.not_null();
-    }
-    if column.auto_increment {
-        def.auto_increment();
-    }
-    if column.unique {
-        def.unique_key();
-    }
-    if let Some(default) = &column.default {
-        def.default(default_expr(default));
-    }
-    Ok(def)
-}
-
-fn default_expr(default: &ColumnDefault) -> SimpleExpr {
-    match default {
-        ColumnDefault::Literal(literal) => literal_expr(literal),
-        ColumnDefault::CurrentTimestamp => Expr::current_timestamp().into(),
-        ColumnDefault::Expr(sql) => Expr::cust(sql),
-    }
-}
-
-pub(crate) fn literal_expr(literal: &Literal) -> SimpleExpr {
-    let value = match literal {
-        Literal::Null => Value::String(None),
-        Literal::Bool(b) => Value::Bool(Some(*b)),
-        Literal::Int(i) => Value::BigInt(Some(*i)),
-        Literal::String(s) => Value::String(Some(Box::new(s.clone()))),
-    };
-    SimpleExpr::Value(value)
-}
-
-fn fk_action(action: Action) -> ForeignKeyAction {
-    match action {
-        Action::NoAction => ForeignKeyAction::NoAction,
-        Action::Restrict => ForeignKeyAction::Restrict,
-        Action::Cascade => ForeignKeyAction::Cascade,
-        Action::SetNull => ForeignKeyAction::SetNull,
-        Action::SetDefault => ForeignKeyAction::SetDefault,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::ops::ForeignKey;
-
-    /// The example schema's operations, rendered for one backend, one
-    /// statement per line.
-    fn rendered(backend: Backend) -> String {
-        let mut m = Migration::new();
-        m.create_table(
-            Table::new("users")
-                .column(Column::new("id").big_integer().auto_increment())
-                .column(Column::new("email").string(255).unique())
-                .column(Column::new("is_admin").boolean().default(false))
-                .column(Column::new("nickname").text().nullable().default("it's"))
-                .column(Column::new("created_at").timestamptz().default_now()),
+        let mut sql = format!(
+            "CREATE {}INDEX {}{}{} ON {} ({})",
+            if index.unique { "UNIQUE " } else { "" },
+            if index.concurrently && b == Backend::Postgres {
+                "CONCURRENTLY "
+            } else {
+                ""
+            },
+            if index.if_not_exists {
+                "IF NOT EXISTS "
+            } else {
+                ""
+            },
+            ident(b, &index.name),
+            ident(b, &index.table),
+            parts.join(", ")
         );
-        m.create_table(
-            Table::new("memberships")
-                .column(Column::new("user_id").big_integer())
-                .column(Column::new("team_id").integer())
-                .column(Column::new("role").string(20).default_sql("'member'"))
-                .primary_key(["user_id", "team_id"])
-                .foreign_key(
-                    ForeignKey::new("fk_memberships_user", ["user_id"], "users", ["id"])
-                        .on_delete(Action::Cascade)
-                        .on_update(Action::Restrict),
-                ),
+        if let Some(predicate) = &index.partial {
+            sql.push_str(&format!(" WHERE {predicate}"));
+        }
+        Ok(sql)
+    }
+
+    fn drop_index(&self, table: &str, index: &Index, if_exists: bool) -> String {
+        let b = self.backend;
+        let mut sql = format!(
+            "DROP INDEX {}{}{}",
+            if index.concurrently && b == Backend::Postgres {
+                "CONCURRENTLY "
+            } else {
+                ""
+            },
+            if if_exists { "IF EXISTS " } else { "" },
+            ident(b, &index.name)
         );
-        m.add_column("users", Column::new("bio").text().nullable());
-        m.add_column(
-            "users",
-            Column::new("team_id")
-                .integer()
-                .nullable()
-                .references("teams", "id"),
-        );
-        m.drop_column("users", "bio");
-        m.create_index(Index::new("ix_users_created").on("users", ["created_at", "id"]));
-        m.create_index(Index::new("uq_users_email").on("users", ["email"]).unique());
-        m.drop_index("uq_users_email", "users");
-        m.drop_table("memberships");
-        m.drop_table_if_exists("users");
-        m.execute("SELECT 1");
-        m.execute_for(Backend::Postgres, "SELECT 'pg'");
-        m.execute_for(Backend::Sqlite, "SELECT 'sqlite'");
-        render(&m, backend)
-            .unwrap()
-            .into_iter()
-            .map(|s| format!("[{}] {}", s.op, s.sql))
-            .collect::<Vec<_>>()
-            .join("\n")
+        if b == Backend::MySql {
+            sql.push_str(&format!(" ON {}", ident(b, table)));
+        }
+        sql
     }
 
-    #[test]
-    fn postgres() {
-        insta::assert_snapshot!(rendered(Backend::Postgres));
+    fn add_constraint(
+        &self,
+        table: &str,
+        constraint: &Constraint,
+    ) -> Result<Rendered, RenderError> {
+        let b = self.backend;
+        let definition = constraint_def(b, constraint);
+        if b == Backend::Sqlite {
+            return Ok(Rendered::Changes {
+                table: table.to_owned(),
+                changes: vec![TableChange::AddConstraint {
+                    name: constraint.name.clone(),
+                    definition,
+                }],
+                force: true,
+            });
+        }
+        let mut sql = format!("ALTER TABLE {} ADD {definition}", ident(b, table));
+        if constraint.not_valid && b == Backend::Postgres {
+            match constraint.kind {
+                ConstraintKind::Check(_) | ConstraintKind::ForeignKey(_) => {
+                    sql.push_str(" NOT VALID");
+                }
+                _ => {
+                    return Err(self
+                        .invalid("only check and foreign-key constraints can be added NOT VALID"));
+                }
+            }
+        }
+        Ok(Rendered::Sql(vec![sql]))
     }
 
-    #[test]
-    fn mysql() {
-        insta::assert_snapshot!(rendered(Backend::MySql));
+    fn drop_constraint(
+        &self,
+        table: &str,
+        constraint: &ConstraintRef,
+    ) -> Result<Rendered, RenderError> {
+        let b = self.backend;
+        let name = ident(b, &constraint.name);
+        let clause = match (b, constraint.definition.as_ref().map(|c| &c.kind)) {
+            (Backend::Sqlite, _) => {
+                return Ok(Rendered::Changes {
+                    table: table.to_owned(),
+                    changes: vec![TableChange::DropConstraint {
+                        name: constraint.name.clone(),
+                    }],
+                    force: true,
+                });
+            }
+            (Backend::MySql, Some(ConstraintKind::PrimaryKey(_))) => "DROP PRIMARY KEY".to_owned(),
+            (Backend::MySql, Some(ConstraintKind::ForeignKey(_))) => {
+                format!("DROP FOREIGN KEY {name}")
+            }
+            (Backend::MySql, Some(ConstraintKind::Unique(_))) => format!("DROP INDEX {name}"),
+            _ => format!("DROP CONSTRAINT {name}"),
+        };
+        Ok(Rendered::Sql(vec![format!(
+            "ALTER TABLE {} {clause}",
+            ident(b, table)
+        )]))
     }
 
-    #[test]
-    fn sqlite() {
-        insta::assert_snapshot!(rendered(Backend::Sqlite));
+    fn add_enum_value(&self, add: &AddEnumValue) -> Result<Rendered, RenderError> {
+        let b = self.backend;
+        if b == Backend::Postgres {
+            return Ok(Rendered::Sql(vec![format!(
+                "ALTER TYPE {} ADD VALUE {}",
+                ident(b, &add.before.name),
+                string(b, &add.value)
+            )]));
+        }
+        if add.columns.is_empty() {
+            return Err(self.unsupported(format!(
+                "{b} keeps enum values on each column; name the columns that use `{}` with `.column(\"table\", Column::new(..))`",
+                add.before.name
+            )));
+        }
+        let after = add.after();
+        let mut statements = Vec::new();
+        let mut changes: Vec<(String, TableChange)> = Vec::new();
+        for (table, column) in &add.columns {
+            let mut existing = column.clone();
+            existing.ty = Some(ColumnType::Enum(add.before.clone()));
+            let alter = AlterColumn::new(table.clone(), column.name.clone())
+                .set_type(ColumnType::Enum(after.clone()))
+                .existing(existing);
+            match self.alter_column(&alter)? {
+                Rendered::Sql(sql) => statements.extend(sql),
+                Rendered::Changes {
+                    table, changes: c, ..
+                } => {
+                    changes.extend(c.into_iter().map(|c| (table.clone(), c)));
+                }
+                Rendered::Statements(_) => {
+                    unreachable!("alter_column renders plain SQL or changes")
+                }
+            }
+        }
+        if b == Backend::MySql {
+            return Ok(Rendered::Sql(statements));
+        }
+        // SQLite: one rebuild per table.
+        let mut out: Vec<Statement> = Vec::new();
+        for (table, change) in changes {
+            match out.iter_mut().find_map(|s| match &mut s.exec {
+                Exec::SqliteRebuild(r) if r.table == table => Some(r),
+                _ => None,
+            }) {
+                Some(rebuild) => rebuild.changes.push(change),
+                None => {
+                    let rebuild = Rebuild {
+                        table,
+                        changes: vec![change],
+                    };
+                    out.push(Statement {
+                        sql: String::new(),
+                        op: self.op,
+                        exec: Exec::SqliteRebuild(rebuild),
+                        transactional: true,
+                    });
+                }
+            }
+        }
+        for statement in &mut out {
+            if let Exec::SqliteRebuild(rebuild) = &statement.exec {
+                statement.sql = rebuild.describe();
+            }
+        }
+        Ok(Rendered::Statements(out))
     }
 
-    #[test]
-    fn what_cannot_render_is_an_error_not_a_panic() {
-        let mut m = Migration::new();
-        m.add_column("users", Column::new("untyped"));
-        let error = render(&m, Backend::Postgres).unwrap_err().to_string();
-        assert!(error.contains("column `untyped` has no type"), "{error}");
-
-        let mut m = Migration::new();
-        m.create_table(Table::new("empty"));
-        assert!(matches!(
-            render(&m, Backend::Sqlite),
-            Err(RenderError::EmptyTable { .. })
-        ));
-
-        let mut m = Migration::new();
-        m.create_index(Index::new("ix"));
-        assert!(matches!(
-            render(&m, Backend::MySql),
-            Err(RenderError::EmptyIndex { .. })
-        ));
-
-        let mut m = Migration::new();
-        m.create_index(Index::new("ix").on("t", ["a"]).if_not_exists());
-        assert!(matches!(
-            render(&m, Backend::MySql),
-            Err(RenderError::Unsupported { .. })
-        ));
-        assert!(render(&m, Backend::Postgres).is_ok());
+    /// SQLite changes that its own `ALTER TABLE` makes (a plain added
+    /// column).
+    fn sqlite_native(&self, changes: &[TableChange]) -> Result<String, RenderError> {
+        match (self.operation, changes) {
+            (Operation::AddColumn { table, .. }, [TableChange::AddColumn { definition, .. }]) => {
+                Ok(format!(
+                    "ALTER TABLE {} ADD COLUMN {definition}",
+                    ident(self.backend, table)
+                ))
+            }
+            _ => Err(self.invalid("internal: no native form for this SQLite change")),
+        }
     }
+}
+
+/// The named foreign key behind [`Column::references`].
+fn inline_foreign_key(table: &str, column: &Column) -> Option<Constraint> {
+    let (ref_table, ref_column) = column.references.as_ref()?;
+    Some(
+        crate::ops::ForeignKey::new(
+            format!("fk_{table}_{}", column.name),
+            [column.name.clone()],
+            ref_table.clone(),
+            [ref_column.clone()],
+        )
+        .into(),
+    )
+}
+
+/// Whether SQLite's `ADD COLUMN` refuses this column (sqlite.org/lang_altertable.html):
+/// no primary key or unique, no `NOT NULL` without a default, no
+/// non-constant default.
+fn sqlite_cannot_add(column: &Column) -> bool {
+    column.primary_key
+        || column.unique
+        || (!column.nullable && column.default.is_none())
+        || matches!(
+            column.default,
+            Some(ColumnDefault::CurrentTimestamp | ColumnDefault::Expr(_))
+        )
+}
+
+fn column_comment(backend: Backend, table: &str, column: &str, comment: Option<&str>) -> String {
+    format!(
+        "COMMENT ON COLUMN {}.{} IS {}",
+        ident(backend, table),
+        ident(backend, column),
+        comment.map_or_else(|| "NULL".to_owned(), |c| string(backend, c))
+    )
 }

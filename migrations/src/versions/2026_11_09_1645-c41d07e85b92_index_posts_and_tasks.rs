@@ -25,7 +25,7 @@ pub mod index_posts_and_tasks {
     }
 
     pub fn downgrade(m: &mut Migration) {
-        m.drop_index("uq_tasks_title_owner", "tasks");
-        m.drop_index("ix_posts_published_created", "posts");
+        m.drop_index("tasks", "uq_tasks_title_owner");
+        m.drop_index("posts", "ix_posts_published_created");
     }
 }

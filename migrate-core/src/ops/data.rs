@@ -1,0 +1,198 @@
+//! Data steps: raw SQL and bulk inserts.
+
+use super::Literal;
+use super::constraint::strings;
+use crate::Backend;
+
+/// Raw SQL, the same for every backend or written per backend, with an
+/// optional reverse that makes it undoable.
+///
+/// ```
+/// use migrate_core::prelude::*;
+///
+/// let mut m = Migration::new();
+/// m.execute(
+///     RawSql::new("UPDATE users SET locale = 'en' WHERE locale IS NULL")
+///         .reverse("UPDATE users SET locale = NULL WHERE locale = 'en'"),
+/// );
+/// m.execute(RawSql::for_backend(Backend::Postgres, "CREATE EXTENSION IF NOT EXISTS pg_trgm"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RawSql {
+    /// Used by backends that have no SQL of their own below.
+    pub(crate) any: Option<String>,
+    /// SQL for one backend.
+    pub(crate) per_backend: Vec<(Backend, String)>,
+    /// What undoes it, when known.
+    pub(crate) reverse: Option<Box<RawSql>>,
+    /// Whether it may run inside the migration's transaction.
+    pub(crate) transactional: bool,
+}
+
+impl RawSql {
+    /// SQL run as-is on every backend. It may hold several statements
+    /// separated by `;`.
+    pub fn new(sql: impl Into<String>) -> Self {
+        Self {
+            any: Some(sql.into()),
+            per_backend: Vec::new(),
+            reverse: None,
+            transactional: true,
+        }
+    }
+
+    /// SQL for one backend only; other backends skip the step unless
+    /// [`or_for`](RawSql::or_for) gives them their own.
+    pub fn for_backend(backend: Backend, sql: impl Into<String>) -> Self {
+        Self {
+            any: None,
+            per_backend: vec![(backend, sql.into())],
+            reverse: None,
+            transactional: true,
+        }
+    }
+
+    /// Adds or replaces the SQL for another backend.
+    pub fn or_for(mut self, backend: Backend, sql: impl Into<String>) -> Self {
+        self.per_backend.retain(|(b, _)| *b != backend);
+        self.per_backend.push((backend, sql.into()));
+        self
+    }
+
+    /// SQL that undoes this step on every backend; it makes the step
+    /// reversible, so an automatic downgrade can run it.
+    pub fn reverse(self, sql: impl Into<String>) -> Self {
+        self.reverse_with(RawSql::new(sql))
+    }
+
+    /// Per-backend SQL that undoes this step.
+    pub fn reverse_with(mut self, reverse: RawSql) -> Self {
+        self.reverse = Some(Box::new(reverse));
+        self
+    }
+
+    /// SQL that cannot run in a transaction (`VACUUM`, `CREATE INDEX
+    /// CONCURRENTLY` written by hand): the migration becomes
+    /// non-transactional, as with [`Index::concurrently`](super::Index::concurrently).
+    pub fn outside_transaction(mut self) -> Self {
+        self.transactional = false;
+        self
+    }
+
+    /// The SQL to run on `backend`, if this step has any for it.
+    pub fn sql_for(&self, backend: Backend) -> Option<&str> {
+        self.per_backend
+            .iter()
+            .find(|(b, _)| *b == backend)
+            .map(|(_, sql)| sql.as_str())
+            .or(self.any.as_deref())
+    }
+}
+
+impl From<&str> for RawSql {
+    fn from(sql: &str) -> Self {
+        Self::new(sql)
+    }
+}
+
+impl From<String> for RawSql {
+    fn from(sql: String) -> Self {
+        Self::new(sql)
+    }
+}
+
+/// Typed rows for [`bulk_insert`](super::Migration::bulk_insert). Values are
+/// bound as parameters, never spliced into the SQL.
+///
+/// ```
+/// use migrate_core::prelude::*;
+///
+/// let rows = Rows::new("roles", ["name", "rank", "builtin"])
+///     .row(("admin", 1, true))
+///     .row(("member", 2, false))
+///     .row(("guest", 3, Literal::Null));
+/// assert_eq!(rows.len(), 3);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rows {
+    pub(crate) table: String,
+    pub(crate) columns: Vec<String>,
+    pub(crate) rows: Vec<Vec<Literal>>,
+}
+
+impl Rows {
+    /// No rows yet for `table(columns)`.
+    pub fn new<C>(table: impl Into<String>, columns: C) -> Self
+    where
+        C: IntoIterator,
+        C::Item: Into<String>,
+    {
+        Self {
+            table: table.into(),
+            columns: strings(columns),
+            rows: Vec::new(),
+        }
+    }
+
+    /// Adds a row: a tuple of values (up to 12) or a `Vec<Literal>`, one
+    /// value per column.
+    pub fn row(mut self, row: impl IntoRow) -> Self {
+        self.rows.push(row.into_row());
+        self
+    }
+
+    /// How many rows.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+}
+
+/// A row of values for [`Rows::row`].
+pub trait IntoRow {
+    /// The values, in column order.
+    fn into_row(self) -> Vec<Literal>;
+}
+
+impl IntoRow for Vec<Literal> {
+    fn into_row(self) -> Vec<Literal> {
+        self
+    }
+}
+
+impl<const N: usize> IntoRow for [Literal; N] {
+    fn into_row(self) -> Vec<Literal> {
+        self.into()
+    }
+}
+
+macro_rules! tuple_rows {
+    ($(($($t:ident),+)),* $(,)?) => {$(
+        impl<$($t: Into<Literal>),+> IntoRow for ($($t,)+) {
+            #[expect(non_snake_case, reason = "the type parameters name the fields")]
+            fn into_row(self) -> Vec<Literal> {
+                let ($($t,)+) = self;
+                vec![$($t.into()),+]
+            }
+        }
+    )*};
+}
+
+tuple_rows! {
+    (A),
+    (A, B),
+    (A, B, C),
+    (A, B, C, D),
+    (A, B, C, D, E),
+    (A, B, C, D, E, F),
+    (A, B, C, D, E, F, G),
+    (A, B, C, D, E, F, G, H),
+    (A, B, C, D, E, F, G, H, I),
+    (A, B, C, D, E, F, G, H, I, J),
+    (A, B, C, D, E, F, G, H, I, J, K),
+    (A, B, C, D, E, F, G, H, I, J, K, L),
+}

@@ -1,0 +1,184 @@
+//! Automatic downgrades: the inverse of each operation, and of a whole plan.
+
+use super::{AlterColumn, Migration, Operation};
+
+/// A plan step with no known inverse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("step {step} ({op}) cannot be reversed automatically: {why}")]
+pub struct Irreversible {
+    /// The step's position in the plan, from 1.
+    pub step: usize,
+    /// The operation, as [`Operation::describe`] says it.
+    pub op: String,
+    /// Why, and what to write instead.
+    pub why: String,
+}
+
+impl Migration {
+    /// The plan that undoes this one: the inverse of each step, in reverse
+    /// order. A migration without a `downgrade` function gets this one.
+    ///
+    /// ```
+    /// use migrate_core::prelude::*;
+    ///
+    /// let mut up = Migration::new();
+    /// up.add_column("users", Column::new("phone_number").string(32).nullable());
+    /// up.rename_table("task", "tasks");
+    /// let down = up.reversed().unwrap();
+    /// assert_eq!(down.operations()[0].describe(), "rename_table tasks -> task");
+    /// assert_eq!(down.operations()[1].describe(), "drop_column users.phone_number");
+    ///
+    /// let mut lossy = Migration::new();
+    /// lossy.drop_column("users", "bio");
+    /// assert!(lossy.reversed().unwrap_err().why.contains("Column"));
+    /// ```
+    pub fn reversed(&self) -> Result<Migration, Irreversible> {
+        let mut down = Migration::new();
+        for (i, op) in self.operations().iter().enumerate().rev() {
+            let inverse = op.inverse().map_err(|why| Irreversible {
+                step: i + 1,
+                op: op.describe(),
+                why,
+            })?;
+            for op in inverse {
+                down.push(op);
+            }
+        }
+        Ok(down)
+    }
+}
+
+impl Operation {
+    /// The operations that undo this one, or why there are none.
+    fn inverse(&self) -> Result<Vec<Operation>, String> {
+        let one = |op| Ok(vec![op]);
+        match self {
+            Self::CreateTable(table) => one(Self::DropTable {
+                table: table.clone(),
+                if_exists: table.if_not_exists,
+            }),
+            Self::DropTable { table, .. } if !table.columns.is_empty() => {
+                let mut table = table.clone();
+                table.if_not_exists = false;
+                one(Self::CreateTable(table))
+            }
+            Self::DropTable { table, .. } => Err(format!(
+                "only the name of table `{}` is known; pass its full `Table` definition to `drop_table`, or write a `downgrade`",
+                table.name
+            )),
+            Self::RenameTable { from, to } => one(Self::RenameTable {
+                from: to.clone(),
+                to: from.clone(),
+            }),
+            Self::AddColumn { table, column, .. } => one(Self::DropColumn {
+                table: table.clone(),
+                column: column.clone(),
+            }),
+            Self::DropColumn { table, column } if column.ty.is_some() => one(Self::AddColumn {
+                table: table.clone(),
+                column: column.clone(),
+                if_not_exists: false,
+            }),
+            Self::DropColumn { table, column } => Err(format!(
+                "only the name of column `{table}.{}` is known; pass its full `Column` definition to `drop_column`, or write a `downgrade`",
+                column.name
+            )),
+            Self::AlterColumn(alter) => inverse_alter(alter).map(|a| vec![Self::AlterColumn(a)]),
+            Self::CreateIndex(index) => one(Self::DropIndex {
+                table: index.table.clone(),
+                index: index.clone(),
+                if_exists: index.if_not_exists,
+            }),
+            Self::DropIndex { table, index, .. } if !index.parts.is_empty() => {
+                let mut index = index.clone();
+                index.table.clone_from(table);
+                index.if_not_exists = false;
+                one(Self::CreateIndex(index))
+            }
+            Self::DropIndex { index, .. } => Err(format!(
+                "only the name of index `{}` is known; pass its full `Index` definition to `drop_index`, or write a `downgrade`",
+                index.name
+            )),
+            Self::AddConstraint { table, constraint } => one(Self::DropConstraint {
+                table: table.clone(),
+                constraint: constraint.clone().into(),
+            }),
+            Self::DropConstraint { table, constraint } => match &constraint.definition {
+                Some(definition) => one(Self::AddConstraint {
+                    table: table.clone(),
+                    constraint: definition.clone(),
+                }),
+                None => Err(format!(
+                    "only the name of constraint `{}` is known; pass its full `Constraint` to `drop_constraint`, or write a `downgrade`",
+                    constraint.name
+                )),
+            },
+            // Validation only checks rows; there is nothing to undo.
+            Self::ValidateConstraint { .. } => Ok(Vec::new()),
+            Self::CreateEnum(definition) => one(Self::DropEnum {
+                definition: definition.clone(),
+                if_exists: false,
+            }),
+            Self::DropEnum { definition, .. } if !definition.values.is_empty() => {
+                one(Self::CreateEnum(definition.clone()))
+            }
+            Self::DropEnum { definition, .. } => Err(format!(
+                "only the name of enum `{}` is known; pass the full `Enum` to `drop_enum`, or write a `downgrade`",
+                definition.name
+            )),
+            Self::AddEnumValue(_) => Err(
+                "PostgreSQL cannot remove a value from an enum; write a `downgrade` that recreates the type without it"
+                    .to_owned(),
+            ),
+            Self::BulkInsert(rows) => Err(format!(
+                "inserted rows are not deleted automatically; write a `downgrade`, e.g. `m.execute(\"DELETE FROM {} WHERE ...\")`",
+                rows.table
+            )),
+            Self::Execute(raw) => match &raw.reverse {
+                Some(reverse) => {
+                    let mut inverse = (**reverse).clone();
+                    let mut original = raw.clone();
+                    original.reverse = None;
+                    inverse.reverse = Some(Box::new(original));
+                    one(Self::Execute(inverse))
+                }
+                None => Err(
+                    "raw SQL has no reverse; give one with `RawSql::new(..).reverse(..)`, or write a `downgrade`"
+                        .to_owned(),
+                ),
+            },
+        }
+    }
+}
+
+fn inverse_alter(alter: &AlterColumn) -> Result<AlterColumn, String> {
+    let name = alter.rename.clone().unwrap_or_else(|| alter.column.clone());
+    let mut inverse = AlterColumn::new(alter.table.clone(), name);
+    if alter.rename.is_some() {
+        inverse.rename = Some(alter.column.clone());
+    }
+    let needs_existing = |what: &str| {
+        format!(
+            "the {what} of `{}.{}` before the change is unknown; describe the column with `.existing(...)`, or write a `downgrade`",
+            alter.table, alter.column
+        )
+    };
+    let existing = alter.existing.as_ref();
+    if alter.ty.is_some() {
+        let before = existing.and_then(|c| c.ty.clone());
+        inverse.ty = Some(before.ok_or_else(|| needs_existing("type"))?);
+    }
+    if let Some(nullable) = alter.nullable {
+        inverse.nullable = Some(existing.map_or(!nullable, |c| c.nullable));
+    }
+    if alter.default.is_some() {
+        let before = existing.ok_or_else(|| needs_existing("default"))?;
+        inverse.default = Some(before.default.clone());
+    }
+    if alter.comment.is_some() {
+        let before = existing.ok_or_else(|| needs_existing("comment"))?;
+        inverse.comment = Some(before.comment.clone());
+    }
+    inverse.existing = alter.target();
+    Ok(inverse)
+}

@@ -1,0 +1,139 @@
+//! Identifier limits: a name the backend would truncate is refused, never
+//! shortened behind the user's back.
+
+use super::RenderError;
+use crate::Backend;
+use crate::ops::{ConstraintKind, IndexPart, Operation};
+
+/// PostgreSQL's `NAMEDATALEN - 1`, in bytes.
+const POSTGRES_MAX_BYTES: usize = 63;
+/// MySQL's limit for tables, columns, indexes and constraints, in characters.
+const MYSQL_MAX_CHARS: usize = 64;
+
+pub(super) fn check(op: &Operation, backend: Backend) -> Result<(), RenderError> {
+    for name in identifiers(op) {
+        let too_long = match backend {
+            Backend::Postgres => name.len() > POSTGRES_MAX_BYTES,
+            Backend::MySql => name.chars().count() > MYSQL_MAX_CHARS,
+            Backend::Sqlite => false,
+        };
+        if too_long {
+            let limit = match backend {
+                Backend::Postgres => format!("{POSTGRES_MAX_BYTES} bytes"),
+                _ => format!("{MYSQL_MAX_CHARS} characters"),
+            };
+            return Err(RenderError::IdentifierTooLong {
+                op: op.describe(),
+                backend,
+                name: name.to_owned(),
+                length: name.len(),
+                limit,
+            });
+        }
+        if name.is_empty() {
+            return Err(RenderError::Invalid {
+                op: op.describe(),
+                why: "an identifier is empty".to_owned(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Every name an operation puts into SQL, generated ones included.
+fn identifiers(op: &Operation) -> Vec<String> {
+    let mut names = Vec::new();
+    let column = |table: &str, c: &crate::ops::Column, names: &mut Vec<String>| {
+        names.push(c.name.clone());
+        if let Some((ref_table, ref_column)) = &c.references {
+            names.extend([
+                ref_table.clone(),
+                ref_column.clone(),
+                format!("fk_{table}_{}", c.name),
+            ]);
+        }
+        if let Some(crate::ops::ColumnType::Enum(e)) = &c.ty {
+            names.push(e.name.clone());
+        }
+    };
+    let constraint = |c: &crate::ops::Constraint, names: &mut Vec<String>| {
+        names.push(c.name.clone());
+        match &c.kind {
+            ConstraintKind::PrimaryKey(cols) | ConstraintKind::Unique(cols) => {
+                names.extend(cols.iter().cloned());
+            }
+            ConstraintKind::Check(_) => {}
+            ConstraintKind::ForeignKey(fk) => {
+                names.extend(fk.columns.iter().cloned());
+                names.push(fk.ref_table.clone());
+                names.extend(fk.ref_columns.iter().cloned());
+            }
+        }
+    };
+    match op {
+        Operation::CreateTable(t) => {
+            names.push(t.name.clone());
+            for c in &t.columns {
+                column(&t.name, c, &mut names);
+            }
+            names.extend(t.primary_key.iter().cloned());
+            for c in &t.constraints {
+                constraint(c, &mut names);
+            }
+        }
+        Operation::DropTable { table, .. } => names.push(table.name.clone()),
+        Operation::RenameTable { from, to } => names.extend([from.clone(), to.clone()]),
+        Operation::AddColumn {
+            table, column: c, ..
+        } => {
+            names.push(table.clone());
+            column(table, c, &mut names);
+        }
+        Operation::DropColumn { table, column } => {
+            names.extend([table.clone(), column.name.clone()]);
+        }
+        Operation::AlterColumn(a) => {
+            names.extend([a.table.clone(), a.column.clone()]);
+            names.extend(a.rename.iter().cloned());
+        }
+        Operation::CreateIndex(ix) | Operation::DropIndex { index: ix, .. } => {
+            names.push(ix.name.clone());
+            if !ix.table.is_empty() {
+                names.push(ix.table.clone());
+            }
+            for part in &ix.parts {
+                if let IndexPart::Column(c) = part {
+                    names.push(c.clone());
+                }
+            }
+        }
+        Operation::AddConstraint {
+            table,
+            constraint: c,
+        } => {
+            names.push(table.clone());
+            constraint(c, &mut names);
+        }
+        Operation::DropConstraint { table, constraint } => {
+            names.extend([table.clone(), constraint.name.clone()]);
+        }
+        Operation::ValidateConstraint { table, name } => {
+            names.extend([table.clone(), name.clone()]);
+        }
+        Operation::CreateEnum(e) | Operation::DropEnum { definition: e, .. } => {
+            names.push(e.name.clone());
+        }
+        Operation::AddEnumValue(add) => {
+            names.push(add.before.name.clone());
+            for (table, c) in &add.columns {
+                names.extend([table.clone(), c.name.clone()]);
+            }
+        }
+        Operation::BulkInsert(rows) => {
+            names.push(rows.table.clone());
+            names.extend(rows.columns.iter().cloned());
+        }
+        Operation::Execute(_) => {}
+    }
+    names
+}

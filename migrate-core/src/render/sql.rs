@@ -1,0 +1,253 @@
+//! The pieces every statement is made of, per backend: quoted identifiers,
+//! escaped literals, native types and column definitions.
+//!
+//! Identifiers are always quoted, with the quote character doubled inside, so
+//! a name can hold any character without changing the statement. Literals are
+//! escaped the same way sea-query does it. SQL expressions that the user
+//! writes on purpose (checks, defaults, predicates) are the only text written
+//! as-is.
+
+use std::fmt::Write as _;
+
+use crate::Backend;
+use crate::ops::{Column, ColumnDefault, ColumnType, Constraint, ConstraintKind, Literal};
+
+/// `name`, quoted for `backend`.
+pub(crate) fn ident(backend: Backend, name: &str) -> String {
+    match backend {
+        Backend::MySql => format!("`{}`", name.replace('`', "``")),
+        Backend::Postgres | Backend::Sqlite => format!("\"{}\"", name.replace('"', "\"\"")),
+    }
+}
+
+/// A comma-separated list of quoted identifiers.
+pub(crate) fn idents(backend: Backend, names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| ident(backend, n))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A string literal. MySQL also treats backslashes as escapes (unless
+/// `NO_BACKSLASH_ESCAPES` is set, which we do not support in DDL literals).
+pub(crate) fn string(backend: Backend, text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('\'');
+    for c in text.chars() {
+        match c {
+            '\'' => out.push_str("''"),
+            '\\' if backend == Backend::MySql => out.push_str("\\\\"),
+            '\0' if backend == Backend::MySql => out.push_str("\\0"),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// A literal value written into DDL (a default).
+pub(crate) fn literal(backend: Backend, value: &Literal) -> String {
+    match value {
+        Literal::Null => "NULL".to_owned(),
+        Literal::Bool(b) => match (backend, b) {
+            (Backend::Postgres, true) => "TRUE".to_owned(),
+            (Backend::Postgres, false) => "FALSE".to_owned(),
+            (_, true) => "1".to_owned(),
+            (_, false) => "0".to_owned(),
+        },
+        Literal::Int(i) => i.to_string(),
+        Literal::Float(f) => format!("{f:?}"),
+        Literal::String(s) => string(backend, s),
+        Literal::Bytes(bytes) => {
+            let hex = crate::ops::literal_hex(bytes);
+            match backend {
+                Backend::Postgres => format!("'\\x{hex}'::bytea"),
+                Backend::MySql | Backend::Sqlite => format!("X'{hex}'"),
+            }
+        }
+        Literal::Json(value) => string(backend, &value.to_string()),
+    }
+}
+
+/// The native type of `ty` on `backend`; the table in `docs/operations.md`
+/// documents the same mapping.
+pub(crate) fn column_type(backend: Backend, ty: &ColumnType) -> String {
+    use Backend::{MySql, Postgres, Sqlite};
+    use ColumnType as T;
+    match (ty, backend) {
+        (T::SmallInteger, _) => "smallint".to_owned(),
+        (T::Integer, MySql) => "int".to_owned(),
+        (T::Integer, _) => "integer".to_owned(),
+        (T::BigInteger, _) => "bigint".to_owned(),
+        (T::Decimal { precision, scale }, MySql) => format!("decimal({precision}, {scale})"),
+        (T::Decimal { precision, scale }, _) => format!("numeric({precision}, {scale})"),
+        (T::Real, MySql) => "float".to_owned(),
+        (T::Real, _) => "real".to_owned(),
+        (T::Double, Postgres) => "double precision".to_owned(),
+        (T::Double, _) => "double".to_owned(),
+        (T::String(n), _) => format!("varchar({n})"),
+        (T::Char(n), _) => format!("char({n})"),
+        (T::Text, _) => "text".to_owned(),
+        (T::Boolean, _) => "boolean".to_owned(),
+        (T::Date, _) => "date".to_owned(),
+        (T::Time, MySql) => "time(6)".to_owned(),
+        (T::Time, _) => "time".to_owned(),
+        (T::Timestamp, MySql) => "datetime(6)".to_owned(),
+        (T::Timestamp, _) => "timestamp".to_owned(),
+        (T::TimestampTz, MySql) => "timestamp(6)".to_owned(),
+        (T::TimestampTz, _) => "timestamptz".to_owned(),
+        (T::Uuid, Postgres) => "uuid".to_owned(),
+        (T::Uuid, _) => "char(36)".to_owned(),
+        (T::Json, Sqlite) | (T::Jsonb, Sqlite) => "text".to_owned(),
+        (T::Json, _) => "json".to_owned(),
+        (T::Jsonb, Postgres) => "jsonb".to_owned(),
+        (T::Jsonb, MySql) => "json".to_owned(),
+        (T::Binary, Postgres) => "bytea".to_owned(),
+        (T::Binary, MySql) => "longblob".to_owned(),
+        (T::Binary, Sqlite) => "blob".to_owned(),
+        (T::Enum(e), Postgres) => ident(backend, &e.name),
+        (T::Enum(e), MySql) => {
+            let values: Vec<String> = e.values.iter().map(|v| string(backend, v)).collect();
+            format!("ENUM({})", values.join(", "))
+        }
+        (T::Enum(_), Sqlite) => "text".to_owned(),
+        (T::Raw(sql), _) => sql.clone(),
+    }
+}
+
+/// Where a column definition is written; a few clauses differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ColumnContext {
+    /// In `CREATE TABLE` or `ADD COLUMN`: everything, the primary key inline
+    /// when it is the table's only key column.
+    Define { inline_primary_key: bool },
+    /// In MySQL's `MODIFY`/`CHANGE COLUMN`: the keys stay where they are.
+    Restate,
+}
+
+/// `"name" type [identity] NOT NULL [DEFAULT ..] [PRIMARY KEY] [UNIQUE] ...`.
+pub(crate) fn column_def(
+    backend: Backend,
+    column: &Column,
+    ty: &ColumnType,
+    context: ColumnContext,
+) -> String {
+    let mut sql = ident(backend, &column.name);
+    let sqlite_autoincrement = backend == Backend::Sqlite && column.auto_increment;
+    if sqlite_autoincrement {
+        // Only `INTEGER PRIMARY KEY` aliases the rowid and may autoincrement.
+        sql.push_str(" integer");
+    } else {
+        let _ = write!(sql, " {}", column_type(backend, ty));
+    }
+    if column.auto_increment {
+        match backend {
+            Backend::Postgres => sql.push_str(" GENERATED BY DEFAULT AS IDENTITY"),
+            Backend::MySql => sql.push_str(" AUTO_INCREMENT"),
+            Backend::Sqlite => {}
+        }
+    }
+    sql.push_str(if column.nullable {
+        " NULL"
+    } else {
+        " NOT NULL"
+    });
+    if let Some(default) = &column.default {
+        let _ = write!(sql, " DEFAULT {}", default_sql(backend, default, ty));
+    }
+    let inline_pk = matches!(
+        context,
+        ColumnContext::Define {
+            inline_primary_key: true
+        }
+    );
+    if inline_pk {
+        sql.push_str(" PRIMARY KEY");
+        if sqlite_autoincrement {
+            sql.push_str(" AUTOINCREMENT");
+        }
+    }
+    if column.unique && context != ColumnContext::Restate {
+        sql.push_str(" UNIQUE");
+    }
+    if let (ColumnType::Enum(e), Backend::Sqlite) = (ty, backend) {
+        let values: Vec<String> = e.values.iter().map(|v| string(backend, v)).collect();
+        let _ = write!(
+            sql,
+            " CHECK ({} IN ({}))",
+            ident(backend, &column.name),
+            values.join(", ")
+        );
+    }
+    if let (Some(comment), Backend::MySql) = (&column.comment, backend) {
+        let _ = write!(sql, " COMMENT {}", string(backend, comment));
+    }
+    sql
+}
+
+/// A default value or expression.
+pub(crate) fn default_sql(backend: Backend, default: &ColumnDefault, ty: &ColumnType) -> String {
+    match default {
+        ColumnDefault::Literal(value) => literal(backend, value),
+        ColumnDefault::CurrentTimestamp => match (backend, ty) {
+            // MySQL wants the default's precision to match the column's.
+            (Backend::MySql, ColumnType::Timestamp | ColumnType::TimestampTz) => {
+                "CURRENT_TIMESTAMP(6)".to_owned()
+            }
+            _ => "CURRENT_TIMESTAMP".to_owned(),
+        },
+        ColumnDefault::Expr(expr) => match backend {
+            Backend::Postgres => expr.clone(),
+            // MySQL 8 and SQLite take an expression default only in
+            // parentheses.
+            Backend::MySql | Backend::Sqlite => format!("({expr})"),
+        },
+    }
+}
+
+/// `CONSTRAINT name ...` as a table constraint.
+pub(crate) fn constraint_def(backend: Backend, constraint: &Constraint) -> String {
+    let name = ident(backend, &constraint.name);
+    match &constraint.kind {
+        ConstraintKind::PrimaryKey(columns) => {
+            format!(
+                "CONSTRAINT {name} PRIMARY KEY ({})",
+                idents(backend, columns)
+            )
+        }
+        ConstraintKind::Unique(columns) => {
+            format!("CONSTRAINT {name} UNIQUE ({})", idents(backend, columns))
+        }
+        ConstraintKind::Check(expr) => format!("CONSTRAINT {name} CHECK ({expr})"),
+        ConstraintKind::ForeignKey(fk) => {
+            let mut sql = format!(
+                "CONSTRAINT {name} FOREIGN KEY ({}) REFERENCES {} ({})",
+                idents(backend, &fk.columns),
+                ident(backend, &fk.ref_table),
+                idents(backend, &fk.ref_columns),
+            );
+            if let Some(action) = fk.on_delete {
+                let _ = write!(sql, " ON DELETE {}", action.sql());
+            }
+            if let Some(action) = fk.on_update {
+                let _ = write!(sql, " ON UPDATE {}", action.sql());
+            }
+            sql
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_are_doubled_in_identifiers_and_strings() {
+        assert_eq!(ident(Backend::Postgres, r#"a"b"#), r#""a""b""#);
+        assert_eq!(ident(Backend::MySql, "a`b"), "`a``b`");
+        assert_eq!(string(Backend::Sqlite, "it's"), "'it''s'");
+        assert_eq!(string(Backend::MySql, r"back\'slash"), r"'back\\''slash'");
+        assert_eq!(string(Backend::Postgres, r"back\slash"), r"'back\slash'");
+    }
+}
