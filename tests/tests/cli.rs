@@ -9,8 +9,8 @@ use std::process::{Command, Output};
 
 use support::TestDb;
 
-const HEAD: &str = "e0a6c3f19d47";
-const BEFORE_HEAD: &str = "55296ad22e23";
+const HEAD: &str = "6f61e53762d5";
+const BEFORE_HEAD: &str = "aacf5257b9c5";
 const APP_TABLES: [&str; 4] = ["posts", "published_posts", "tasks", "users"];
 
 fn cli(db: &TestDb, args: &[&str]) -> Output {

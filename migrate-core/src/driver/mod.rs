@@ -21,6 +21,31 @@ pub use connect::{Access, connect, redact_url};
 pub use error::DriverError;
 
 pub use crate::Backend;
+use crate::ops::Literal;
+
+/// Binds literals to an `sqlx` query, in order. A macro because each
+/// backend's `Query` type differs and the generic bounds do not pay off.
+/// JSON is bound as text; PostgreSQL binds its JSON parameter itself.
+#[cfg(any(feature = "sqlite", feature = "mysql", feature = "postgres"))]
+macro_rules! bind_literals {
+    ($query:expr, $values:expr) => {{
+        let mut query = $query;
+        for value in $values {
+            query = match value {
+                Literal::Null => query.bind(None::<String>),
+                Literal::Bool(b) => query.bind(*b),
+                Literal::Int(i) => query.bind(*i),
+                Literal::Float(f) => query.bind(*f),
+                Literal::String(s) => query.bind(s.as_str()),
+                Literal::Bytes(b) => query.bind(b.as_slice()),
+                Literal::Json(v) => query.bind(v.to_string()),
+            };
+        }
+        query
+    }};
+}
+#[cfg(any(feature = "sqlite", feature = "mysql", feature = "postgres"))]
+pub(crate) use bind_literals;
 
 /// The heads table: one row per current head, as Alembic's `alembic_version`.
 pub const HEADS_TABLE: &str = "migrate_heads";
@@ -39,6 +64,13 @@ pub trait Driver: Send + std::fmt::Debug {
 
     /// Runs SQL as-is (several statements separated by `;` are allowed).
     async fn execute(&mut self, sql: &str) -> Result<(), sqlx::Error>;
+
+    /// Runs one statement with `values` bound to its placeholders, in order.
+    async fn execute_bound(&mut self, sql: &str, values: &[Literal]) -> Result<(), sqlx::Error>;
+
+    /// Runs a query and returns its rows, every column read as text (`NULL`
+    /// as `None`). On PostgreSQL and MySQL, cast non-text columns in the SQL.
+    async fn fetch_text(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, sqlx::Error>;
 
     /// Opens a transaction (`BEGIN IMMEDIATE` on SQLite, so that the write
     /// lock is taken before anything is read).

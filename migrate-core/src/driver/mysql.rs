@@ -8,12 +8,13 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use sqlx::mysql::{MySqlConnectOptions, MySqlConnection};
-use sqlx::{Connection, Executor};
+use sqlx::{Connection, Executor, Row};
 
 use super::audit::{AuditRow, audit_row};
 use super::connect::connect_error;
 use super::{AUDIT_TABLE, Driver, DriverError, HEADS_TABLE};
 use crate::Backend;
+use crate::ops::Literal;
 
 /// `GET_LOCK` names are server-wide: one lock per database.
 const LOCK_NAME: &str = "CONCAT('migrate:', COALESCE(DATABASE(), ''))";
@@ -48,6 +49,24 @@ impl Driver for MySqlDriver {
 
     async fn execute(&mut self, sql: &str) -> Result<(), sqlx::Error> {
         self.conn.execute(sql).await.map(drop)
+    }
+
+    async fn execute_bound(&mut self, sql: &str, values: &[Literal]) -> Result<(), sqlx::Error> {
+        super::bind_literals!(sqlx::query(sql), values)
+            .execute(&mut self.conn)
+            .await
+            .map(drop)
+    }
+
+    async fn fetch_text(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, sqlx::Error> {
+        let rows = sqlx::query(sql).fetch_all(&mut self.conn).await?;
+        rows.iter()
+            .map(|row| {
+                (0..row.len())
+                    .map(|i| row.try_get::<Option<String>, _>(i))
+                    .collect()
+            })
+            .collect()
     }
 
     async fn lock(&mut self, timeout: Duration) -> Result<(), DriverError> {

@@ -4,12 +4,13 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use sqlx::postgres::PgConnection;
-use sqlx::{Connection, Executor};
+use sqlx::{Connection, Executor, Row};
 
 use super::audit::{AuditRow, audit_row};
 use super::connect::connect_error;
 use super::{AUDIT_TABLE, Driver, DriverError, HEADS_TABLE};
 use crate::Backend;
+use crate::ops::Literal;
 
 /// The advisory-lock key: the bytes of "migrate!" as a big-endian i64.
 const LOCK_KEY: i64 = i64::from_be_bytes(*b"migrate!");
@@ -61,6 +62,29 @@ impl Driver for PgDriver {
 
     async fn execute(&mut self, sql: &str) -> Result<(), sqlx::Error> {
         self.conn.execute(sql).await.map(drop)
+    }
+
+    async fn execute_bound(&mut self, sql: &str, values: &[Literal]) -> Result<(), sqlx::Error> {
+        let mut query = sqlx::query(sql);
+        for value in values {
+            query = match value {
+                // The one JSON parameter of a bulk insert: jsonb.
+                Literal::Json(v) => query.bind(sqlx::types::Json(v)),
+                other => super::bind_literals!(query, std::slice::from_ref(other)),
+            };
+        }
+        query.execute(&mut self.conn).await.map(drop)
+    }
+
+    async fn fetch_text(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, sqlx::Error> {
+        let rows = sqlx::query(sql).fetch_all(&mut self.conn).await?;
+        rows.iter()
+            .map(|row| {
+                (0..row.len())
+                    .map(|i| row.try_get::<Option<String>, _>(i))
+                    .collect()
+            })
+            .collect()
     }
 
     async fn lock(&mut self, timeout: Duration) -> Result<(), DriverError> {

@@ -5,12 +5,13 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
-use sqlx::{Connection, Executor};
+use sqlx::{Connection, Executor, Row};
 
 use super::audit::{AuditRow, audit_row};
 use super::connect::connect_error;
 use super::{AUDIT_TABLE, Access, Driver, DriverError, HEADS_TABLE};
 use crate::Backend;
+use crate::ops::Literal;
 
 /// A SQLite database over one connection.
 #[derive(Debug)]
@@ -50,6 +51,24 @@ impl Driver for SqliteDriver {
 
     async fn execute(&mut self, sql: &str) -> Result<(), sqlx::Error> {
         self.conn.execute(sql).await.map(drop)
+    }
+
+    async fn execute_bound(&mut self, sql: &str, values: &[Literal]) -> Result<(), sqlx::Error> {
+        super::bind_literals!(sqlx::query(sql), values)
+            .execute(&mut self.conn)
+            .await
+            .map(drop)
+    }
+
+    async fn fetch_text(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, sqlx::Error> {
+        let rows = sqlx::query(sql).fetch_all(&mut self.conn).await?;
+        rows.iter()
+            .map(|row| {
+                (0..row.len())
+                    .map(|i| row.try_get_unchecked::<Option<String>, _>(i))
+                    .collect()
+            })
+            .collect()
     }
 
     async fn begin(&mut self) -> Result<(), sqlx::Error> {

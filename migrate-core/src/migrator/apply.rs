@@ -2,16 +2,26 @@
 //!
 //! PostgreSQL and SQLite: the statements, the heads-table change and the audit
 //! row commit in one transaction, so a failure leaves schema and version
-//! tables exactly as they were. MySQL commits DDL implicitly: the step is
-//! recorded as `started` first and its progress counted per statement, so a
-//! failure or a crash part-way stays visible in `status`.
+//! tables exactly as they were. MySQL commits DDL implicitly, and a
+//! PostgreSQL step with `CONCURRENTLY` cannot run in a transaction: such a
+//! step is recorded as `started` first and its progress counted per
+//! statement, so a failure or a crash part-way stays visible in `status`.
+//!
+//! A SQLite step with a table rebuild turns `PRAGMA foreign_keys` off around
+//! its transaction (the pragma is a no-op inside one) and runs
+//! `PRAGMA foreign_key_check` before committing.
 
+use std::error::Error as StdError;
 use std::time::Instant;
 
 use chrono::Utc;
 
 use super::{ApplyError, RenderedStep, StepReport};
+use crate::Backend;
 use crate::driver::{AuditRow, Driver, Outcome};
+use crate::render::{Exec, Rebuild, SchemaObject, Statement};
+
+type BoxError = Box<dyn StdError + Send + Sync>;
 
 /// How the heads table must change for one step.
 #[derive(Debug)]
@@ -42,8 +52,32 @@ pub(super) async fn run_step(
         statements_total: step.statements.len() as i64,
         error: None,
     };
-    if db.backend().transactional_ddl() {
-        transactional(db, step, change, tables_exist, &mut audit, start).await?;
+    if db.backend().transactional_ddl() && !step.non_transactional() {
+        let rebuilds = step
+            .statements
+            .iter()
+            .any(|s| matches!(s.exec, Exec::SqliteRebuild(_)));
+        let foreign_keys = if rebuilds {
+            foreign_keys_off(db, step).await?
+        } else {
+            false
+        };
+        let result = transactional(
+            db,
+            step,
+            change,
+            tables_exist,
+            &mut audit,
+            start,
+            foreign_keys,
+        )
+        .await;
+        if foreign_keys {
+            if let Err(error) = db.execute("PRAGMA foreign_keys = ON").await {
+                tracing::warn!(%error, "could not turn foreign keys back on");
+            }
+        }
+        result?;
     } else {
         progressive(db, step, change, tables_exist, &mut audit, start).await?;
     }
@@ -56,6 +90,37 @@ pub(super) async fn run_step(
     })
 }
 
+/// SQLite, before a step with a table rebuild: turns foreign keys off, as the
+/// 12-step procedure says, and tells whether they were on.
+async fn foreign_keys_off(
+    db: &mut dyn Driver,
+    step: &RenderedStep,
+) -> Result<bool, Box<ApplyError>> {
+    let bookkeeping = |source| ApplyError::Bookkeeping {
+        revision: step.registration.id.to_owned(),
+        direction: step.direction,
+        state: "nothing ran".to_owned(),
+        source,
+    };
+    let rows = db
+        .fetch_text("PRAGMA foreign_keys")
+        .await
+        .map_err(bookkeeping)?;
+    let on = rows
+        .first()
+        .and_then(|r| r.first())
+        .cloned()
+        .flatten()
+        .as_deref()
+        == Some("1");
+    if on {
+        db.execute("PRAGMA foreign_keys = OFF")
+            .await
+            .map_err(bookkeeping)?;
+    }
+    Ok(on)
+}
+
 /// PostgreSQL and SQLite: everything in one transaction.
 async fn transactional(
     db: &mut dyn Driver,
@@ -64,6 +129,7 @@ async fn transactional(
     tables_exist: &mut bool,
     audit: &mut AuditRow,
     start: Instant,
+    check_foreign_keys: bool,
 ) -> Result<(), Box<ApplyError>> {
     let bookkeeping = |source| ApplyError::Bookkeeping {
         revision: step.registration.id.to_owned(),
@@ -88,14 +154,16 @@ async fn transactional(
                 });
             }
         }
+        let rolled_back = "the transaction was rolled back: the schema and the version tables are as they were; fix the migration and run the command again";
         for (i, statement) in step.statements.iter().enumerate() {
-            if let Err(source) = db.execute(&statement.sql).await {
-                return Err(statement_error(
-                    step,
-                    i,
-                    source,
-                    "the transaction was rolled back: the schema and the version tables are as they were; fix the migration and run the command again".to_owned(),
-                ));
+            if let Err(failure) = run_statement(db, statement).await {
+                return Err(statement_error(step, i, failure, rolled_back.to_owned()));
+            }
+        }
+        if check_foreign_keys {
+            if let Err(failure) = foreign_key_check(db).await {
+                let last = step.statements.len() - 1;
+                return Err(statement_error(step, last, failure, rolled_back.to_owned()));
             }
         }
         db.write_heads(&change.delete, &change.insert)
@@ -131,7 +199,94 @@ async fn transactional(
     }
 }
 
-/// MySQL: DDL commits as it runs, so record progress as it happens.
+/// After a SQLite rebuild: every foreign key must still hold.
+async fn foreign_key_check(db: &mut dyn Driver) -> Result<(), Failure> {
+    let sql = "PRAGMA foreign_key_check";
+    let rows = db.fetch_text(sql).await.map_err(|e| Failure {
+        sql: Some(sql.to_owned()),
+        source: e.into(),
+    })?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let text = |v: &Option<String>| v.clone().unwrap_or_else(|| "?".to_owned());
+    let broken: Vec<String> = rows
+        .iter()
+        .take(5)
+        .map(|r| {
+            let cell = |i: usize| r.get(i).map(text).unwrap_or_default();
+            format!(
+                "{} rowid {} references missing {}",
+                cell(0),
+                cell(1),
+                cell(2)
+            )
+        })
+        .collect();
+    Err(Failure {
+        sql: Some(sql.to_owned()),
+        source: format!(
+            "{} row(s) break a foreign key after the table rebuild: {}",
+            rows.len(),
+            broken.join(", ")
+        )
+        .into(),
+    })
+}
+
+/// Why a statement failed, and which SQL it was running (a rebuild runs
+/// several).
+struct Failure {
+    sql: Option<String>,
+    source: BoxError,
+}
+
+impl From<sqlx::Error> for Failure {
+    fn from(error: sqlx::Error) -> Self {
+        Self {
+            sql: None,
+            source: error.into(),
+        }
+    }
+}
+
+/// Runs one rendered statement, whatever its kind.
+async fn run_statement(db: &mut dyn Driver, statement: &Statement) -> Result<(), Failure> {
+    match &statement.exec {
+        Exec::Sql => db.execute(&statement.sql).await?,
+        Exec::Bound(values) => db.execute_bound(&statement.sql, values).await?,
+        Exec::SqliteRebuild(rebuild) => {
+            let rows = db.fetch_text(Rebuild::SCHEMA_QUERY).await?;
+            let schema: Vec<SchemaObject> = rows
+                .into_iter()
+                .map(|row| {
+                    let mut cells = row.into_iter().map(Option::unwrap_or_default);
+                    let mut next = || cells.next().unwrap_or_default();
+                    SchemaObject {
+                        kind: next(),
+                        name: next(),
+                        table: next(),
+                        sql: next(),
+                    }
+                })
+                .collect();
+            let statements = rebuild.statements(&schema).map_err(|e| Failure {
+                sql: None,
+                source: e.into(),
+            })?;
+            for sql in statements {
+                db.execute(&sql).await.map_err(|e| Failure {
+                    sql: Some(sql.clone()),
+                    source: e.into(),
+                })?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// MySQL, and PostgreSQL steps that cannot run in a transaction: DDL commits
+/// as it goes, so record progress as it happens.
 async fn progressive(
     db: &mut dyn Driver,
     step: &RenderedStep,
@@ -162,12 +317,21 @@ async fn progressive(
         .await
         .map_err(bookkeeping("no statement of the step ran"))?;
     for (i, statement) in step.statements.iter().enumerate() {
-        if let Err(source) = db.execute(&statement.sql).await {
-            let state = format!(
-                "MySQL commits DDL as it goes: {i} of {} statements of this step ran and stay applied; the audit table marks the step as failed. Inspect with `status`, undo or finish those statements by hand, then run the command again",
+        if let Err(failure) = run_statement(db, statement).await {
+            let why = match db.backend() {
+                Backend::MySql => "MySQL commits DDL as it goes",
+                _ => "this step runs outside a transaction",
+            };
+            let mut state = format!(
+                "{why}: {i} of {} statements of this step ran and stay applied; the audit table marks the step as failed. Inspect with `status`, undo or finish those statements by hand, then run the command again",
                 step.statements.len()
             );
-            let error = statement_error(step, i, source, state);
+            if db.backend() == Backend::Postgres && statement.sql.contains("CONCURRENTLY") {
+                state.push_str(
+                    ". A failed CREATE INDEX CONCURRENTLY leaves an INVALID index behind: drop it with DROP INDEX CONCURRENTLY first",
+                );
+            }
+            let error = statement_error(step, i, failure, state);
             finish(audit, Outcome::Failed, i, start);
             audit.error = Some(error.to_string());
             if let Err(e) = db.update_audit(audit).await {
@@ -204,15 +368,23 @@ fn finish(audit: &mut AuditRow, outcome: Outcome, done: usize, start: Instant) {
     audit.duration_ms = Some(start.elapsed().as_millis().try_into().unwrap_or(i64::MAX));
 }
 
-fn statement_error(
-    step: &RenderedStep,
-    i: usize,
-    source: sqlx::Error,
-    state: String,
-) -> ApplyError {
-    let db_message = match source.as_database_error() {
+fn statement_error(step: &RenderedStep, i: usize, failure: Failure, state: String) -> ApplyError {
+    let Failure { sql, source } = failure;
+    let database = source
+        .downcast_ref::<sqlx::Error>()
+        .and_then(|e| e.as_database_error());
+    let mut db_message = match database {
         Some(db) => db.message().to_owned(),
         None => source.to_string(),
+    };
+    if database.and_then(|db| db.code()).as_deref() == Some("55P04") {
+        db_message.push_str(
+            " (PostgreSQL cannot use an enum value in the transaction that added it: use it in a later migration)",
+        );
+    }
+    let sql = match sql {
+        Some(inner) => format!("{inner}\n  in: {}", step.statements[i].sql),
+        None => step.statements[i].sql.clone(),
     };
     ApplyError::Statement {
         revision: step.registration.id.to_owned(),
@@ -221,7 +393,7 @@ fn statement_error(
         number: i + 1,
         total: step.statements.len(),
         operation: step.describe_statement(i),
-        sql: step.statements[i].sql.clone(),
+        sql,
         db_message,
         state,
         source,

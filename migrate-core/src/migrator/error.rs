@@ -8,15 +8,38 @@ use crate::render::RenderError;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum PlanError {
-    /// The migration has no `downgrade` function.
+    /// The migration has no `downgrade` function and its upgrade cannot be
+    /// reversed automatically.
     #[error(
-        "downgrade {revision}: the migration has no `downgrade` function; add `pub fn downgrade(m: &mut Migration)` to {location}"
+        "downgrade {revision}: the migration has no `downgrade` function and its upgrade cannot be reversed automatically: {source}; add `pub fn downgrade(m: &mut Migration)` to {location}"
     )]
-    NoDowngrade {
+    Irreversible {
         /// The revision.
         revision: String,
         /// Where it is written.
         location: String,
+        /// The step that has no inverse.
+        #[source]
+        source: crate::ops::Irreversible,
+    },
+    /// The plan mixes statements that must run outside a transaction with
+    /// statements that run inside one.
+    #[error(
+        "{direction} {revision}: {non_transactional} cannot run inside a transaction on {backend}, but the same migration also has {transactional}; put the non-transactional operations in a migration of their own, in {location}"
+    )]
+    MixedTransactional {
+        /// The revision.
+        revision: String,
+        /// Which function.
+        direction: Direction,
+        /// Where it is written.
+        location: String,
+        /// The backend.
+        backend: crate::Backend,
+        /// The first operation that cannot run in a transaction.
+        non_transactional: String,
+        /// The first one that must.
+        transactional: String,
     },
     /// The migration function panicked while recording its plan.
     #[error(
@@ -74,9 +97,9 @@ pub enum ApplyError {
         db_message: String,
         /// What state the database is in now, and what to do.
         state: String,
-        /// What sqlx said.
+        /// What the database (or the SQLite rebuild planner) said.
         #[source]
-        source: sqlx::Error,
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// Updating the version tables failed; the step's transaction was rolled
     /// back where the backend has one.

@@ -78,6 +78,21 @@ impl Migrator {
         self.registrations[index]
     }
 
+    /// The migrations that cannot be downgraded: no `downgrade` function,
+    /// and an upgrade with a step that has no inverse. Pure: records plans,
+    /// touches no database.
+    pub fn irreversible(&self) -> Vec<(usize, crate::ops::Irreversible)> {
+        self.registrations
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.downgrade.is_none())
+            .filter_map(|(index, r)| match step::record(r, Direction::Downgrade) {
+                Err(PlanError::Irreversible { source, .. }) => Some((index, source)),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The current heads in the database, as graph indexes. Reads only; a
     /// database without version tables is at base.
     pub async fn current(&self, db: &mut dyn Driver) -> Result<Vec<usize>, Error> {

@@ -30,10 +30,19 @@ pub enum Problem {
         /// The heads.
         heads: Vec<RevisionRef>,
     },
-    /// A non-transactional step stopped part-way (MySQL).
+    /// A non-transactional step stopped part-way (MySQL, or PostgreSQL
+    /// with `CONCURRENTLY`).
     Unfinished {
         /// The audit row of the step.
         step: Box<AuditRow>,
+    },
+    /// A migration has no `downgrade` function and its upgrade cannot be
+    /// reversed automatically, so `downgrade` past it will refuse.
+    Irreversible {
+        /// The revision.
+        revision: RevisionRef,
+        /// The step with no inverse, and why.
+        reason: String,
     },
 }
 
@@ -75,9 +84,14 @@ impl fmt::Display for Problem {
                 }
                 write!(
                     f,
-                    "; MySQL committed those statements: finish or undo the rest by hand, then run the command again"
+                    "; those statements ran outside a transaction and stay applied: finish or undo the rest by hand, then run the command again"
                 )
             }
+            Problem::Irreversible { revision, reason } => write!(
+                f,
+                "{} ({}) cannot be downgraded: it has no `downgrade` function and its {reason}",
+                revision.id, revision.message
+            ),
         }
     }
 }
@@ -151,13 +165,24 @@ impl Migrator {
                 (current, 0, Vec::new())
             }
         };
-        if tables_exist && !backend.transactional_ddl() {
+        for (index, error) in self.irreversible() {
+            problems.push(Problem::Irreversible {
+                revision: refer(index),
+                reason: error.to_string(),
+            });
+        }
+        if tables_exist {
             let newest = db
                 .read_audit(1)
                 .await
                 .map_err(|source| super::ApplyError::ReadState { source })?;
             if let Some(step) = newest.into_iter().next() {
-                if step.outcome != Outcome::Success {
+                // A transactional step that failed left nothing behind: its
+                // audit row records zero statements done.
+                let left_something = !backend.transactional_ddl()
+                    || step.outcome == Outcome::Started
+                    || step.statements_done > 0;
+                if step.outcome != Outcome::Success && left_something {
                     problems.push(Problem::Unfinished {
                         step: Box::new(step),
                     });

@@ -42,6 +42,7 @@ impl RenderedStep {
             location: registration.location(),
             source,
         })?;
+        check_transactional(registration, direction, backend, &plan, &statements)?;
         let checksum = render::checksum(&statements);
         Ok(Self {
             index,
@@ -51,6 +52,12 @@ impl RenderedStep {
             statements,
             checksum,
         })
+    }
+
+    /// Whether the step runs outside a transaction (`CREATE INDEX
+    /// CONCURRENTLY`), statement by statement with its progress recorded.
+    pub fn non_transactional(&self) -> bool {
+        self.statements.iter().any(|s| !s.transactional)
     }
 
     /// A short description of statement `i` for messages.
@@ -63,18 +70,64 @@ impl RenderedStep {
     }
 }
 
-/// Calls the migration's function to record its plan. A panic there becomes
-/// an error naming the revision, not a crash.
-fn record(registration: &Registration, direction: Direction) -> Result<Migration, PlanError> {
-    let function = match direction {
-        Direction::Upgrade => registration.upgrade,
-        Direction::Downgrade => registration
-            .downgrade
-            .ok_or_else(|| PlanError::NoDowngrade {
-                revision: registration.id.to_owned(),
-                location: registration.location(),
-            })?,
+/// A migration runs entirely inside a transaction or entirely outside one:
+/// splitting it silently would leave half of it applied on failure.
+fn check_transactional(
+    registration: &Registration,
+    direction: Direction,
+    backend: Backend,
+    plan: &Migration,
+    statements: &[Statement],
+) -> Result<(), PlanError> {
+    let describe = |s: &Statement| {
+        plan.operations()
+            .get(s.op)
+            .map(|op| op.describe())
+            .unwrap_or_default()
     };
+    let outside = statements.iter().find(|s| !s.transactional);
+    let inside = statements.iter().find(|s| s.transactional);
+    match (outside, inside) {
+        (Some(outside), Some(inside)) => Err(PlanError::MixedTransactional {
+            revision: registration.id.to_owned(),
+            direction,
+            location: registration.location(),
+            backend,
+            non_transactional: describe(outside),
+            transactional: describe(inside),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Records the plan of one direction. A migration without a `downgrade`
+/// function downgrades with its upgrade, reversed.
+pub(crate) fn record(
+    registration: &Registration,
+    direction: Direction,
+) -> Result<Migration, PlanError> {
+    match (direction, registration.downgrade) {
+        (Direction::Upgrade, _) => call(registration, direction, registration.upgrade),
+        (Direction::Downgrade, Some(downgrade)) => call(registration, direction, downgrade),
+        (Direction::Downgrade, None) => {
+            call(registration, Direction::Upgrade, registration.upgrade)?
+                .reversed()
+                .map_err(|source| PlanError::Irreversible {
+                    revision: registration.id.to_owned(),
+                    location: registration.location(),
+                    source,
+                })
+        }
+    }
+}
+
+/// Calls a migration function to record its plan. A panic there becomes an
+/// error naming the revision, not a crash.
+fn call(
+    registration: &Registration,
+    direction: Direction,
+    function: fn(&mut Migration),
+) -> Result<Migration, PlanError> {
     panic::catch_unwind(AssertUnwindSafe(|| {
         let mut plan = Migration::new();
         function(&mut plan);

@@ -14,9 +14,6 @@ pub mod index_posts_and_tasks {
         m.create_index(
             Index::new("ix_posts_published_created").on("posts", ["published", "created_at"]),
         );
-        // Not (owner_id, title): on MySQL an index that starts with a foreign
-        // key's column replaces the one the key made for itself, and can then
-        // not be dropped while the key exists.
         m.create_index(
             Index::new("uq_tasks_title_owner")
                 .on("tasks", ["title", "owner_id"])
