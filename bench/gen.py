@@ -53,7 +53,7 @@ pub mod step_{i} {{
     }}
 
     pub fn downgrade(m: &mut Migration) {{
-        m.drop_index("ix_t_{i}_name", "t_{i}");
+        m.drop_index("t_{i}", "ix_t_{i}_name");
         m.drop_table("t_{i}");
     }}
 }}

@@ -74,6 +74,10 @@ Examples:
     ///
     /// TARGET is `base` (revert everything), a revision id or prefix (revert
     /// what was applied after it), `-N` (N steps down) or `<id>-N`.
+    ///
+    /// A migration without a `downgrade` function is reverted with its
+    /// upgrade reversed; if a step has no inverse, nothing runs and the error
+    /// names the revision and the step (`status` lists such migrations).
     #[command(after_help = "\
 Examples:
   migrations downgrade -1        revert the newest migration

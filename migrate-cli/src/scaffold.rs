@@ -71,6 +71,8 @@ pub mod {slug} {{
         let _ = m;
     }}
 
+    // Delete `downgrade` to run the upgrade reversed instead: every step
+    // then needs an inverse (see docs/operations.md, "Reversibility").
     pub fn downgrade(m: &mut Migration) {{
         // e.g. m.drop_column("users", "email");
         let _ = m;

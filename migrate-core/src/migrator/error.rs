@@ -66,7 +66,7 @@ pub enum PlanError {
         location: String,
         /// What the renderer said.
         #[source]
-        source: RenderError,
+        source: Box<RenderError>,
     },
 }
 

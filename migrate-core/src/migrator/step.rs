@@ -40,7 +40,7 @@ impl RenderedStep {
             revision: registration.id.to_owned(),
             direction,
             location: registration.location(),
-            source,
+            source: Box::new(source),
         })?;
         check_transactional(registration, direction, backend, &plan, &statements)?;
         let checksum = render::checksum(&statements);
@@ -163,4 +163,111 @@ pub struct StepReport {
 
 fn serialize_ms<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_f64(d.as_secs_f64() * 1000.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::{Column, Index};
+
+    fn registration(
+        upgrade: fn(&mut Migration),
+        downgrade: Option<fn(&mut Migration)>,
+    ) -> &'static Registration {
+        Box::leak(Box::new(Registration {
+            id: "abcd00000001",
+            revises: &[],
+            message: "test",
+            module: "tests::m",
+            file: "m.rs",
+            line: 1,
+            upgrade,
+            downgrade,
+        }))
+    }
+
+    #[test]
+    fn a_missing_downgrade_is_the_upgrade_reversed() {
+        let reg = registration(
+            |m| {
+                m.add_column("users", Column::new("phone").string(32).nullable());
+                m.create_index(Index::new("ix_users_phone").on("users", ["phone"]));
+            },
+            None,
+        );
+        let step = RenderedStep::build(0, reg, Direction::Downgrade, Backend::Postgres).unwrap();
+        let sql: Vec<&str> = step.statements.iter().map(|s| s.sql.as_str()).collect();
+        assert_eq!(
+            sql,
+            [
+                r#"DROP INDEX "ix_users_phone""#,
+                r#"ALTER TABLE "users" DROP COLUMN "phone""#
+            ]
+        );
+    }
+
+    #[test]
+    fn an_irreversible_step_is_named_before_anything_runs() {
+        let reg = registration(
+            |m| {
+                m.add_column("users", Column::new("phone").string(32).nullable());
+                m.execute("UPDATE users SET phone = ''");
+            },
+            None,
+        );
+        let error = RenderedStep::build(0, reg, Direction::Downgrade, Backend::Sqlite)
+            .unwrap_err()
+            .to_string();
+        assert!(error.starts_with("downgrade abcd00000001: "), "{error}");
+        assert!(error.contains("step 2 (execute)"), "{error}");
+        assert!(error.contains(".reverse(..)"), "{error}");
+        assert!(error.contains("m.rs:1"), "{error}");
+        // An explicit downgrade is used as written.
+        let reg = registration(
+            |m| drop(m.execute("SELECT 1")),
+            Some(|m| drop(m.execute("SELECT 2"))),
+        );
+        assert!(RenderedStep::build(0, reg, Direction::Downgrade, Backend::Sqlite).is_ok());
+    }
+
+    #[test]
+    fn concurrently_cannot_share_a_migration_with_transactional_steps() {
+        let reg = registration(
+            |m| {
+                m.add_column("events", Column::new("at").timestamptz().nullable());
+                m.create_index(
+                    Index::new("ix_events_at")
+                        .on("events", ["at"])
+                        .concurrently(),
+                );
+            },
+            None,
+        );
+        let error = RenderedStep::build(0, reg, Direction::Upgrade, Backend::Postgres)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains(
+                "create_index ix_events_at on events cannot run inside a transaction on postgres"
+            ),
+            "{error}"
+        );
+        assert!(error.contains("add_column events.at"), "{error}");
+        // Alone it runs outside a transaction; elsewhere CONCURRENTLY is moot.
+        let alone = registration(
+            |m| {
+                drop(
+                    m.create_index(
+                        Index::new("ix_events_at")
+                            .on("events", ["at"])
+                            .concurrently(),
+                    ),
+                )
+            },
+            None,
+        );
+        let step = RenderedStep::build(0, alone, Direction::Upgrade, Backend::Postgres).unwrap();
+        assert!(step.non_transactional());
+        assert!(RenderedStep::build(0, reg, Direction::Upgrade, Backend::MySql).is_ok());
+    }
 }
