@@ -60,8 +60,8 @@ impl From<&str> for Enum {
 /// A new value for an existing enum.
 ///
 /// PostgreSQL runs `ALTER TYPE ... ADD VALUE`. The new value cannot be used
-/// in the transaction that adds it, so use it in a later migration; a plan
-/// that does gets a clear error. MySQL and SQLite keep the values on each
+/// in the transaction that adds it, so use it in a later migration: a
+/// migration that does is rolled back, and its error says to move the use. MySQL and SQLite keep the values on each
 /// column, so name the columns that use the enum, with their definitions:
 /// MySQL restates them with `MODIFY COLUMN`, SQLite rebuilds their tables.
 ///

@@ -20,7 +20,7 @@ pub enum IndexPart {
 /// let ix = Index::new("ix_posts_author_created").on("posts", ["author_id", "created_at"]);
 /// let uq = Index::new("uq_users_email").on("users", ["email"]).unique();
 /// let open = Index::new("ix_tasks_open").on("tasks", ["due_at"]).partial("completed = false");
-/// let lower = Index::new("ix_users_lower_email").on("users", [] as [&str; 0]).expr("lower(email)");
+/// let lower = Index::new("ix_users_lower_email").table("users").expr("lower(email)");
 /// let online = Index::new("ix_events_at").on("events", ["at"]).concurrently();
 /// # let _ = (ix, uq, open, lower, online);
 /// ```
@@ -63,6 +63,13 @@ impl Index {
         self
     }
 
+    /// The table alone, for an index made only of expressions (see
+    /// [`expr`](Index::expr)).
+    pub fn table(mut self, table: impl Into<String>) -> Self {
+        self.table = table.into();
+        self
+    }
+
     /// Adds an expression key part, e.g. `lower(email)` (PostgreSQL, SQLite,
     /// MySQL 8.0.13+; MariaDB has no expression indexes).
     pub fn expr(mut self, sql: impl Into<String>) -> Self {
@@ -76,8 +83,9 @@ impl Index {
         self
     }
 
-    /// A partial index: `WHERE predicate` (PostgreSQL and SQLite; MySQL has
-    /// none and refuses the plan).
+    /// A partial index: `WHERE predicate` (PostgreSQL and SQLite). MySQL has
+    /// none: a plain index is built over every row instead, and a unique
+    /// partial index is refused.
     pub fn partial(mut self, predicate: impl Into<String>) -> Self {
         self.partial = Some(predicate.into());
         self
@@ -91,7 +99,8 @@ impl Index {
         self
     }
 
-    /// `CREATE INDEX IF NOT EXISTS` (not on MySQL, which has no such form).
+    /// `CREATE INDEX IF NOT EXISTS` (PostgreSQL, SQLite, MariaDB; MySQL 8 has
+    /// no such form and rejects the statement).
     pub fn if_not_exists(mut self) -> Self {
         self.if_not_exists = true;
         self

@@ -224,7 +224,7 @@ impl Migration {
     }
 
     /// `ALTER TABLE table ADD COLUMN IF NOT EXISTS column` (PostgreSQL,
-    /// MariaDB; SQLite and MySQL refuse the plan).
+    /// MariaDB; SQLite refuses the plan, MySQL 8 the statement).
     pub fn add_column_if_not_exists(
         &mut self,
         table: impl Into<String>,
@@ -281,7 +281,8 @@ impl Migration {
         })
     }
 
-    /// `DROP INDEX IF EXISTS` (not on MySQL, which has no such form).
+    /// `DROP INDEX IF EXISTS` (PostgreSQL, SQLite, MariaDB; MySQL 8 has no
+    /// such form and rejects the statement).
     pub fn drop_index_if_exists(
         &mut self,
         table: impl Into<String>,

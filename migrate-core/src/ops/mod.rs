@@ -15,6 +15,8 @@ mod literal;
 mod migration;
 mod reverse;
 mod table;
+#[cfg(test)]
+mod tests;
 
 pub use alter::AlterColumn;
 pub use column::{Column, ColumnDefault, ColumnType};

@@ -51,7 +51,7 @@ pub enum RenderError {
     },
     /// A name is longer than the backend allows; it would be truncated.
     #[error(
-        "render {op}: the name `{name}` is {length} bytes, longer than {backend}'s limit of {limit}; choose a shorter name (it would otherwise be truncated silently)"
+        "render {op}: the name `{name}` is longer than {backend}'s limit of {limit} ({length}); choose a shorter name (it would otherwise be truncated silently)"
     )]
     IdentifierTooLong {
         /// The operation.
@@ -60,8 +60,8 @@ pub enum RenderError {
         backend: Backend,
         /// The name.
         name: String,
-        /// Its length in bytes.
-        length: usize,
+        /// Its length, in the unit of the limit, e.g. `70 bytes`.
+        length: String,
         /// The backend's limit.
         limit: String,
     },

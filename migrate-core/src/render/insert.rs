@@ -83,6 +83,13 @@ fn json(value: &Literal) -> Value {
         Literal::Null => Value::Null,
         Literal::Bool(b) => Value::Bool(*b),
         Literal::Int(i) => Value::from(*i),
+        // JSON has no NaN or infinities (serde_json would turn them into
+        // null, silently): PostgreSQL's text forms, which float and numeric
+        // columns parse.
+        Literal::Float(f) if f.is_nan() => Value::String("NaN".to_owned()),
+        Literal::Float(f) if f.is_infinite() => {
+            Value::String(if *f > 0.0 { "Infinity" } else { "-Infinity" }.to_owned())
+        }
         Literal::Float(f) => Value::from(*f),
         Literal::String(s) => Value::String(s.clone()),
         Literal::Bytes(bytes) => Value::String(format!("\\x{}", literal_hex(bytes))),

@@ -26,7 +26,10 @@ pub(super) fn check(op: &Operation, backend: Backend) -> Result<(), RenderError>
                 op: op.describe(),
                 backend,
                 name: name.to_owned(),
-                length: name.len(),
+                length: match backend {
+                    Backend::Postgres => format!("{} bytes", name.len()),
+                    _ => format!("{} characters", name.chars().count()),
+                },
                 limit,
             });
         }

@@ -13,6 +13,8 @@ mod rebuild;
 mod schema;
 mod sql;
 mod statement;
+#[cfg(test)]
+mod tests;
 
 pub use checksum::checksum;
 pub use error::RenderError;

@@ -135,11 +135,18 @@ impl Renderer<'_> {
                         force: true,
                     });
                 }
-                one(format!(
-                    "ALTER TABLE {} DROP COLUMN {}",
-                    ident(b, table),
-                    ident(b, &column.name)
-                ))
+                let mut sql = format!("ALTER TABLE {} ", ident(b, table));
+                // MySQL refuses to drop a column a foreign key uses ("Cannot
+                // drop index ..: needed in a foreign key constraint"), so the
+                // key `.references(..)` made goes first, in the same
+                // statement; its index goes with the column. The automatic
+                // downgrade of such an `add_column` lands here.
+                if let Some(fk) = inline_foreign_key(table, column).filter(|_| b == Backend::MySql)
+                {
+                    sql.push_str(&format!("DROP FOREIGN KEY {}, ", ident(b, &fk.name)));
+                }
+                sql.push_str(&format!("DROP COLUMN {}", ident(b, &column.name)));
+                one(sql)
             }
             Operation::AlterColumn(alter) => self.alter_column(alter),
             Operation::CreateIndex(index) => {
@@ -223,7 +230,38 @@ impl Renderer<'_> {
         }
     }
 
+    /// MySQL's InnoDB refuses `SET DEFAULT` actions (MariaDB accepts and
+    /// ignores them), so they are refused for both.
+    fn check_foreign_key(&self, constraint: &Constraint) -> Result<(), RenderError> {
+        let ConstraintKind::ForeignKey(fk) = &constraint.kind else {
+            return Ok(());
+        };
+        let set_default =
+            [fk.on_delete, fk.on_update].contains(&Some(crate::ops::Action::SetDefault));
+        if self.backend == Backend::MySql && set_default {
+            return Err(self.unsupported(format!(
+                "foreign key `{}`: InnoDB has no SET DEFAULT action; use SET NULL, CASCADE or RESTRICT",
+                constraint.name
+            )));
+        }
+        Ok(())
+    }
+
+    /// The column's type, and a check of what its default can be here.
     fn typed<'c>(&self, column: &'c Column) -> Result<&'c ColumnType, RenderError> {
+        if let Some(ColumnDefault::Literal(crate::ops::Literal::Float(f))) = &column.default {
+            let refused = match self.backend {
+                Backend::Postgres => false,
+                Backend::MySql => !f.is_finite(),
+                Backend::Sqlite => f.is_nan(),
+            };
+            if refused {
+                return Err(self.unsupported(format!(
+                    "column `{}`: a default of {f} cannot be stored here; choose a finite number or NULL",
+                    column.name
+                )));
+            }
+        }
         column
             .ty
             .as_ref()
@@ -256,6 +294,21 @@ impl Renderer<'_> {
             [single] => Some(single.as_str()),
             _ => None,
         };
+        if b == Backend::Sqlite {
+            if let Some(c) = table
+                .columns
+                .iter()
+                .find(|c| c.auto_increment && inline_pk != Some(c.name.as_str()))
+            {
+                return Err(self.unsupported(format!(
+                    "SQLite numbers rows only for a single `INTEGER PRIMARY KEY`; `{}` is part of a composite key, so drop `.auto_increment()` or make it the only key column",
+                    c.name
+                )));
+            }
+        }
+        for constraint in &table.constraints {
+            self.check_foreign_key(constraint)?;
+        }
         let mut parts = Vec::new();
         for column in &table.columns {
             let ty = self.typed(column)?;
@@ -267,13 +320,15 @@ impl Renderer<'_> {
         if inline_pk.is_none() && !pk.is_empty() {
             parts.push(format!("PRIMARY KEY ({})", idents(b, &pk)));
         }
-        for column in &table.columns {
-            if let Some(fk) = inline_foreign_key(&table.name, column) {
-                parts.push(constraint_def(b, &fk));
+        let inline_fks = table
+            .columns
+            .iter()
+            .filter_map(|column| inline_foreign_key(&table.name, column));
+        for constraint in inline_fks.chain(table.constraints.iter().cloned()) {
+            if let Some(index) = mysql_foreign_key_index(b, &constraint) {
+                parts.push(index);
             }
-        }
-        for constraint in &table.constraints {
-            parts.push(constraint_def(b, constraint));
+            parts.push(constraint_def(b, &constraint));
         }
         let mut create = format!(
             "CREATE TABLE {}{} ({})",
@@ -365,6 +420,9 @@ impl Renderer<'_> {
             if if_not_exists { "IF NOT EXISTS " } else { "" },
         );
         if let Some(fk) = &fk {
+            if let Some(index) = mysql_foreign_key_index(b, fk) {
+                sql.push_str(&format!(", ADD {index}"));
+            }
             sql.push_str(&format!(", ADD {}", constraint_def(b, fk)));
         }
         let mut out = vec![sql];
@@ -403,7 +461,7 @@ impl Renderer<'_> {
                     .ty
                     .clone()
                     .or_else(|| alter.existing.as_ref()?.ty.clone());
-                let ty = ty.unwrap_or(ColumnType::Text);
+                let ty = ty.unwrap_or(ColumnType::Raw(String::new()));
                 actions.push(format!(
                     "ALTER COLUMN {column} SET DEFAULT {}",
                     sql::default_sql(b, default, &ty)
@@ -457,7 +515,7 @@ impl Renderer<'_> {
         match &alter.default {
             Some(Some(default)) => {
                 let ty = alter.existing.as_ref().and_then(|c| c.ty.clone());
-                let ty = ty.unwrap_or(ColumnType::Text);
+                let ty = ty.unwrap_or(ColumnType::Raw(String::new()));
                 out.push(format!(
                     "ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT {}",
                     sql::default_sql(b, default, &ty)
@@ -519,7 +577,7 @@ impl Renderer<'_> {
                         "renaming and redefining a column at once needs its full definition; add `.existing(...)` or split the change in two",
                     ));
                 }
-                let ty = alter.ty.clone().unwrap_or(ColumnType::Text);
+                let ty = alter.ty.clone().unwrap_or(ColumnType::Raw(String::new()));
                 TableChange::AlterColumn {
                     column: alter.column.clone(),
                     ty: alter.ty.as_ref().map(|t| sql::column_type(b, t)),
@@ -545,9 +603,13 @@ impl Renderer<'_> {
                 op: self.operation.describe(),
             });
         }
-        if b == Backend::MySql && index.partial.is_some() {
+        // MySQL has no partial indexes. A plain one serves the same queries,
+        // so it is built over every row; a unique one would forbid more than
+        // the plan says, so it is refused.
+        let partial = index.partial.as_ref().filter(|_| b != Backend::MySql);
+        if b == Backend::MySql && index.partial.is_some() && index.unique {
             return Err(self.unsupported(
-                "MySQL has no partial indexes; drop `.partial(..)` or index a generated column",
+                "MySQL has no partial indexes, and a unique index over every row would forbid more than `.partial(..)` says; enforce it with a generated column instead",
             ));
         }
         let parts: Vec<String> = index
@@ -576,7 +638,7 @@ impl Renderer<'_> {
             ident(b, &index.table),
             parts.join(", ")
         );
-        if let Some(predicate) = &index.partial {
+        if let Some(predicate) = partial {
             sql.push_str(&format!(" WHERE {predicate}"));
         }
         Ok(sql)
@@ -606,6 +668,7 @@ impl Renderer<'_> {
         constraint: &Constraint,
     ) -> Result<Rendered, RenderError> {
         let b = self.backend;
+        self.check_foreign_key(constraint)?;
         let definition = constraint_def(b, constraint);
         if b == Backend::Sqlite {
             return Ok(Rendered::Changes {
@@ -617,7 +680,11 @@ impl Renderer<'_> {
                 force: true,
             });
         }
-        let mut sql = format!("ALTER TABLE {} ADD {definition}", ident(b, table));
+        let mut sql = format!("ALTER TABLE {} ", ident(b, table));
+        if let Some(index) = mysql_foreign_key_index(b, constraint) {
+            sql.push_str(&format!("ADD {index}, "));
+        }
+        sql.push_str(&format!("ADD {definition}"));
         if constraint.not_valid && b == Backend::Postgres {
             match constraint.kind {
                 ConstraintKind::Check(_) | ConstraintKind::ForeignKey(_) => {
@@ -650,8 +717,13 @@ impl Renderer<'_> {
                 });
             }
             (Backend::MySql, Some(ConstraintKind::PrimaryKey(_))) => "DROP PRIMARY KEY".to_owned(),
+            // MySQL names every primary key `PRIMARY`.
+            (Backend::MySql, None) if constraint.name.eq_ignore_ascii_case("PRIMARY") => {
+                "DROP PRIMARY KEY".to_owned()
+            }
             (Backend::MySql, Some(ConstraintKind::ForeignKey(_))) => {
-                format!("DROP FOREIGN KEY {name}")
+                // With the index `mysql_foreign_key_index` made for it.
+                format!("DROP FOREIGN KEY {name}, DROP INDEX {name}")
             }
             (Backend::MySql, Some(ConstraintKind::Unique(_))) => format!("DROP INDEX {name}"),
             _ => format!("DROP CONSTRAINT {name}"),
@@ -746,6 +818,23 @@ impl Renderer<'_> {
     }
 }
 
+/// MySQL: an explicit index for a foreign key, named after it. MySQL makes
+/// one implicitly otherwise, and silently drops that one when a later index
+/// starts with the same columns; the later index then cannot be dropped while
+/// the key exists ("needed in a foreign key constraint"). An explicit index
+/// is never dropped behind our back, and `drop_constraint` drops it with the
+/// key.
+fn mysql_foreign_key_index(backend: Backend, constraint: &Constraint) -> Option<String> {
+    match (&constraint.kind, backend) {
+        (ConstraintKind::ForeignKey(fk), Backend::MySql) => Some(format!(
+            "INDEX {} ({})",
+            ident(backend, &constraint.name),
+            idents(backend, &fk.columns)
+        )),
+        _ => None,
+    }
+}
+
 /// The named foreign key behind [`Column::references`].
 fn inline_foreign_key(table: &str, column: &Column) -> Option<Constraint> {
     let (ref_table, ref_column) = column.references.as_ref()?;
@@ -762,7 +851,8 @@ fn inline_foreign_key(table: &str, column: &Column) -> Option<Constraint> {
 
 /// Whether SQLite's `ADD COLUMN` refuses this column (sqlite.org/lang_altertable.html):
 /// no primary key or unique, no `NOT NULL` without a default, no
-/// non-constant default.
+/// non-constant default, and (with foreign keys on, on a table with rows)
+/// no reference with a default other than `NULL`.
 fn sqlite_cannot_add(column: &Column) -> bool {
     column.primary_key
         || column.unique
@@ -771,6 +861,11 @@ fn sqlite_cannot_add(column: &Column) -> bool {
             column.default,
             Some(ColumnDefault::CurrentTimestamp | ColumnDefault::Expr(_))
         )
+        || (column.references.is_some()
+            && !matches!(
+                column.default,
+                None | Some(ColumnDefault::Literal(crate::ops::Literal::Null))
+            ))
 }
 
 fn column_comment(backend: Backend, table: &str, column: &str, comment: Option<&str>) -> String {

@@ -57,6 +57,27 @@ pub(crate) fn literal(backend: Backend, value: &Literal) -> String {
             (_, false) => "0".to_owned(),
         },
         Literal::Int(i) => i.to_string(),
+        // `{f:?}` prints `NaN` and `inf`, which PostgreSQL reads as column
+        // names; its quoted text forms are cast to the column's type. MySQL
+        // has no such values and SQLite no literal for them: the database
+        // refuses what is printed.
+        Literal::Float(f) if backend == Backend::Postgres && !f.is_finite() => {
+            let text = match (f.is_nan(), *f > 0.0) {
+                (true, _) => "NaN",
+                (false, true) => "Infinity",
+                (false, false) => "-Infinity",
+            };
+            format!("'{text}'")
+        }
+        // SQLite reads `inf` as a column name or text; an out-of-range
+        // literal is its infinity. NaN has no literal and is stored as NULL.
+        Literal::Float(f) if backend == Backend::Sqlite && !f.is_finite() => {
+            match (f.is_nan(), *f > 0.0) {
+                (true, _) => "NULL".to_owned(),
+                (false, true) => "9e999".to_owned(),
+                (false, false) => "-9e999".to_owned(),
+            }
+        }
         Literal::Float(f) => format!("{f:?}"),
         Literal::String(s) => string(backend, s),
         Literal::Bytes(bytes) => {
@@ -189,6 +210,18 @@ pub(crate) fn column_def(
 /// A default value or expression.
 pub(crate) fn default_sql(backend: Backend, default: &ColumnDefault, ty: &ColumnType) -> String {
     match default {
+        // MySQL 8 takes a literal default on a text, blob or json column only
+        // as an expression (MariaDB takes both).
+        ColumnDefault::Literal(value)
+            if backend == Backend::MySql
+                && !matches!(value, Literal::Null)
+                && matches!(
+                    ty,
+                    ColumnType::Text | ColumnType::Binary | ColumnType::Json | ColumnType::Jsonb
+                ) =>
+        {
+            format!("({})", literal(backend, value))
+        }
         ColumnDefault::Literal(value) => literal(backend, value),
         ColumnDefault::CurrentTimestamp => match (backend, ty) {
             // MySQL wants the default's precision to match the column's.

@@ -11,6 +11,8 @@
 //! committing.
 
 mod plan;
+#[cfg(test)]
+mod tests;
 
 pub use plan::RebuildError;
 

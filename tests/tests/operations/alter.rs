@@ -1,0 +1,245 @@
+//! `alter_column`: type, nullability, default, name and comment, each undone
+//! by the automatic downgrade from `.existing(..)`.
+
+use migrate_core::ops::{AlterColumn, Column, ColumnType, Migration, Table};
+
+use migrate_core::render::RenderError;
+
+use crate::harness::{Ctx, Kind, render_error};
+
+every_backend!(alter_column, alter_type_using, alter_without_existing);
+
+fn create_acct(m: &mut Migration) {
+    m.create_table(
+        Table::new("acct")
+            .column(Column::new("id").integer().primary_key())
+            .column(Column::new("n").integer())
+            .column(Column::new("tag").string(20).nullable())
+            .column(Column::new("must").integer())
+            .column(Column::new("score").integer().nullable())
+            .column(Column::new("old_name").string(20).nullable())
+            .column(Column::new("descr").string(20).nullable())
+            .column(Column::new("code").text())
+            .column(Column::new("dflt").integer().nullable().default(3)),
+    );
+}
+fn alter_acct(m: &mut Migration) {
+    m.alter_column(
+        AlterColumn::new("acct", "n")
+            .set_type(ColumnType::BigInteger)
+            .existing(Column::new("n").integer()),
+    );
+    m.alter_column(
+        AlterColumn::new("acct", "tag")
+            .set_not_null()
+            .existing(Column::new("tag").string(20).nullable()),
+    );
+    m.alter_column(
+        AlterColumn::new("acct", "must")
+            .set_nullable()
+            .existing(Column::new("must").integer()),
+    );
+    m.alter_column(
+        AlterColumn::new("acct", "score")
+            .set_default(7)
+            .existing(Column::new("score").integer().nullable()),
+    );
+    m.alter_column(
+        AlterColumn::new("acct", "dflt")
+            .drop_default()
+            .existing(Column::new("dflt").integer().nullable().default(3)),
+    );
+    m.rename_column("acct", "old_name", "new_name");
+    m.alter_column(
+        AlterColumn::new("acct", "descr")
+            .set_comment("described; it's \\ here")
+            .existing(Column::new("descr").string(20).nullable()),
+    );
+}
+fn code_to_integer(m: &mut Migration) {
+    m.alter_column(
+        AlterColumn::new("acct", "code")
+            .set_type(ColumnType::Integer)
+            .using("code::integer")
+            .existing(Column::new("code").text()),
+    );
+}
+
+migration!(ACCT = "alt_0001" after [], up: create_acct, down: None);
+migration!(ALTER = "alt_0002" after ["alt_0001"], up: alter_acct, down: None);
+migration!(USING = "alt_0003" after ["alt_0002"], up: code_to_integer, down: None);
+
+fn int_type(kind: Kind, ty: &str) -> String {
+    // MariaDB prints display widths: `bigint(20)`.
+    match (kind, ty.split_once('(')) {
+        (Kind::MySql, Some((base, _))) if base.ends_with("int") => base.to_owned(),
+        _ => ty.to_owned(),
+    }
+}
+
+async fn check_altered(ctx: &mut Ctx) {
+    let kind = ctx.kind();
+    let n = ctx.column("acct", "n").await;
+    assert_eq!(int_type(kind, &n.ty), "bigint", "{kind:?}: widened");
+    assert_eq!(
+        ctx.value("SELECT n FROM acct WHERE id = 1")
+            .await
+            .as_deref(),
+        Some("7"),
+        "{kind:?}: widening kept the value"
+    );
+    assert!(!ctx.column("acct", "tag").await.nullable, "{kind:?}");
+    ctx.exec_err("INSERT INTO acct (id, n, tag, code) VALUES (2, 1, NULL, '0')")
+        .await;
+    assert!(ctx.column("acct", "must").await.nullable, "{kind:?}");
+    // Nothing given for `must` (now nullable), `score` (default 7) nor
+    // `dflt` (default dropped).
+    ctx.exec_ok("INSERT INTO acct (id, n, tag, code) VALUES (3, 1, 't', '0')")
+        .await;
+    assert_eq!(
+        ctx.rows("SELECT must, score, dflt FROM acct WHERE id = 3")
+            .await[0],
+        [None, Some("7".to_owned()), None],
+        "{kind:?}: score's default set, dflt's dropped"
+    );
+    ctx.exec_ok("DELETE FROM acct WHERE id = 3").await;
+    let columns = ctx.column_names("acct").await;
+    assert!(
+        columns.contains(&"new_name".to_owned()) && !columns.contains(&"old_name".to_owned()),
+        "{kind:?}: {columns:?}"
+    );
+    assert_eq!(
+        ctx.value("SELECT new_name FROM acct WHERE id = 1")
+            .await
+            .as_deref(),
+        Some("kept"),
+        "{kind:?}: the rename kept the data"
+    );
+    if kind != Kind::Sqlite {
+        assert_eq!(
+            ctx.column_comment("acct", "descr").await.as_deref(),
+            Some("described; it's \\ here"),
+            "{kind:?}"
+        );
+    }
+}
+
+async fn check_original(ctx: &mut Ctx) {
+    let kind = ctx.kind();
+    let n = ctx.column("acct", "n").await;
+    assert_eq!(
+        int_type(kind, &n.ty),
+        if kind == Kind::MySql {
+            "int"
+        } else {
+            "integer"
+        },
+        "{kind:?}: narrowed back"
+    );
+    assert_eq!(
+        ctx.rows("SELECT n, tag, must, old_name FROM acct WHERE id = 1")
+            .await[0],
+        [
+            Some("7".to_owned()),
+            Some("x".to_owned()),
+            Some("5".to_owned()),
+            Some("kept".to_owned())
+        ],
+        "{kind:?}: the data survived the way back"
+    );
+    assert!(ctx.column("acct", "tag").await.nullable, "{kind:?}");
+    assert!(!ctx.column("acct", "must").await.nullable, "{kind:?}");
+    assert_eq!(ctx.column("acct", "score").await.default, None, "{kind:?}");
+    ctx.exec_ok("INSERT INTO acct (id, n, must, code) VALUES (3, 1, 1, '0')")
+        .await;
+    assert_eq!(
+        ctx.rows("SELECT score, dflt FROM acct WHERE id = 3").await[0],
+        [None, Some("3".to_owned())],
+        "{kind:?}: the defaults as they were"
+    );
+    ctx.exec_ok("DELETE FROM acct WHERE id = 3").await;
+    assert_eq!(ctx.column_comment("acct", "descr").await, None, "{kind:?}");
+}
+
+async fn alter_column(mut ctx: Ctx) {
+    let regs = [&ACCT, &ALTER];
+    ctx.up_to(&regs, "alt_0001").await;
+    ctx.exec_ok(
+        "INSERT INTO acct (id, n, tag, must, score, old_name, descr, code) \
+         VALUES (1, 7, 'x', 5, NULL, 'kept', 'd', '42')",
+    )
+    .await;
+    check_original(&mut ctx).await;
+
+    ctx.up_ok(&regs).await;
+    check_altered(&mut ctx).await;
+    ctx.down_ok(&regs, "alt_0001").await;
+    check_original(&mut ctx).await;
+    ctx.up_ok(&regs).await;
+    check_altered(&mut ctx).await;
+}
+
+/// PostgreSQL: `TYPE integer USING code::integer` converts the text '42' to
+/// 42, and the automatic downgrade turns it back into text.
+async fn alter_type_using(mut ctx: Ctx) {
+    if ctx.kind() != Kind::Postgres {
+        return;
+    }
+    let regs = [&ACCT, &ALTER, &USING];
+    ctx.up_to(&regs, "alt_0001").await;
+    ctx.exec_ok("INSERT INTO acct (id, n, tag, must, code) VALUES (1, 7, 'x', 5, '42')")
+        .await;
+    ctx.up_ok(&regs).await;
+    assert_eq!(ctx.column("acct", "code").await.ty, "integer");
+    assert_eq!(
+        ctx.value("SELECT code + 1 FROM acct").await.as_deref(),
+        Some("43")
+    );
+    ctx.down_ok(&regs, "alt_0002").await;
+    assert_eq!(ctx.column("acct", "code").await.ty, "text");
+    assert_eq!(
+        ctx.value("SELECT code || '!' FROM acct").await.as_deref(),
+        Some("42!")
+    );
+}
+
+fn widen_blind(m: &mut Migration) {
+    m.alter_column(AlterColumn::new("acct", "n").set_type(ColumnType::BigInteger));
+}
+fn narrow_blind(m: &mut Migration) {
+    m.alter_column(AlterColumn::new("acct", "n").set_type(ColumnType::Integer));
+}
+
+migration!(BLIND = "alt_0004" after ["alt_0001"], up: widen_blind, down: Some(narrow_blind));
+
+/// A type change without `.existing(..)`: PostgreSQL and SQLite keep the
+/// rest of the column; MySQL's MODIFY restates the whole column, so the plan
+/// is refused there before anything runs, saying what to add.
+async fn alter_without_existing(mut ctx: Ctx) {
+    let kind = ctx.kind();
+    let regs = [&ACCT, &BLIND];
+    if kind == Kind::MySql {
+        let error = render_error(ctx.up(&regs).await.unwrap_err());
+        assert!(
+            matches!(error, RenderError::Unsupported { .. }),
+            "{error:?}"
+        );
+        assert!(error.to_string().contains(".existing("), "{error}");
+        assert_eq!(ctx.tables().await, Vec::<String>::new());
+        return;
+    }
+    ctx.up_to(&regs, "alt_0001").await;
+    ctx.exec_ok("INSERT INTO acct (id, n, tag, must, code) VALUES (1, 7, NULL, 5, '42')")
+        .await;
+    ctx.up_ok(&regs).await;
+    let n = ctx.column("acct", "n").await;
+    assert_eq!(n.ty, "bigint", "{kind:?}");
+    assert!(!n.nullable, "{kind:?}: still NOT NULL");
+    assert_eq!(
+        ctx.rows("SELECT n, tag, must FROM acct").await[0],
+        [Some("7".to_owned()), None, Some("5".to_owned())],
+        "{kind:?}"
+    );
+    ctx.down_ok(&regs, "alt_0001").await;
+    assert_eq!(ctx.column("acct", "n").await.ty, "integer", "{kind:?}");
+}
