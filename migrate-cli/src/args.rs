@@ -117,6 +117,22 @@ Examples:
   DATABASE_URL=postgres://app@db/app migrations status --format json")]
     Status,
 
+    /// Fail (exit 1, one line per problem) on what should stop a merge or a
+    /// deploy; print `ok` otherwise. For CI.
+    ///
+    /// Always: several heads; a migration that cannot be downgraded and is
+    /// not marked with `m.irreversible("why")`; a plan that does not render
+    /// (on every backend). With --database-url or DATABASE_URL (opened
+    /// read-only; the default SQLite file is never used): an applied
+    /// migration edited since (checksum), revisions this build does not
+    /// know, a step that stopped part-way, and pending migrations.
+    #[command(after_help = "\
+Examples:
+  migrations check                                    the code only
+  migrations check --database-url postgres://ci@db/app   also the database
+  migrations check --format json")]
+    Check,
+
     /// Write a new migration file that revises the current head.
     ///
     /// The file is named YYYY_MM_DD_HHMM-<id>_<slug>.rs, gets a fresh random

@@ -96,6 +96,25 @@ async fn execute(cli: Cli) -> Result<u8, Failure> {
                 exit::FAILED
             })
         }
+        Command::Check => {
+            let migrator = Migrator::from_registry()?;
+            // Only a URL given on purpose is checked: never the default file.
+            let problems = match url.as_deref() {
+                Some(url) => {
+                    let mut db = connect(Some(url), Access::ReadOnly).await?;
+                    let problems = migrator.check(Some(db.as_mut())).await;
+                    close(db).await;
+                    problems?
+                }
+                None => migrator.check(None).await?,
+            };
+            printer.check(&problems);
+            Ok(if problems.is_empty() {
+                exit::OK
+            } else {
+                exit::FAILED
+            })
+        }
         Command::Upgrade { target } => {
             move_to(url.as_deref(), &target, Direction::Upgrade, lock_timeout).await
         }

@@ -11,7 +11,7 @@
 //! ```
 //!
 //! [`run`] parses the arguments, checks the registered migrations, and runs
-//! one verb: `upgrade`, `downgrade`, `current`, `history`, `heads`, `status`,
+//! one verb: `upgrade`, `downgrade`, `current`, `history`, `heads`, `status`, `check`,
 //! `revision`. The `migrate` binary of this crate scaffolds a new migrations
 //! crate (`migrate init`) and hands every other verb to the crate of the
 //! current directory.

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use migrate_core::Migrator;
 use migrate_core::driver::Direction;
-use migrate_core::migrator::{RevisionRef, Status, StepReport};
+use migrate_core::migrator::{CheckProblem, RevisionRef, Status, StepReport};
 use serde_json::json;
 
 use crate::args::Format;
@@ -109,6 +109,30 @@ impl Printer {
     }
 
     /// `status`.
+    /// `check`: `ok`, or one line per problem.
+    pub(crate) fn check(&self, problems: &[CheckProblem]) {
+        if self.format == Format::Json {
+            self.json(json!({
+                "ok": problems.is_empty(),
+                "problems": problems
+                    .iter()
+                    .map(|p| {
+                        let mut value = serde_json::to_value(p).unwrap_or_default();
+                        value["message"] = p.to_string().into();
+                        value
+                    })
+                    .collect::<Vec<_>>(),
+            }));
+            return;
+        }
+        if problems.is_empty() {
+            println!("ok");
+        }
+        for problem in problems {
+            println!("error: {problem}");
+        }
+    }
+
     pub(crate) fn status(&self, url: &str, status: &Status) {
         if self.format == Format::Json {
             return self.json(json!({ "database": url, "status": status }));

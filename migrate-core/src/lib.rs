@@ -16,6 +16,8 @@ pub mod migrator;
 pub mod ops;
 pub mod registry;
 pub mod render;
+pub mod schema;
+pub mod testing;
 
 pub use migrate_macros::migration;
 

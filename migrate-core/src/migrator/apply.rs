@@ -250,6 +250,17 @@ impl From<sqlx::Error> for Failure {
     }
 }
 
+/// Runs one rendered statement outside any step: no transaction, no audit
+/// row. The [`testing`](crate::testing) kit seeds fixture rows with it.
+pub(crate) async fn execute_statement(
+    db: &mut dyn Driver,
+    statement: &Statement,
+) -> Result<(), BoxError> {
+    run_statement(db, statement)
+        .await
+        .map_err(|failure| failure.source)
+}
+
 /// Runs one rendered statement, whatever its kind.
 async fn run_statement(db: &mut dyn Driver, statement: &Statement) -> Result<(), Failure> {
     match &statement.exec {

@@ -22,6 +22,19 @@ pub enum PlanError {
         #[source]
         source: crate::ops::Irreversible,
     },
+    /// The migration's `downgrade` declares it irreversible
+    /// ([`Migration::irreversible`](crate::ops::Migration::irreversible)).
+    #[error(
+        "downgrade {revision}: the migration is marked irreversible: {reason}; nothing was run (see {location})"
+    )]
+    MarkedIrreversible {
+        /// The revision.
+        revision: String,
+        /// Where it is written.
+        location: String,
+        /// The author's reason.
+        reason: String,
+    },
     /// The plan mixes statements that must run outside a transaction with
     /// statements that run inside one.
     #[error(

@@ -2,6 +2,7 @@
 //! or reverts each step with its version update.
 
 mod apply;
+mod check;
 mod error;
 mod status;
 mod step;
@@ -9,9 +10,12 @@ mod step;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+pub use check::CheckProblem;
 pub use error::{ApplyError, PlanError};
 pub use status::{Problem, RevisionRef, Status};
 pub use step::{RenderedStep, StepReport};
+
+pub(crate) use apply::execute_statement;
 
 use crate::driver::{Direction, Driver};
 use crate::graph::{Graph, RevisionInfo, Target};
@@ -93,6 +97,20 @@ impl Migrator {
             .collect()
     }
 
+    /// The migrations whose `downgrade` declares them irreversible, with the
+    /// author's reason. Pure.
+    pub fn marked_irreversible(&self) -> Vec<(usize, String)> {
+        self.registrations
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.downgrade.is_some())
+            .filter_map(|(index, r)| match step::record(r, Direction::Downgrade) {
+                Err(PlanError::MarkedIrreversible { reason, .. }) => Some((index, reason)),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The current heads in the database, as graph indexes. Reads only; a
     /// database without version tables is at base.
     pub async fn current(&self, db: &mut dyn Driver) -> Result<Vec<usize>, Error> {
@@ -158,16 +176,57 @@ impl Migrator {
         target: &Target,
         on_step: &mut (dyn FnMut(&StepReport) + Send),
     ) -> Result<Vec<StepReport>, Error> {
-        let (mut tables_exist, heads) = self.read_state(db).await?;
+        let (tables_exist, heads) = self.read_state(db).await?;
         let current = self.resolve_heads(&heads)?;
         // Build and render every step before the first one runs: a plan that
         // cannot render stops the run with nothing applied.
         let steps = self.render_plan(&current, direction, target, db.backend())?;
+        self.apply_steps(db, &steps, current, tables_exist, on_step)
+            .await
+    }
+
+    /// Runs one step of revision `index` in `direction`, whatever the graph
+    /// says comes next: the [`testing`](crate::testing) kit walks the graph
+    /// itself. Takes and releases the lock like any run.
+    pub(crate) async fn run_one(
+        &self,
+        db: &mut dyn Driver,
+        index: usize,
+        direction: Direction,
+    ) -> Result<StepReport, Error> {
+        db.lock(self.lock_timeout).await?;
+        let result = async {
+            let (tables_exist, heads) = self.read_state(db).await?;
+            let current = self.resolve_heads(&heads)?;
+            let step =
+                RenderedStep::build(index, self.registrations[index], direction, db.backend())?;
+            let reports = self
+                .apply_steps(db, &[step], current, tables_exist, &mut |_| {})
+                .await?;
+            Ok::<_, Error>(reports.into_iter().next().expect("one step ran"))
+        }
+        .await;
+        let unlocked = db.unlock().await;
+        let report = result?;
+        unlocked?;
+        Ok(report)
+    }
+
+    /// Applies rendered steps in order from the heads `current`, moving the
+    /// heads table with each.
+    async fn apply_steps(
+        &self,
+        db: &mut dyn Driver,
+        steps: &[RenderedStep],
+        current: Vec<usize>,
+        mut tables_exist: bool,
+        on_step: &mut (dyn FnMut(&StepReport) + Send),
+    ) -> Result<Vec<StepReport>, Error> {
         let mut heads: BTreeSet<usize> = current.into_iter().collect();
         let mut reports = Vec::with_capacity(steps.len());
-        for step in &steps {
+        for step in steps {
             let before = heads.clone();
-            match direction {
+            match step.direction {
                 Direction::Upgrade => self.graph.heads_after_upgrade(&mut heads, step.index),
                 Direction::Downgrade => self.graph.heads_after_downgrade(&mut heads, step.index),
             }

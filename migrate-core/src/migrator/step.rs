@@ -112,7 +112,17 @@ pub(crate) fn record(
 ) -> Result<Migration, PlanError> {
     match (direction, registration.downgrade) {
         (Direction::Upgrade, _) => call(registration, direction, registration.upgrade),
-        (Direction::Downgrade, Some(downgrade)) => call(registration, direction, downgrade),
+        (Direction::Downgrade, Some(downgrade)) => {
+            let plan = call(registration, direction, downgrade)?;
+            match plan.irreversible_reason() {
+                Some(reason) => Err(PlanError::MarkedIrreversible {
+                    revision: registration.id.to_owned(),
+                    location: registration.location(),
+                    reason: reason.to_owned(),
+                }),
+                None => Ok(plan),
+            }
+        }
         (Direction::Downgrade, None) => {
             call(registration, Direction::Upgrade, registration.upgrade)?
                 .reversed()

@@ -165,6 +165,7 @@ impl Operation {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Migration {
     ops: Vec<Operation>,
+    irreversible: Option<String>,
 }
 
 impl Migration {
@@ -176,6 +177,31 @@ impl Migration {
     /// What was recorded, in order.
     pub fn operations(&self) -> &[Operation] {
         &self.ops
+    }
+
+    /// Declares, in a `downgrade` function, that the migration cannot be
+    /// downgraded on purpose, and why. Downgrading through it is then
+    /// refused before anything runs, with `reason` in the message; `check`
+    /// and the stairway test accept it as a one-way migration.
+    ///
+    /// ```
+    /// use migrate_core::prelude::*;
+    ///
+    /// let mut down = Migration::new();
+    /// down.irreversible("the old password hashes are gone; restore from a backup");
+    /// assert_eq!(
+    ///     down.irreversible_reason(),
+    ///     Some("the old password hashes are gone; restore from a backup")
+    /// );
+    /// ```
+    pub fn irreversible(&mut self, reason: impl Into<String>) -> &mut Self {
+        self.irreversible = Some(reason.into());
+        self
+    }
+
+    /// The reason given to [`irreversible`](Self::irreversible), if any.
+    pub fn irreversible_reason(&self) -> Option<&str> {
+        self.irreversible.as_deref()
     }
 
     /// Records an operation.

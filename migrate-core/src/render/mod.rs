@@ -11,7 +11,7 @@ mod insert;
 mod limits;
 mod rebuild;
 mod schema;
-mod sql;
+pub(crate) mod sql;
 mod statement;
 #[cfg(test)]
 mod tests;

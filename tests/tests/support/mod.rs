@@ -124,6 +124,18 @@ impl TestDb {
         dbs
     }
 
+    /// Runs statements through the framework's own driver.
+    pub(crate) async fn execute(&self, sql: &str) {
+        let mut db =
+            migrate_core::driver::connect(&self.url, migrate_core::driver::Access::ReadWrite)
+                .await
+                .expect("connect");
+        db.execute(sql)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        db.close().await.ok();
+    }
+
     /// Runs one query returning strings.
     async fn strings(&self, sql: &str) -> Vec<String> {
         match self.kind {

@@ -1,0 +1,360 @@
+//! `check`: the CI gate. Everything that should stop a merge or a deploy,
+//! one problem per line.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+
+use super::status::{Problem, RevisionRef};
+use super::{Migrator, PlanError, RenderedStep};
+use crate::driver::{Direction, Driver, Outcome};
+use crate::{Backend, Error};
+
+/// Something `check` refuses.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum CheckProblem {
+    /// The graph has several heads where one is expected.
+    MultipleHeads {
+        /// The heads.
+        heads: Vec<RevisionRef>,
+    },
+    /// A migration cannot be downgraded and is not marked irreversible.
+    Irreversible {
+        /// The revision.
+        revision: RevisionRef,
+        /// Where it is written.
+        location: String,
+        /// The step with no inverse.
+        reason: String,
+    },
+    /// A migration's plan cannot be built or rendered for a backend.
+    Unrenderable {
+        /// The revision.
+        revision: RevisionRef,
+        /// The backend.
+        backend: Backend,
+        /// The error, which names the function, the step and the fix.
+        error: String,
+    },
+    /// An applied migration's plan changed since it was applied.
+    ChecksumChanged {
+        /// The revision.
+        revision: RevisionRef,
+        /// Where it is written.
+        location: String,
+        /// The checksum recorded when it was applied.
+        applied: String,
+        /// The checksum of its plan now.
+        current: String,
+        /// When it was applied.
+        applied_at: DateTime<Utc>,
+    },
+    /// The database is not at the heads.
+    NotAtHead {
+        /// Where it is.
+        current: Vec<RevisionRef>,
+        /// What `upgrade heads` would apply.
+        pending: Vec<RevisionRef>,
+    },
+    /// What `status` finds wrong with the database (unknown revisions, a
+    /// step that stopped part-way).
+    Database(Problem),
+}
+
+fn short(checksum: &str) -> &str {
+    checksum.get(..12).unwrap_or(checksum)
+}
+
+fn ids(revisions: &[RevisionRef]) -> String {
+    revisions
+        .iter()
+        .map(|r| r.id.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl fmt::Display for CheckProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::MultipleHeads { heads } => write!(
+                f,
+                "the migrations have {} heads ({}); merge them with a migration that revises all of them",
+                heads.len(),
+                ids(heads)
+            ),
+            Self::Irreversible {
+                revision,
+                location,
+                reason,
+            } => write!(
+                f,
+                "{} ({}) cannot be downgraded: it has no `downgrade` function and its {reason}; write a `downgrade`, or call `m.irreversible(\"why\")` in one, in {location}",
+                revision.id, revision.message
+            ),
+            Self::Unrenderable {
+                revision,
+                backend,
+                error,
+            } => write!(f, "{} does not render on {backend}: {error}", revision.id),
+            Self::ChecksumChanged {
+                revision,
+                location,
+                applied,
+                current,
+                applied_at,
+            } => write!(
+                f,
+                "{} ({}) changed since it was applied on {}: checksum {} then, {} now; revert the edit in {location}, or put the change in a new migration",
+                revision.id,
+                revision.message,
+                applied_at.format("%Y-%m-%d %H:%M:%S UTC"),
+                short(applied),
+                short(current)
+            ),
+            Self::NotAtHead { current, pending } => write!(
+                f,
+                "the database is at {}, not at the heads: {} pending ({}); run `upgrade heads`",
+                if current.is_empty() {
+                    "base".to_owned()
+                } else {
+                    ids(current)
+                },
+                pending.len(),
+                ids(pending)
+            ),
+            Self::Database(problem) => problem.fmt(f),
+        }
+    }
+}
+
+impl Migrator {
+    /// Everything that should fail a CI run: several heads, migrations that
+    /// cannot be downgraded and are not marked so, plans that do not render
+    /// (on `db`'s backend, or on every backend without a database), and,
+    /// with a database, edited applied migrations (checksums), unknown or
+    /// unfinished revisions, and pending ones. Reads only.
+    pub async fn check(&self, db: Option<&mut dyn Driver>) -> Result<Vec<CheckProblem>, Error> {
+        let graph = self.graph();
+        let refer = |index: usize| {
+            let revision = graph.revision(index);
+            RevisionRef {
+                id: revision.id.clone(),
+                message: revision.message.clone(),
+            }
+        };
+        let mut problems = Vec::new();
+        if graph.heads().len() > 1 {
+            problems.push(CheckProblem::MultipleHeads {
+                heads: graph.heads().iter().map(|&i| refer(i)).collect(),
+            });
+        }
+        for (index, why) in self.irreversible() {
+            problems.push(CheckProblem::Irreversible {
+                revision: refer(index),
+                location: graph.revision(index).location.clone(),
+                reason: why.to_string(),
+            });
+        }
+        let backends = match &db {
+            Some(db) => vec![db.backend()],
+            None => vec![Backend::Sqlite, Backend::Postgres, Backend::MySql],
+        };
+        for &index in graph.topo_order() {
+            for &backend in &backends {
+                for direction in [Direction::Upgrade, Direction::Downgrade] {
+                    match RenderedStep::build(index, self.registration(index), direction, backend) {
+                        Ok(_)
+                        | Err(
+                            PlanError::Irreversible { .. } | PlanError::MarkedIrreversible { .. },
+                        ) => {}
+                        Err(error) => problems.push(CheckProblem::Unrenderable {
+                            revision: refer(index),
+                            backend,
+                            error: error.to_string(),
+                        }),
+                    }
+                }
+            }
+        }
+        if let Some(db) = db {
+            self.check_database(db, &mut problems).await?;
+        }
+        Ok(problems)
+    }
+
+    async fn check_database(
+        &self,
+        db: &mut dyn Driver,
+        problems: &mut Vec<CheckProblem>,
+    ) -> Result<(), Error> {
+        let status = self.status(db).await?;
+        for problem in status.problems {
+            // The graph's own problems are reported above, once.
+            if matches!(
+                problem,
+                Problem::UnknownRevisions { .. } | Problem::Unfinished { .. }
+            ) {
+                problems.push(CheckProblem::Database(problem));
+            }
+        }
+        if !status.pending.is_empty() {
+            problems.push(CheckProblem::NotAtHead {
+                current: status.current.clone(),
+                pending: status.pending.clone(),
+            });
+        }
+        if !db.version_tables_exist().await.map_err(read_state)? {
+            return Ok(());
+        }
+        // The newest successful upgrade of each revision.
+        let mut applied = BTreeMap::new();
+        for row in db.read_audit(i64::MAX).await.map_err(read_state)? {
+            if row.direction == Direction::Upgrade && row.outcome == Outcome::Success {
+                applied.entry(row.revision.clone()).or_insert(row);
+            }
+        }
+        let graph = self.graph();
+        let current: Vec<usize> = status
+            .current
+            .iter()
+            .filter_map(|r| graph.index_of(&r.id))
+            .collect();
+        let backend = db.backend();
+        for (index, is_applied) in graph.ancestors_of(&current).into_iter().enumerate() {
+            let revision = graph.revision(index);
+            let Some(row) = applied.get(&revision.id).filter(|_| is_applied) else {
+                continue; // not applied, or stamped without running
+            };
+            let Ok(step) =
+                RenderedStep::build(index, self.registration(index), Direction::Upgrade, backend)
+            else {
+                continue; // reported as unrenderable
+            };
+            if step.checksum != row.checksum {
+                problems.push(CheckProblem::ChecksumChanged {
+                    revision: RevisionRef {
+                        id: revision.id.clone(),
+                        message: revision.message.clone(),
+                    },
+                    location: revision.location.clone(),
+                    applied: row.checksum.clone(),
+                    current: step.checksum,
+                    applied_at: row.started_at,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+fn read_state(source: sqlx::Error) -> Error {
+    super::ApplyError::ReadState { source }.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::{Column, Migration, Table};
+    use crate::registry::Registration;
+
+    fn registration(
+        id: &'static str,
+        revises: &'static [&'static str],
+        upgrade: fn(&mut Migration),
+        downgrade: Option<fn(&mut Migration)>,
+    ) -> &'static Registration {
+        Box::leak(Box::new(Registration {
+            id,
+            revises,
+            message: "m",
+            module: "fixtures",
+            file: "fixtures.rs",
+            line: 1,
+            upgrade,
+            downgrade,
+        }))
+    }
+
+    fn create(m: &mut Migration) {
+        m.create_table(Table::new("t").column(Column::new("id").integer().primary_key()));
+    }
+
+    fn drop_by_name(m: &mut Migration) {
+        m.drop_column("t", "x");
+    }
+
+    fn one_way(m: &mut Migration) {
+        m.irreversible("the data is gone");
+    }
+
+    fn check(registrations: Vec<&'static Registration>) -> Vec<String> {
+        let migrator = Migrator::new(registrations).expect("valid graph");
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        runtime
+            .block_on(migrator.check(None))
+            .expect("check")
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn a_clean_graph_passes() {
+        assert!(check(vec![registration("aaaa1111", &[], create, None)]).is_empty());
+    }
+
+    #[test]
+    fn several_heads_and_unmarked_irreversible_migrations_fail() {
+        let problems = check(vec![
+            registration("aaaa1111", &[], create, None),
+            registration("bbbb1111", &["aaaa1111"], drop_by_name, None),
+            registration("cccc1111", &["aaaa1111"], drop_by_name, Some(one_way)),
+        ]);
+        assert_eq!(problems.len(), 2, "{problems:#?}");
+        assert_eq!(
+            problems[0],
+            "the migrations have 2 heads (bbbb1111, cccc1111); merge them with a migration that revises all of them"
+        );
+        assert!(
+            problems[1]
+                .starts_with("bbbb1111 (m) cannot be downgraded: it has no `downgrade` function"),
+            "{}",
+            problems[1]
+        );
+        assert!(
+            problems[1].ends_with("in fixtures (fixtures.rs:1)"),
+            "{}",
+            problems[1]
+        );
+    }
+
+    #[test]
+    fn a_marked_migration_is_refused_on_downgrade_and_listed() {
+        let migrator = Migrator::new(vec![
+            registration("aaaa1111", &[], create, None),
+            registration("cccc1111", &["aaaa1111"], drop_by_name, Some(one_way)),
+        ])
+        .expect("valid graph");
+        assert!(migrator.irreversible().is_empty());
+        assert_eq!(
+            migrator.marked_irreversible(),
+            [(1, "the data is gone".to_owned())]
+        );
+        let error = RenderedStep::build(
+            1,
+            migrator.registration(1),
+            Direction::Downgrade,
+            Backend::Sqlite,
+        )
+        .expect_err("refused");
+        assert_eq!(
+            error.to_string(),
+            "downgrade cccc1111: the migration is marked irreversible: the data is gone; nothing was run (see fixtures (fixtures.rs:1))"
+        );
+    }
+}

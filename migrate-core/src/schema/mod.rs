@@ -1,0 +1,33 @@
+//! Schema introspection: a live database read into a normalised,
+//! backend-neutral [`Schema`], and the structured [`diff`](Schema::diff) of
+//! two snapshots.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use migrate_core::{driver, schema};
+//!
+//! let mut db = driver::connect("sqlite:app.db", driver::Access::ReadOnly).await?;
+//! let before = schema::snapshot(db.as_mut()).await?;
+//! // ... run a migration ...
+//! let after = schema::snapshot(db.as_mut()).await?;
+//! for line in before.diff(&after).lines() {
+//!     println!("{line}"); // e.g. "table users: column email: nullable true -> false"
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! The [`testing`](crate::testing) kit compares snapshots to prove that
+//! migrations round-trip; the same model is meant to drive autogenerate and
+//! drift detection.
+
+mod diff;
+mod introspect;
+mod model;
+mod normalize;
+
+pub use diff::{Change, ConstraintDef, SchemaDiff};
+pub use introspect::{IntrospectError, snapshot};
+pub use model::{
+    Check, Column, EnumType, FkAction, ForeignKey, Index, IndexPart, PrimaryKey, Schema, SqlType,
+    Table, Unique, View,
+};
