@@ -210,19 +210,7 @@ impl Stairway {
         })?;
         self.check_graph(&migrator)?;
 
-        let database = ScratchDatabase::create(self.server_url.as_deref())
-            .await
-            .map_err(|source| StairwayError::Database {
-                what: "create the scratch database",
-                source,
-            })?;
-        let mut db = database
-            .connect()
-            .await
-            .map_err(|source| StairwayError::Database {
-                what: "connect to the scratch database",
-                source,
-            })?;
+        let (database, mut db) = self.scratch().await?;
         let walked = Walk::new(&self, &migrator, db.as_mut()).run().await;
         let _ = db.close().await;
         let walked = match walked {
@@ -276,21 +264,29 @@ impl Stairway {
         Ok(())
     }
 
-    /// The schema `upgrade heads` gives in one run from an empty database.
-    async fn in_one_run(&self, migrator: &Migrator) -> Result<Schema, StairwayError> {
+    /// A new scratch database and a connection to it.
+    async fn scratch(&self) -> Result<(ScratchDatabase, Box<dyn Driver>), StairwayError> {
         let database = ScratchDatabase::create(self.server_url.as_deref())
             .await
             .map_err(|source| StairwayError::Database {
-                what: "create a second scratch database",
+                what: "create a scratch database",
                 source,
             })?;
-        let mut db = database
-            .connect()
-            .await
-            .map_err(|source| StairwayError::Database {
-                what: "connect to the second scratch database",
-                source,
-            })?;
+        match database.connect().await {
+            Ok(db) => Ok((database, db)),
+            Err(source) => {
+                let _ = database.drop_database().await;
+                Err(StairwayError::Database {
+                    what: "connect to the scratch database",
+                    source,
+                })
+            }
+        }
+    }
+
+    /// The schema `upgrade heads` gives in one run from an empty database.
+    async fn in_one_run(&self, migrator: &Migrator) -> Result<Schema, StairwayError> {
+        let (database, mut db) = self.scratch().await?;
         let result = async {
             migrator
                 .upgrade(db.as_mut(), &Target::Heads, &mut |_| {})

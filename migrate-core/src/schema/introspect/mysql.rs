@@ -127,19 +127,14 @@ async fn read_constraints(
          ORDER BY tc.table_name, tc.constraint_name, k.ordinal_position"
     );
     let rows = db.rows("constraints", &sql).await?;
-    let mut i = 0;
-    while i < rows.len() {
-        let (table_name, name, kind) = (cell(&rows[i], 0), cell(&rows[i], 1), cell(&rows[i], 2));
-        let first = i;
-        while i < rows.len() && cell(&rows[i], 0) == table_name && cell(&rows[i], 1) == name {
-            i += 1;
-        }
-        let group = &rows[first..i];
+    // One group of rows per constraint: same table, same name.
+    for group in rows.chunk_by(|a, b| a[..2] == b[..2]) {
+        let row = &group[0];
+        let (table_name, name, kind) = (cell(row, 0), cell(row, 1), cell(row, 2));
         let Some(table) = tables.get_mut(&table_name) else {
             continue;
         };
         let columns: Vec<String> = group.iter().filter_map(|r| opt(r, 3)).collect();
-        let row = &rows[first];
         let named = |kind| {
             (!generated_name(Backend::MySql, &table_name, kind, &name)).then(|| name.clone())
         };
