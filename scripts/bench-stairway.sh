@@ -30,9 +30,9 @@ say "building the example crate's stairway (release)"
 example=$repo/target/release/examples/stairway
 
 say "example crate: SQLite, PostgreSQL, MariaDB ($runs runs each)"
-ex_sqlite=$("$example" "$runs" | tee /dev/stderr | median)
-ex_pg=$("$example" "$runs" "$pg" | tee /dev/stderr | median)
-ex_my=$("$example" "$runs" "$my" | tee /dev/stderr | median)
+ex_sqlite=$("$example" "$runs" | tee -a /dev/stderr | median)
+ex_pg=$("$example" "$runs" "$pg" | tee -a /dev/stderr | median)
+ex_my=$("$example" "$runs" "$my" | tee -a /dev/stderr | median)
 
 proj=$work/stairway-$n
 crate=bench-stairway-$n
@@ -52,8 +52,8 @@ say "building the stairway of $n generated migrations (release)"
 generated=$work/target/release/examples/stairway
 
 say "$n generated migrations: PostgreSQL, SQLite"
-gen_pg=$("$generated" "$runs" "$pg" | tee /dev/stderr | median)
-gen_sqlite=$("$generated" "$runs" | tee /dev/stderr | median)
+gen_pg=$("$generated" "$runs" "$pg" | tee -a /dev/stderr | median)
+gen_sqlite=$("$generated" "$runs" | tee -a /dev/stderr | median)
 
 al_pg=- al_sqlite=-
 if [ "${BENCH_ALEMBIC:-1}" = 1 ]; then
@@ -65,8 +65,8 @@ if [ "${BENCH_ALEMBIC:-1}" = 1 ]; then
     fi
     "$py" "$repo/bench/gen.py" alembic "$work/alembic-stairway-$n" "$n"
     say "Alembic, $n revisions: PostgreSQL, SQLite"
-    al_pg=$("$venv/bin/python" "$repo/bench/alembic_stairway.py" "$work/alembic-stairway-$n" "$pg" "$n" "$runs" | tee /dev/stderr | median)
-    al_sqlite=$("$venv/bin/python" "$repo/bench/alembic_stairway.py" "$work/alembic-stairway-$n" sqlite "$n" "$runs" | tee /dev/stderr | median)
+    al_pg=$("$venv/bin/python" "$repo/bench/alembic_stairway.py" "$work/alembic-stairway-$n" "$pg" "$n" "$runs" | tee -a /dev/stderr | median)
+    al_sqlite=$("$venv/bin/python" "$repo/bench/alembic_stairway.py" "$work/alembic-stairway-$n" sqlite "$n" "$runs" | tee -a /dev/stderr | median)
 fi
 
 ratio() { [ "$2" = - ] && echo - || awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1fx", b / a }'; }
