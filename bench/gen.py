@@ -1,18 +1,24 @@
 #!/usr/bin/env python3
 """Writes the migration files of the inspection benchmark (scripts/bench-inspect.sh).
 
-    gen.py ours    VERSIONS_DIR N   # N migrate files <NNNNN>-<id>_step.rs
-    gen.py alembic PROJECT_DIR  N   # an Alembic project (alembic.ini, env.py, versions/)
+    gen.py ours    VERSIONS_DIR N [SHAPE]   # N migrate files <NNNNN>-<id>_step.rs
+    gen.py alembic PROJECT_DIR  N [SHAPE]   # an Alembic project (alembic.ini, env.py, versions/)
     gen.py version-tables SRC.db DST.db TABLE...
                                     # DST.db: a fresh copy of only TABLEs (with
                                     # their indexes and rows) of SRC.db
 
-Both sides get the same linear graph: revision i (1-based) has the id
+Both sides get the same graph: revision i (1-based) has the id
 sha256("bench-<i>")[:12] (12 lowercase hex digits, like the ids `revision`
 and Alembic generate; hashed rather than sequential so that sorting by id does
-not happen to give the topological order), revises revision i-1 (the first
-revises base), creates table t_<i> with 3 columns and an index on `name`, and
-its downgrade drops both.
+not happen to give the topological order), creates table t_<i> with 3
+columns and an index on `name`, and its downgrade drops both.
+
+SHAPE `linear` (the default): revision i revises revision i-1 (the first
+revises base). SHAPE `branched`: 25 sections of N // 25 revisions; each has a
+trunk revision, two labelled branches off it (`b00`, `b01`, ... `b49`, each on
+the branch's first revision) and a merge of the two, which the next section's
+trunk revision revises; what N // 25 leaves over extends the last trunk. So 50
+branches, 25 merges, one head.
 
 Standard library only; deterministic output, so re-running it rewrites the
 same bytes.
@@ -21,6 +27,39 @@ same bytes.
 import hashlib
 import os
 import sys
+
+
+SECTIONS = 25
+
+
+def graph(n, shape):
+    """[(parents, labels)] of revisions 1..n, as indices (1-based)."""
+    if shape == "linear":
+        return [([i - 1] if i > 1 else [], []) for i in range(1, n + 1)]
+    if shape != "branched":
+        sys.exit(f"gen.py: unknown shape {shape!r}: linear or branched")
+    size = n // SECTIONS
+    if size < 4:
+        sys.exit(f"gen.py: the branched shape needs N >= {4 * SECTIONS}")
+    out = []
+    head = None
+    for section in range(SECTIONS):
+        trunk = len(out) + 1
+        out.append(([head] if head else [], []))
+        left = (size - 2) // 2
+        right = size - 2 - left
+        ends = []
+        for branch, length in ((2 * section, left), (2 * section + 1, right)):
+            prev = trunk
+            for k in range(length):
+                out.append(([prev], [f"b{branch:02d}"] if k == 0 else []))
+                prev = len(out)
+            ends.append(prev)
+        out.append((ends, []))
+        head = len(out)
+    while len(out) < n:
+        out.append(([len(out)], []))
+    return out
 
 
 def ids(n):
@@ -34,11 +73,11 @@ OURS = """\
 //! step {i} of {n}: create t_{i}
 //!
 //! Revision ID: {id}
-//! Revises: {parent}
+//! Revises: {parent_doc}
 
 use migrate_core::migration;
 
-#[migration(id = "{id}", revises = "{parent}", message = "create t_{i}")]
+#[migration(id = "{id}", revises = {revises}, message = "create t_{i}"{labels})]
 pub mod step_{i} {{
     use migrate_core::prelude::*;
 
@@ -71,7 +110,7 @@ import sqlalchemy as sa
 
 revision = "{id}"
 down_revision = {parent}
-branch_labels = None
+branch_labels = {labels}
 depends_on = None
 
 
@@ -191,15 +230,32 @@ def write(path, text):
         f.write(text)
 
 
-def ours(versions, n):
+def ours(versions, n, shape):
     os.makedirs(versions, exist_ok=True)
     all_ids = ids(n)
     wanted = set()
-    for i, rid in enumerate(all_ids, start=1):
-        parent = all_ids[i - 2] if i > 1 else "base"
+    for i, (rid, (parents, labels)) in enumerate(zip(all_ids, graph(n, shape)), start=1):
+        parent_ids = [all_ids[p - 1] for p in parents]
+        if not parent_ids:
+            revises = '"base"'
+        elif len(parent_ids) == 1:
+            revises = f'"{parent_ids[0]}"'
+        else:
+            revises = "[" + ", ".join(f'"{p}"' for p in parent_ids) + "]"
+        labels_key = "".join(f', branch_labels = "{label}"' for label in labels)
         name = f"{i:05d}-{rid}_step.rs"
         wanted.add(name)
-        write(os.path.join(versions, name), OURS.format(i=i, n=n, id=rid, parent=parent))
+        write(
+            os.path.join(versions, name),
+            OURS.format(
+                i=i,
+                n=n,
+                id=rid,
+                revises=revises,
+                labels=labels_key,
+                parent_doc=", ".join(parent_ids) or "base",
+            ),
+        )
     # Anything else in versions/ (the migration `init` wrote, or files of a
     # larger N) would change the graph.
     for name in os.listdir(versions):
@@ -207,7 +263,7 @@ def ours(versions, n):
             os.remove(os.path.join(versions, name))
 
 
-def alembic(project, n):
+def alembic(project, n, shape):
     versions = os.path.join(project, "versions")
     os.makedirs(versions, exist_ok=True)
     write(os.path.join(project, "alembic.ini"), ALEMBIC_INI)
@@ -215,8 +271,14 @@ def alembic(project, n):
     write(os.path.join(project, "script.py.mako"), ALEMBIC_MAKO)
     all_ids = ids(n)
     wanted = set()
-    for i, rid in enumerate(all_ids, start=1):
-        parent = all_ids[i - 2] if i > 1 else None
+    for i, (rid, (parents, labels)) in enumerate(zip(all_ids, graph(n, shape)), start=1):
+        parent_ids = [all_ids[p - 1] for p in parents]
+        if not parent_ids:
+            parent = None
+        elif len(parent_ids) == 1:
+            parent = parent_ids[0]
+        else:
+            parent = tuple(parent_ids)
         name = f"{i:05d}_{rid}_step.py"
         wanted.add(name)
         write(
@@ -225,7 +287,8 @@ def alembic(project, n):
                 i=i,
                 id=rid,
                 parent=repr(parent),
-                parent_doc=parent or "",
+                parent_doc=", ".join(parent_ids),
+                labels=repr(tuple(labels)) if labels else "None",
             ),
         )
     for name in os.listdir(versions):
@@ -262,12 +325,13 @@ def main(argv):
     if len(argv) >= 5 and argv[1] == "version-tables":
         version_tables(argv[2], argv[3], argv[4:])
         return
-    if len(argv) != 4 or argv[1] not in ("ours", "alembic"):
+    if len(argv) not in (4, 5) or argv[1] not in ("ours", "alembic"):
         sys.exit(__doc__)
     n = int(argv[3])
     if n < 1:
         sys.exit("gen.py: N must be at least 1")
-    (ours if argv[1] == "ours" else alembic)(argv[2], n)
+    shape = argv[4] if len(argv) == 5 else "linear"
+    (ours if argv[1] == "ours" else alembic)(argv[2], n, shape)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ VERBS = [
     ("heads", "`heads`"),
     ("history", "`history`"),
     ("current", "`current`"),
+    ("show-label", "`show b07@head` (resolves `<label>@head`)"),
     ("status", "`status` (no Alembic equivalent)"),
     ("current-vt", "`current`, version tables only"),
     ("status-vt", "`status`, version tables only"),

@@ -3,8 +3,9 @@
 #
 # bench-inspect.sh: whole-process time of the inspection verbs (`heads`,
 # `history`, `current`, `status`) of a migrations binary with a generated
-# linear graph of N revisions, on SQLite at head, next to Alembic's `heads`,
-# `history` and `current` on the same graph. See BENCHMARKS.md.
+# graph of N revisions (linear, or with 50 labelled branches and 25 merges),
+# on SQLite at head, next to Alembic's `heads`, `history` and `current` on the
+# same graph. See BENCHMARKS.md.
 #
 # Run `scripts/bench-inspect.sh --help` for the options.
 
@@ -14,8 +15,10 @@ usage() {
     cat <<'EOF'
 Usage: scripts/bench-inspect.sh [OPTIONS]
 
-For each N, generates (or reuses) two projects of N linear revisions, each
-creating a table with 3 columns and an index:
+For each N, generates (or reuses) two projects of N revisions (a line, or
+with --shape branched 25 sections of a trunk revision, two labelled branches
+and their merge: 50 branches, 25 merges, one head), each creating a table
+with 3 columns and an index:
   - a migrate crate (`migrate init` + N files in src/versions/), built with
     `cargo build --release --timings` (one target dir for every N, so the
     dependencies are built once);
@@ -28,12 +31,16 @@ ours / Alembic ratios. `--help` of each is timed as a process-start baseline,
 and `current` / `status` once more against a copy of the database that holds
 only the version tables (bench-vt.db): on SQLite, opening a database with
 2 N tables and indexes costs ~5 us per schema object whoever reads it.
+With --shape branched, `show b07@head` (resolving `<label>@head`) is timed
+too.
 
 Options (each also has an environment variable):
   -n, --n LIST         revision counts, comma/space separated  [BENCH_N="2000 10000"]
+      --shape S        linear | branched                        [BENCH_SHAPE=linear]
   -r, --runs K         timed runs per command, at least 5       [BENCH_RUNS=10]
   -w, --warmup K       untimed runs before them                 [BENCH_WARMUP=2]
-      --work DIR       generated projects, builds, venv, results [BENCH_WORK=bench/work]
+      --work DIR       generated projects, builds, venv, results [BENCH_WORK=bench/work,
+                       bench/work-branched for --shape branched]
       --workspace DIR  the migrate workspace to build against    [BENCH_WORKSPACE=this repo]
       --no-alembic     skip the Alembic side                     [BENCH_ALEMBIC=0]
       --keep-db        reuse a database already at head: no apply timing [BENCH_KEEP_DB=1]
@@ -59,6 +66,7 @@ Examples:
   scripts/bench-inspect.sh                        # N = 2000 and 10000, 10 runs each
   scripts/bench-inspect.sh -n 500 -r 5            # a quick check
   BENCH_N=10000 scripts/bench-inspect.sh --keep-db --no-alembic
+  scripts/bench-inspect.sh -n 10000 --shape branched -r 5   # the branched graph
 EOF
 }
 
@@ -68,9 +76,10 @@ say() { echo "==> $*" >&2; }
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 ns=${BENCH_N:-"2000 10000"}
+shape=${BENCH_SHAPE:-linear}
 runs=${BENCH_RUNS:-10}
 warmup=${BENCH_WARMUP:-2}
-work=${BENCH_WORK:-$repo/bench/work}
+work=${BENCH_WORK:-}
 workspace=${BENCH_WORKSPACE:-$repo}
 with_alembic=${BENCH_ALEMBIC:-1}
 keep_db=${BENCH_KEEP_DB:-0}
@@ -81,6 +90,7 @@ if command -v hyperfine >/dev/null 2>&1; then timer=${BENCH_TIMER:-hyperfine}; e
 while [ $# -gt 0 ]; do
     case $1 in
         -n|--n) ns=${2:?}; shift 2 ;;
+        --shape) shape=${2:?}; shift 2 ;;
         -r|--runs) runs=${2:?}; shift 2 ;;
         -w|--warmup) warmup=${2:?}; shift 2 ;;
         --work) work=${2:?}; shift 2 ;;
@@ -95,6 +105,11 @@ while [ $# -gt 0 ]; do
     esac
 done
 
+case $shape in
+    linear) work=${work:-$repo/bench/work} ;;
+    branched) work=${work:-$repo/bench/work-branched} ;;
+    *) die "--shape is linear or branched, got '$shape'" ;;
+esac
 ns=$(echo "$ns" | tr ',' ' ')
 for n in $ns; do [[ $n =~ ^[1-9][0-9]*$ ]] || die "N must be a positive integer, got '$n'"; done
 { [[ $runs =~ ^[0-9]+$ ]] && [ "$runs" -ge 5 ]; } || die "--runs must be at least 5, got '$runs'"
@@ -172,7 +187,7 @@ prepare_ours() {
     grep -q "^name = \"bench-migrations-$n\"" "$proj/Cargo.toml" \
         || die "$proj was made by an older version of this script: delete it (rm -r $proj) and run again"
     say "generating $n migrate migrations"
-    "$py" "$repo/bench/gen.py" ours "$proj/src/versions" "$n"
+    "$py" "$repo/bench/gen.py" ours "$proj/src/versions" "$n" "$shape"
 
     local target=$work/target kind
     if [ "$clean_build" = 1 ] && [ -d "$target" ]; then
@@ -253,6 +268,10 @@ time_ours() {
         say "migrate $verb (N=$n), load $(load)"
         time_cmd "$run_dir/ours-$n-$verb.json" "$bin" "$verb"
     done
+    if [ "$shape" = branched ]; then
+        say "migrate show b07@head (N=$n), load $(load)"
+        time_cmd "$run_dir/ours-$n-show-label.json" "$bin" show b07@head
+    fi
     export DATABASE_URL=sqlite:$proj/bench-vt.db
     for verb in current status; do
         say "migrate $verb (N=$n, version tables only), load $(load)"
@@ -278,7 +297,7 @@ prepare_venv() {
 prepare_alembic() {
     local n=$1 proj=$work/alembic-$1
     say "generating $n Alembic revisions"
-    "$py" "$repo/bench/gen.py" alembic "$proj" "$n"
+    "$py" "$repo/bench/gen.py" alembic "$proj" "$n" "$shape"
 }
 
 # A real Alembic user has __pycache__ for the version files: let Python write
@@ -324,6 +343,10 @@ time_alembic() {
         say "alembic $verb (N=$n), load $(load)"
         time_cmd "$run_dir/alembic-$n-$verb.json" "$alembic" -c "$proj/alembic.ini" "$verb"
     done
+    if [ "$shape" = branched ]; then
+        say "alembic show b07@head (N=$n), load $(load)"
+        time_cmd "$run_dir/alembic-$n-show-label.json" "$alembic" -c "$proj/alembic.ini" show b07@head
+    fi
     export BENCH_ALEMBIC_URL=sqlite:///$proj/bench-vt.db
     say "alembic current (N=$n, version table only), load $(load)"
     time_cmd "$run_dir/alembic-$n-current-vt.json" "$alembic" -c "$proj/alembic.ini" current
@@ -340,6 +363,7 @@ machine() {
     echo "os: $(sed -n 's/^PRETTY_NAME="\(.*\)"$/\1/p' /etc/os-release), kernel $(uname -r)"
     echo "rustc: $(rustc --version)"
     echo "workspace: $workspace @ $(git -C "$workspace" rev-parse --short HEAD 2>/dev/null || echo '?')$( [ -n "$(git -C "$workspace" status --porcelain -- migrate-core migrate-cli migrate-macros 2>/dev/null)" ] && echo ' + uncommitted changes in the crates')"
+    echo "graph: $shape"
     echo "timer: $timer$( [ "$timer" = hyperfine ] && echo " ($(hyperfine --version))"), $runs runs after $warmup warm-up"
     if [ "$with_alembic" = 1 ]; then
         echo "python: $("$venv/bin/python" --version 2>&1), alembic $("$venv/bin/python" -c 'import alembic; print(alembic.__version__)'), sqlalchemy $("$venv/bin/python" -c 'import sqlalchemy; print(sqlalchemy.__version__)'), python's sqlite $("$venv/bin/python" -c 'import sqlite3; print(sqlite3.sqlite_version)')"

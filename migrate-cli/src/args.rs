@@ -24,9 +24,14 @@ pub struct Cli {
     #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
 
-    /// Output format of current, heads, history and status
+    /// Output format (mermaid and dot are for `graph`)
     #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+
+    /// A KEY=VALUE argument for the migrations, read with `m.arg("KEY")`
+    /// (repeatable), e.g. -x dev_data=true
+    #[arg(short = 'x', global = true, value_name = "KEY=VALUE", value_parser = key_value)]
+    pub x: Vec<(String, String)>,
 
     /// Seconds to wait for another migrator's lock
     #[arg(long, global = true, default_value_t = 60, value_name = "SECONDS")]
@@ -48,6 +53,20 @@ pub enum Format {
     Human,
     /// One JSON document on stdout, for machines.
     Json,
+    /// A Mermaid flowchart (`graph` only).
+    Mermaid,
+    /// A Graphviz digraph (`graph` only).
+    Dot,
+}
+
+/// `KEY=VALUE`, split at the first `=`.
+fn key_value(given: &str) -> Result<(String, String), String> {
+    match given.split_once('=') {
+        Some((key, value)) if !key.is_empty() => Ok((key.to_owned(), value.to_owned())),
+        _ => Err(format!(
+            "expected KEY=VALUE, e.g. dev_data=true, not `{given}`"
+        )),
+    }
 }
 
 /// The verbs.
@@ -56,37 +75,62 @@ pub enum Command {
     /// Apply migrations up to TARGET, each in its own transaction.
     ///
     /// TARGET is `head` (the single head; refuses if there are several),
-    /// `heads`, a revision id or a unique prefix of at least 4 characters,
-    /// `+N` (N steps up from the current revision) or `<id>+N`.
+    /// `heads` (every branch), a revision id or a unique prefix of at least 4
+    /// characters, `+N` (N steps up from the current revision), `<id>+N`,
+    /// `<label>@head` or `<id>@head` (one branch, with what it depends on),
+    /// or `<label>@+N`. Independent branches are applied in topological
+    /// order, ties broken by smallest id.
+    ///
+    /// With --sql, nothing runs and no database is read: the SQL script is
+    /// printed for the backend of the URL, from base, or from FROM when
+    /// TARGET is `FROM:TO`.
     #[command(after_help = "\
 Examples:
-  migrations upgrade             apply everything up to the head
-  migrations upgrade +1          apply the next migration only
-  migrations upgrade 3f1c        apply up to the revision whose id starts with 3f1c
-  migrations upgrade heads       apply every branch")]
+  migrations upgrade                       apply everything up to the head
+  migrations upgrade +1                    apply the next migration only
+  migrations upgrade 3f1c                  apply up to the revision whose id starts with 3f1c
+  migrations upgrade heads                 apply every branch
+  migrations upgrade billing@head          apply the billing branch and what it depends on
+  migrations upgrade --sql > upgrade.sql   the script for a DBA: psql -v ON_ERROR_STOP=1 -f upgrade.sql
+  migrations upgrade --sql 3f1c:head       the script from 3f1c up")]
     Upgrade {
         /// Where to go
         #[arg(default_value = "head", allow_hyphen_values = true)]
         target: String,
+
+        /// Print the SQL script instead of running it (offline mode)
+        #[arg(long)]
+        sql: bool,
     },
 
     /// Revert migrations down to TARGET, newest first.
     ///
     /// TARGET is `base` (revert everything), a revision id or prefix (revert
-    /// what was applied after it), `-N` (N steps down) or `<id>-N`.
+    /// what was applied on top of it; other branches stay), `-N` (N steps
+    /// down), `<id>-N`, `<label>@base` (revert one branch and what depends
+    /// on it) or `<label>@-N`.
+    ///
+    /// With --sql, nothing runs and no database is read: the SQL script for
+    /// `FROM:TO` is printed for the backend of the URL.
     ///
     /// A migration without a `downgrade` function is reverted with its
     /// upgrade reversed; if a step has no inverse, nothing runs and the error
     /// names the revision and the step (`status` lists such migrations).
     #[command(after_help = "\
 Examples:
-  migrations downgrade -1        revert the newest migration
-  migrations downgrade 3f1c      revert everything applied after 3f1c...
-  migrations downgrade base      revert everything")]
+  migrations downgrade -1                 revert the newest migration
+  migrations downgrade 3f1c               revert everything applied on top of 3f1c...
+  migrations downgrade billing@base       revert the billing branch only
+  migrations downgrade base               revert everything
+  migrations downgrade --sql head:3f1c    the script that goes from the head down to 3f1c")]
     Downgrade {
         /// Where to go
         #[arg(allow_hyphen_values = true)]
         target: String,
+
+        /// Print the SQL script for FROM:TO instead of running it (offline mode)
+        #[arg(long)]
+        sql: bool,
     },
 
     /// Show the revision(s) the database is at. Changes nothing.
@@ -96,18 +140,124 @@ Examples:
   migrations current --format json")]
     Current,
 
-    /// List every migration, newest first. Changes nothing.
+    /// List the migrations, newest first. Changes nothing.
+    ///
+    /// Reads the database only with --indicate-current, or with a range
+    /// that mentions `current`.
     #[command(after_help = "\
 Examples:
   migrations history
+  migrations history -r 3f1c:head           from 3f1c (included) up to the head
+  migrations history -r billing@base:billing@head --verbose
+  migrations history --graph --indicate-current
   migrations history --format json")]
-    History,
+    History {
+        /// Only the revisions in FROM:TO (either end may be left out)
+        #[arg(short, long, value_name = "RANGE", allow_hyphen_values = true)]
+        rev_range: Option<String>,
+
+        /// Show each revision in full: parents, labels, dependencies, file
+        #[arg(long)]
+        verbose: bool,
+
+        /// Mark the revisions the database is at
+        #[arg(short, long)]
+        indicate_current: bool,
+
+        /// Draw the graph beside the list, like `git log --graph`
+        #[arg(long)]
+        graph: bool,
+    },
 
     /// List the heads of the revision graph. Reads no database.
     #[command(after_help = "\
 Examples:
-  migrations heads")]
-    Heads,
+  migrations heads
+  migrations heads --resolve-dependencies")]
+    Heads {
+        /// Leave out heads that another revision depends on
+        #[arg(long)]
+        resolve_dependencies: bool,
+    },
+
+    /// List the branch points: revisions that several revisions revise.
+    /// Reads no database.
+    #[command(after_help = "\
+Examples:
+  migrations branches")]
+    Branches,
+
+    /// Show one revision in full: message, parents, children, labels,
+    /// dependencies and file. Reads no database.
+    #[command(after_help = "\
+Examples:
+  migrations show 3f1c
+  migrations show billing@head")]
+    Show {
+        /// The revision: an id, a prefix, `head` or `<label>@head`
+        rev: String,
+    },
+
+    /// Print the revision graph, with branches, merges, labels and the
+    /// current revisions marked, as Mermaid (--format mermaid, the default)
+    /// or Graphviz (--format dot). Reads the database only with
+    /// --indicate-current.
+    #[command(after_help = "\
+Examples:
+  migrations graph > graph.mmd
+  migrations graph --format dot | dot -Tsvg > graph.svg
+  migrations graph --indicate-current")]
+    Graph {
+        /// Mark the revisions the database is at
+        #[arg(short, long)]
+        indicate_current: bool,
+    },
+
+    /// Write the heads table so the database is at REV..., running no
+    /// migration: for a schema made by hand or restored from a dump.
+    ///
+    /// Only the branches of the given revisions move. `base` empties the
+    /// table. A heads table that names revisions this build does not know
+    /// (a newer build deployed elsewhere) is refused without --purge.
+    #[command(after_help = "\
+Examples:
+  migrations stamp head              the schema is already at the head
+  migrations stamp 3f1c billing@head  several branches at once
+  migrations stamp base              forget every applied revision
+  migrations stamp head --purge      replace whatever the table holds")]
+    Stamp {
+        /// The revisions to stamp
+        #[arg(required = true)]
+        revisions: Vec<String>,
+
+        /// Empty the heads table first, even of revisions this build does not know
+        #[arg(long)]
+        purge: bool,
+    },
+
+    /// Write a migration that merges several revisions (by default every
+    /// head) back into one head. It runs nothing of its own.
+    #[command(after_help = "\
+Examples:
+  migrations merge heads -m \"merge billing and search\"
+  migrations merge 3f1c 9ab0 -m \"merge\"")]
+    Merge {
+        /// The revisions to merge: `heads`, or two or more ids
+        #[arg(default_value = "heads", num_args = 1..)]
+        revisions: Vec<String>,
+
+        /// What the merge is for
+        #[arg(short, long)]
+        message: String,
+
+        /// A branch label for the merged branch
+        #[arg(long, value_name = "LABEL")]
+        branch_label: Option<String>,
+
+        /// Where migration files live [default: $CARGO_MANIFEST_DIR/src/versions, else ./src/versions]
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 
     /// Show the current revision, what is pending, and anything wrong.
     /// Changes nothing; exits 1 when it finds a problem.
@@ -140,15 +290,31 @@ Examples:
     #[command(after_help = "\
 Examples:
   migrations revision -m \"add email to users\"
-  migrations revision -m \"fix\" --head 3f1c0a9b2d4e   when there are several heads")]
+  migrations revision -m \"fix\" --head 3f1c0a9b2d4e          when there are several heads
+  migrations revision -m \"audit\" --head base --branch-label audit   a new independent branch
+  migrations revision -m \"hotfix\" --head 3f1c --splice        branch off a non-head
+  migrations revision -m \"search\" --depends-on billing        needs the billing branch")]
     Revision {
         /// What the migration does, e.g. \"add email to users\"
         #[arg(short, long)]
         message: String,
 
-        /// The head to revise, when there are several
-        #[arg(long, value_name = "ID")]
+        /// What to revise: a head (when there are several), `base` for a
+        /// new root, `<label>@head`, or any revision with --splice
+        #[arg(long, value_name = "REV")]
         head: Option<String>,
+
+        /// Allow --head to name a revision that is not a head (starts a branch)
+        #[arg(long, requires = "head")]
+        splice: bool,
+
+        /// A branch label for the new revision
+        #[arg(long, value_name = "LABEL")]
+        branch_label: Option<String>,
+
+        /// A revision id or branch label the new migration depends on (repeatable)
+        #[arg(long, value_name = "REV")]
+        depends_on: Vec<String>,
 
         /// Where migration files live [default: $CARGO_MANIFEST_DIR/src/versions, else ./src/versions]
         #[arg(long, value_name = "DIR")]

@@ -4,10 +4,10 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use migrate_core::driver::{self, Access, Direction, Driver, redact_url};
-use migrate_core::graph::{Target, TargetError};
-use migrate_core::{Error, Migrator};
+use migrate_core::graph::{Range, Target, TargetError};
+use migrate_core::{Backend, Error, Migrator};
 
-use crate::args::{Cli, Command};
+use crate::args::{Cli, Command, Format};
 use crate::output::{self, Printer};
 use crate::{exit, scaffold};
 
@@ -21,6 +21,8 @@ pub(crate) enum Failure {
     Core(Error),
     /// Anything else, already worded.
     Message(String),
+    /// A usage error, already worded (exit 2).
+    Usage(String),
 }
 
 impl From<Error> for Failure {
@@ -34,7 +36,7 @@ impl Failure {
     pub(crate) fn report(self) -> ExitCode {
         match &self {
             Failure::Core(error) => eprintln!("error: {error}"),
-            Failure::Message(message) => eprintln!("error: {message}"),
+            Failure::Message(message) | Failure::Usage(message) => eprintln!("error: {message}"),
         }
         ExitCode::from(self.exit_code())
     }
@@ -42,7 +44,9 @@ impl Failure {
     fn exit_code(&self) -> u8 {
         match self {
             // A target that does not parse is a usage error, like a bad flag.
-            Failure::Core(Error::Target(TargetError::Malformed { .. })) => exit::USAGE,
+            Failure::Core(Error::Target(TargetError::Malformed { .. })) | Failure::Usage(_) => {
+                exit::USAGE
+            }
             _ => exit::FAILED,
         }
     }
@@ -57,33 +61,134 @@ pub(crate) async fn dispatch(cli: Cli) -> ExitCode {
 
 async fn execute(cli: Cli) -> Result<u8, Failure> {
     let printer = Printer::new(cli.format);
+    if matches!(cli.format, Format::Mermaid | Format::Dot)
+        && !matches!(cli.command, Command::Graph { .. })
+    {
+        return Err(Failure::Usage(
+            "--format mermaid and --format dot are for `graph`; other verbs print human or json"
+                .to_owned(),
+        ));
+    }
     let url = cli.database_url.clone();
     let lock_timeout = Duration::from_secs(cli.lock_timeout);
+    let migrator = || -> Result<Migrator, Failure> {
+        Ok(Migrator::from_registry()?
+            .with_lock_timeout(lock_timeout)
+            .with_args(cli.x.clone()))
+    };
     match cli.command {
-        Command::Revision { message, head, dir } => {
-            scaffold::revision(&message, head.as_deref(), dir)?;
+        Command::Revision {
+            message,
+            head,
+            splice,
+            branch_label,
+            depends_on,
+            dir,
+        } => {
+            let options = scaffold::RevisionOptions {
+                head,
+                splice,
+                branch_label,
+                depends_on,
+                dir,
+            };
+            scaffold::revision(&message, options)?;
             Ok(exit::OK)
         }
-        Command::Heads => {
-            let migrator = Migrator::from_registry()?;
-            printer.heads(&migrator);
+        Command::Merge {
+            revisions,
+            message,
+            branch_label,
+            dir,
+        } => {
+            scaffold::merge(&revisions, &message, branch_label, dir)?;
             Ok(exit::OK)
         }
-        Command::History => {
-            let migrator = Migrator::from_registry()?;
-            printer.history(&migrator);
+        Command::Heads {
+            resolve_dependencies,
+        } => {
+            printer.heads(&migrator()?, resolve_dependencies);
+            Ok(exit::OK)
+        }
+        Command::Branches => {
+            printer.branches(&migrator()?);
+            Ok(exit::OK)
+        }
+        Command::Show { rev } => {
+            let migrator = migrator()?;
+            let target = Target::parse(&rev).map_err(Error::from)?;
+            let current = if target == Target::Current {
+                read_current(&migrator, url.as_deref()).await?
+            } else {
+                Vec::new()
+            };
+            let found = migrator
+                .graph()
+                .resolve(&current, &target)
+                .map_err(Error::from)?;
+            if found.is_empty() {
+                println!("{rev} is base: no revision");
+            }
+            for index in found {
+                printer.show(&migrator, index);
+            }
+            Ok(exit::OK)
+        }
+        Command::History {
+            rev_range,
+            verbose,
+            indicate_current,
+            graph,
+        } => {
+            let migrator = migrator()?;
+            let range = match &rev_range {
+                Some(given) => Range::parse(given).map_err(Error::from)?,
+                None => Range {
+                    from: None,
+                    to: None,
+                },
+            };
+            let needs_current = indicate_current
+                || [&range.from, &range.to]
+                    .into_iter()
+                    .flatten()
+                    .any(reads_current);
+            let current = if needs_current {
+                Some(read_current(&migrator, url.as_deref()).await?)
+            } else {
+                None
+            };
+            let shown = migrator
+                .graph()
+                .range(current.as_deref().unwrap_or(&[]), &range)
+                .map_err(Error::from)?;
+            let view = output::HistoryView {
+                shown: &shown,
+                current: current.as_deref().filter(|_| indicate_current),
+                verbose,
+                graph,
+            };
+            printer.history(&migrator, &view);
+            Ok(exit::OK)
+        }
+        Command::Graph { indicate_current } => {
+            let migrator = migrator()?;
+            let current = if indicate_current {
+                read_current(&migrator, url.as_deref()).await?
+            } else {
+                Vec::new()
+            };
+            printer.graph(&migrator, &current);
             Ok(exit::OK)
         }
         Command::Current => {
-            let migrator = Migrator::from_registry()?;
-            let mut db = connect(url.as_deref(), Access::ReadOnly).await?;
-            let current = migrator.current(db.as_mut()).await;
-            close(db).await;
-            printer.current(&migrator, &current?);
+            let migrator = migrator()?;
+            let current = read_current(&migrator, url.as_deref()).await?;
+            printer.current(&migrator, &current);
             Ok(exit::OK)
         }
         Command::Status => {
-            let migrator = Migrator::from_registry()?;
+            let migrator = migrator()?;
             let shown = shown_url(url.as_deref());
             let mut db = connect(url.as_deref(), Access::ReadOnly).await?;
             let status = migrator.status(db.as_mut()).await;
@@ -97,7 +202,7 @@ async fn execute(cli: Cli) -> Result<u8, Failure> {
             })
         }
         Command::Check => {
-            let migrator = Migrator::from_registry()?;
+            let migrator = migrator()?;
             // Only a URL given on purpose is checked: never the default file.
             let problems = match url.as_deref() {
                 Some(url) => {
@@ -115,23 +220,104 @@ async fn execute(cli: Cli) -> Result<u8, Failure> {
                 exit::FAILED
             })
         }
-        Command::Upgrade { target } => {
-            move_to(url.as_deref(), &target, Direction::Upgrade, lock_timeout).await
+        Command::Stamp { revisions, purge } => {
+            let migrator = migrator()?;
+            let targets = revisions
+                .iter()
+                .map(|given| Target::parse(given))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(Error::from)?;
+            let mut db = connect(url.as_deref(), Access::ReadWrite).await?;
+            let stamped = migrator.stamp(db.as_mut(), &targets, purge).await;
+            close(db).await;
+            printer.stamp(&stamped?);
+            Ok(exit::OK)
         }
-        Command::Downgrade { target } => {
-            move_to(url.as_deref(), &target, Direction::Downgrade, lock_timeout).await
+        Command::Upgrade { target, sql: true } => {
+            offline(&migrator()?, url.as_deref(), &target, Direction::Upgrade)
+        }
+        Command::Downgrade { target, sql: true } => {
+            offline(&migrator()?, url.as_deref(), &target, Direction::Downgrade)
+        }
+        Command::Upgrade { target, sql: false } => {
+            move_to(&migrator()?, url.as_deref(), &target, Direction::Upgrade).await
+        }
+        Command::Downgrade { target, sql: false } => {
+            move_to(&migrator()?, url.as_deref(), &target, Direction::Downgrade).await
         }
     }
 }
 
+/// `upgrade --sql [FROM:]TO`, `downgrade --sql FROM:TO`: prints the script,
+/// reading no database.
+fn offline(
+    migrator: &Migrator,
+    url: Option<&str>,
+    given: &str,
+    direction: Direction,
+) -> Result<u8, Failure> {
+    let url = url.unwrap_or(DEFAULT_DATABASE_URL);
+    let backend = Backend::from_url(url).ok_or_else(|| {
+        Failure::Usage(format!(
+            "--sql renders for the backend of the database URL, and `{}` is not one: use postgres://, mysql:// or sqlite:",
+            redact_url(url)
+        ))
+    })?;
+    let (from, to) = match (given.contains(':'), direction) {
+        (true, _) => {
+            let range = Range::parse(given).map_err(Error::from)?;
+            (range.from, range.to.unwrap_or(Target::Heads))
+        }
+        (false, Direction::Upgrade) => (None, Target::parse(given).map_err(Error::from)?),
+        (false, Direction::Downgrade) => {
+            return Err(Failure::Usage(format!(
+                "downgrade --sql needs FROM:TO, e.g. `head:{given}`: offline mode reads no database, so it cannot know where the database is"
+            )));
+        }
+    };
+    if [from.as_ref(), Some(&to)]
+        .into_iter()
+        .flatten()
+        .any(reads_current)
+    {
+        return Err(Failure::Usage(format!(
+            "`{given}` is relative to the current revision, which offline mode cannot read; name revisions instead, e.g. `3f1c:head`"
+        )));
+    }
+    let start = match &from {
+        Some(target) => migrator.graph().resolve(&[], target).map_err(Error::from)?,
+        None => Vec::new(),
+    };
+    print!(
+        "{}",
+        migrator.offline_script(backend, direction, &start, &to)?
+    );
+    Ok(exit::OK)
+}
+
+/// Whether resolving `target` needs the database's current heads.
+fn reads_current(target: &Target) -> bool {
+    matches!(
+        target,
+        Target::Current | Target::Relative(_) | Target::BranchRelative(..)
+    )
+}
+
+/// The database's current heads, read over a read-only connection.
+async fn read_current(migrator: &Migrator, url: Option<&str>) -> Result<Vec<usize>, Failure> {
+    let mut db = connect(url, Access::ReadOnly).await?;
+    let current = migrator.current(db.as_mut()).await;
+    close(db).await;
+    Ok(current?)
+}
+
 /// `upgrade` and `downgrade`: print each step with its duration as it lands.
 async fn move_to(
+    migrator: &Migrator,
     url: Option<&str>,
     target: &str,
     direction: Direction,
-    lock_timeout: Duration,
 ) -> Result<u8, Failure> {
-    let migrator = Migrator::from_registry()?.with_lock_timeout(lock_timeout);
     let target = Target::parse(target).map_err(Error::from)?;
     let shown = shown_url(url);
     if url.is_none() {
@@ -158,7 +344,7 @@ async fn move_to(
     close(db).await;
     let reports = result?;
     output::print_summary(
-        &migrator,
+        migrator,
         direction,
         &reports,
         current.as_deref(),

@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use migrate_core::Migrator;
 use migrate_core::driver::Direction;
-use migrate_core::migrator::{CheckProblem, RevisionRef, Status, StepReport};
+use migrate_core::graph::{Graph, draw};
+use migrate_core::migrator::{CheckProblem, RevisionRef, Stamped, Status, StepReport};
 use serde_json::json;
 
 use crate::args::Format;
@@ -51,64 +52,159 @@ impl Printer {
         }
     }
 
-    /// `heads`: the graph's heads.
-    pub(crate) fn heads(&self, migrator: &Migrator) {
+    /// `heads`: the graph's heads, or with `resolve_dependencies` those
+    /// nothing depends on either.
+    pub(crate) fn heads(&self, migrator: &Migrator, resolve_dependencies: bool) {
         let graph = migrator.graph();
+        let heads = if resolve_dependencies {
+            graph.heads_resolving_dependencies()
+        } else {
+            graph.heads().to_vec()
+        };
         if self.format == Format::Json {
-            let heads: Vec<_> = graph
-                .heads()
-                .iter()
-                .map(|i| {
-                    let r = graph.revision(*i);
-                    json!({"id": r.id, "message": r.message, "location": r.location})
-                })
-                .collect();
+            let heads: Vec<_> = heads.iter().map(|&i| revision_json(graph, i)).collect();
             return self.json(json!({ "heads": heads }));
         }
-        for i in graph.heads() {
-            let r = graph.revision(*i);
-            println!("{} (head)  {}", r.id, r.message);
+        for &i in &heads {
+            println!("{}", one_line(graph, i, &[]));
         }
     }
 
-    /// `history`: every revision, newest first.
-    pub(crate) fn history(&self, migrator: &Migrator) {
+    /// `history`: the `shown` revisions, newest first; `current` marks the
+    /// database's heads when it was read.
+    pub(crate) fn history(&self, migrator: &Migrator, view: &HistoryView<'_>) {
         let graph = migrator.graph();
-        let order = graph.topo_order().iter().rev();
+        let current = view.current.unwrap_or(&[]);
         if self.format == Format::Json {
-            let revisions: Vec<_> = order
-                .map(|i| {
-                    let r = graph.revision(*i);
-                    json!({
-                        "id": r.id,
-                        "message": r.message,
-                        "revises": r.parents,
-                        "is_head": graph.children(*i).is_empty(),
-                        "location": r.location,
-                    })
+            let revisions: Vec<_> = view
+                .shown
+                .iter()
+                .map(|&i| {
+                    let mut value = revision_json(graph, i);
+                    if view.current.is_some() {
+                        value["is_current"] = current.contains(&i).into();
+                    }
+                    value
                 })
                 .collect();
             return self.json(json!({ "history": revisions }));
         }
         let mut out = String::new();
-        for i in order {
-            let r = graph.revision(*i);
-            let parents = if r.parents.is_empty() {
-                "<base>".to_owned()
-            } else {
-                r.parents.join(", ")
-            };
-            let head = if graph.children(*i).is_empty() {
-                " (head)"
-            } else {
-                ""
-            };
-            out.push_str(&format!("{parents} -> {}{head}, {}\n", r.id, r.message));
+        if view.graph {
+            for line in draw::ascii(graph, view.shown, current) {
+                out.push_str(&line);
+                out.push('\n');
+            }
+        } else if view.verbose {
+            for &i in view.shown {
+                out.push_str(&verbose(graph, i, current));
+                out.push('\n');
+            }
+        } else {
+            for &i in view.shown {
+                out.push_str(&one_line(graph, i, current));
+                out.push('\n');
+            }
         }
         print!("{out}");
     }
 
-    /// `status`.
+    /// `branches`: each branch point with the revisions that branch off it.
+    pub(crate) fn branches(&self, migrator: &Migrator) {
+        let graph = migrator.graph();
+        let points: Vec<usize> = graph
+            .topo_order()
+            .iter()
+            .copied()
+            .filter(|&i| graph.children(i).len() > 1)
+            .collect();
+        if self.format == Format::Json {
+            let points: Vec<_> = points
+                .iter()
+                .map(|&i| {
+                    let mut value = revision_json(graph, i);
+                    value["children"] = graph
+                        .children(i)
+                        .iter()
+                        .map(|&c| graph.revision(c).id.clone())
+                        .collect::<Vec<_>>()
+                        .into();
+                    value
+                })
+                .collect();
+            return self.json(json!({ "branches": points }));
+        }
+        if points.is_empty() {
+            println!("no branch points: the history is a line");
+        }
+        for &i in &points {
+            println!("{}", one_line(graph, i, &[]));
+            for &child in graph.children(i) {
+                let r = graph.revision(child);
+                println!(
+                    "    -> {}{}, {}",
+                    r.id,
+                    markers(graph, child, &[]),
+                    r.message
+                );
+            }
+        }
+    }
+
+    /// `show`: one revision in full.
+    pub(crate) fn show(&self, migrator: &Migrator, index: usize) {
+        let graph = migrator.graph();
+        if self.format == Format::Json {
+            let mut value = revision_json(graph, index);
+            value["children"] = graph
+                .children(index)
+                .iter()
+                .map(|&c| graph.revision(c).id.clone())
+                .collect::<Vec<_>>()
+                .into();
+            return self.json(value);
+        }
+        print!("{}", verbose(graph, index, &[]));
+    }
+
+    /// `graph`: Mermaid (the default) or Graphviz.
+    pub(crate) fn graph(&self, migrator: &Migrator, current: &[usize]) {
+        let graph = migrator.graph();
+        match self.format {
+            Format::Dot => print!("{}", draw::dot(graph, current)),
+            Format::Json => {
+                let revisions: Vec<_> = graph
+                    .topo_order()
+                    .iter()
+                    .map(|&i| {
+                        let mut value = revision_json(graph, i);
+                        value["is_current"] = current.contains(&i).into();
+                        value
+                    })
+                    .collect();
+                self.json(json!({ "revisions": revisions }));
+            }
+            Format::Human | Format::Mermaid => print!("{}", draw::mermaid(graph, current)),
+        }
+    }
+
+    /// `stamp`: the heads table before and after.
+    pub(crate) fn stamp(&self, stamped: &Stamped) {
+        if self.format == Format::Json {
+            return self.json(json!({ "stamped": stamped }));
+        }
+        let list = |ids: &[String]| match ids {
+            [] => "base".to_owned(),
+            ids => ids.join(", "),
+        };
+        println!(
+            "stamped: {} -> {} (no migration ran)",
+            list(&stamped.before),
+            list(&stamped.after)
+        );
+    }
+
+    /// `check`: `ok`, or one line per problem.
     /// `check`: `ok`, or one line per problem.
     pub(crate) fn check(&self, problems: &[CheckProblem]) {
         if self.format == Format::Json {
@@ -175,6 +271,108 @@ impl Printer {
             }
         }
     }
+}
+
+/// What `history` shows.
+#[derive(Debug)]
+pub(crate) struct HistoryView<'a> {
+    /// The revisions, newest first.
+    pub(crate) shown: &'a [usize],
+    /// The database's heads, when they were read.
+    pub(crate) current: Option<&'a [usize]>,
+    pub(crate) verbose: bool,
+    pub(crate) graph: bool,
+}
+
+/// A revision as JSON: id, message, parents, labels, dependencies, head,
+/// location.
+fn revision_json(graph: &Graph, index: usize) -> serde_json::Value {
+    let r = graph.revision(index);
+    json!({
+        "id": r.id,
+        "message": r.message,
+        "revises": r.parents,
+        "branch_labels": r.branch_labels,
+        "branch": graph.branch_of(index),
+        "depends_on": graph
+            .dependencies(index)
+            .iter()
+            .map(|&d| graph.revision(d).id.clone())
+            .collect::<Vec<_>>(),
+        "is_head": graph.children(index).is_empty(),
+        "location": r.location,
+    })
+}
+
+/// `(head)`, `(branchpoint)`, `(mergepoint)`, `(current)`, as Alembic
+/// writes them, then `@label`s.
+fn markers(graph: &Graph, index: usize, current: &[usize]) -> String {
+    let mut out = String::new();
+    if graph.children(index).is_empty() {
+        out.push_str(" (head)");
+    }
+    if graph.children(index).len() > 1 {
+        out.push_str(" (branchpoint)");
+    }
+    if graph.parents(index).len() > 1 {
+        out.push_str(" (mergepoint)");
+    }
+    if current.contains(&index) {
+        out.push_str(" (current)");
+    }
+    for label in graph.branch_of(index) {
+        out.push_str(&format!(" @{label}"));
+    }
+    out
+}
+
+/// `parents -> id (markers), message`, as Alembic's `history` prints.
+fn one_line(graph: &Graph, index: usize, current: &[usize]) -> String {
+    let r = graph.revision(index);
+    let parents = if r.parents.is_empty() {
+        "<base>".to_owned()
+    } else {
+        r.parents.join(", ")
+    };
+    format!(
+        "{parents} -> {}{}, {}",
+        r.id,
+        markers(graph, index, current),
+        r.message
+    )
+}
+
+/// A revision in full, as `show` and `history --verbose` print it.
+fn verbose(graph: &Graph, index: usize, current: &[usize]) -> String {
+    let r = graph.revision(index);
+    let ids = |indices: &[usize]| {
+        indices
+            .iter()
+            .map(|&i| graph.revision(i).id.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut out = format!("Rev: {}{}\n", r.id, markers(graph, index, current));
+    let parents = graph.parents(index);
+    match parents.len() {
+        0 => out.push_str("Parent: <base>\n"),
+        1 => out.push_str(&format!("Parent: {}\n", ids(parents))),
+        _ => out.push_str(&format!("Merges: {}\n", ids(parents))),
+    }
+    if graph.children(index).len() > 1 {
+        out.push_str(&format!("Branches into: {}\n", ids(graph.children(index))));
+    }
+    if !graph.branch_of(index).is_empty() {
+        out.push_str(&format!(
+            "Branch names: {}\n",
+            graph.branch_of(index).join(", ")
+        ));
+    }
+    if !graph.dependencies(index).is_empty() {
+        out.push_str(&format!("Depends on: {}\n", ids(graph.dependencies(index))));
+    }
+    out.push_str(&format!("Path: {}\n\n    {}\n", r.location, r.message));
+    out
 }
 
 /// One line per applied step, as it lands.

@@ -4,6 +4,7 @@ use std::hash::{BuildHasher, RandomState};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
+use migrate_core::graph::Target;
 use migrate_core::{Error, Migrator, registry};
 
 use crate::commands::Failure;
@@ -43,18 +44,99 @@ fn is_keyword(word: &str) -> bool {
     KEYWORDS.contains(&word)
 }
 
-/// A migration file: its name and its text.
-pub(crate) fn migration_file(
-    id: &str,
-    revises: &str,
-    message: &str,
-    now: DateTime<Utc>,
-) -> (String, String) {
-    let slug = slug(message);
-    let name = format!("{}-{id}_{slug}.rs", now.format("%Y_%m_%d_%H%M"));
-    let escaped = message.replace('\\', "\\\\").replace('"', "\\\"");
-    let text = format!(
-        r#"//! {message}
+/// What a new migration file declares.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct NewMigration {
+    pub(crate) id: String,
+    /// The parents; empty for a root (`revises = "base"`), several for a
+    /// merge.
+    pub(crate) revises: Vec<String>,
+    pub(crate) message: String,
+    pub(crate) branch_labels: Vec<String>,
+    pub(crate) depends_on: Vec<String>,
+}
+
+impl NewMigration {
+    /// A root migration, for `migrate init`.
+    pub(crate) fn root(id: String, message: &str) -> Self {
+        Self {
+            id,
+            message: message.to_owned(),
+            ..Self::default()
+        }
+    }
+
+    fn is_merge(&self) -> bool {
+        self.revises.len() > 1
+    }
+
+    /// `"a"` or `["a", "b"]`.
+    fn strings(values: &[String]) -> String {
+        let quoted: Vec<String> = values.iter().map(|v| format!("{v:?}")).collect();
+        match &quoted[..] {
+            [one] => one.clone(),
+            _ => format!("[{}]", quoted.join(", ")),
+        }
+    }
+
+    /// The `#[migration(...)]` key list.
+    fn attribute(&self) -> String {
+        let revises = match &self.revises[..] {
+            [] => "\"base\"".to_owned(),
+            parents => Self::strings(parents),
+        };
+        let mut keys = vec![
+            format!("id = {:?}", self.id),
+            format!("revises = {revises}"),
+            format!("message = {:?}", self.message),
+        ];
+        if !self.branch_labels.is_empty() {
+            keys.push(format!(
+                "branch_labels = {}",
+                Self::strings(&self.branch_labels)
+            ));
+        }
+        if !self.depends_on.is_empty() {
+            keys.push(format!("depends_on = {}", Self::strings(&self.depends_on)));
+        }
+        keys.join(", ")
+    }
+
+    /// The file's name and text.
+    pub(crate) fn file(&self, now: DateTime<Utc>) -> (String, String) {
+        let slug = slug(&self.message);
+        let name = format!("{}-{}_{slug}.rs", now.format("%Y_%m_%d_%H%M"), self.id);
+        let revises = match &self.revises[..] {
+            [] => "base".to_owned(),
+            parents => parents.join(", "),
+        };
+        let body = if self.is_merge() {
+            "    // A merge point: it joins its parents' branches and runs nothing of
+    // its own. Add steps here only if the branches need reconciling.
+    pub fn upgrade(m: &mut Migration) {
+        let _ = m;
+    }
+
+    pub fn downgrade(m: &mut Migration) {
+        let _ = m;
+    }
+"
+        } else {
+            "    pub fn upgrade(m: &mut Migration) {
+        // e.g. m.add_column(\"users\", Column::new(\"email\").string(255).nullable());
+        let _ = m;
+    }
+
+    // Delete `downgrade` to run the upgrade reversed instead: every step
+    // then needs an inverse (see docs/operations.md, \"Reversibility\").
+    pub fn downgrade(m: &mut Migration) {
+        // e.g. m.drop_column(\"users\", \"email\");
+        let _ = m;
+    }
+"
+        };
+        let text = format!(
+            r#"//! {message}
 //!
 //! Revision ID: {id}
 //! Revises: {revises}
@@ -62,61 +144,161 @@ pub(crate) fn migration_file(
 
 use migrate_core::migration;
 
-#[migration(id = "{id}", revises = "{revises}", message = "{escaped}")]
+#[migration({attribute})]
 pub mod {slug} {{
     use migrate_core::prelude::*;
 
-    pub fn upgrade(m: &mut Migration) {{
-        // e.g. m.add_column("users", Column::new("email").string(255).nullable());
-        let _ = m;
-    }}
-
-    // Delete `downgrade` to run the upgrade reversed instead: every step
-    // then needs an inverse (see docs/operations.md, "Reversibility").
-    pub fn downgrade(m: &mut Migration) {{
-        // e.g. m.drop_column("users", "email");
-        let _ = m;
-    }}
-}}
+{body}}}
 "#,
-        date = now.format("%Y-%m-%d %H:%M:%S UTC"),
-    );
-    (name, text)
+            message = self.message,
+            id = self.id,
+            date = now.format("%Y-%m-%d %H:%M:%S UTC"),
+            attribute = self.attribute(),
+        );
+        (name, text)
+    }
 }
 
-/// `revision -m MSG`: writes a migration that revises the single head.
-pub(crate) fn revision(
-    message: &str,
-    head: Option<&str>,
-    dir: Option<PathBuf>,
-) -> Result<(), Failure> {
+/// What `revision` was asked for, beyond the message.
+#[derive(Debug, Default)]
+pub(crate) struct RevisionOptions {
+    pub(crate) head: Option<String>,
+    pub(crate) splice: bool,
+    pub(crate) branch_label: Option<String>,
+    pub(crate) depends_on: Vec<String>,
+    pub(crate) dir: Option<PathBuf>,
+}
+
+/// `revision -m MSG`: writes a migration that revises the single head, or
+/// what `--head` names.
+pub(crate) fn revision(message: &str, options: RevisionOptions) -> Result<(), Failure> {
     let revises = if registry::registered().is_empty() {
-        "base".to_owned()
-    } else {
-        let migrator = Migrator::from_registry()?;
-        let graph = migrator.graph();
-        match (head, graph.heads()) {
-            (Some(given), heads) => {
-                let index = graph.lookup(given).map_err(Error::from)?;
-                if !heads.contains(&index) {
-                    return Err(Failure::Message(format!(
-                        "revision: {} is not a head; --head takes one of: {}",
-                        graph.revision(index).id,
-                        ids(&migrator, heads)
-                    )));
-                }
-                graph.revision(index).id.clone()
-            }
-            (None, [single]) => graph.revision(*single).id.clone(),
-            (None, heads) => {
+        match options.head.as_deref() {
+            None | Some("base") => Vec::new(),
+            Some(other) => {
                 return Err(Failure::Message(format!(
-                    "revision: the migrations have {} heads ({}); say which one the new migration revises with --head ID",
-                    heads.len(),
-                    ids(&migrator, heads)
+                    "revision: no migration is registered yet, so --head can only be `base`, not `{other}`"
                 )));
             }
         }
+    } else {
+        let migrator = Migrator::from_registry()?;
+        let revises = parent_of_new(&migrator, options.head.as_deref(), options.splice)?;
+        for dependency in &options.depends_on {
+            migrator
+                .graph()
+                .lookup_label_or_id(dependency)
+                .map_err(Error::from)?;
+        }
+        revises
     };
+    let migration = NewMigration {
+        id: new_revision_id(),
+        revises,
+        message: message.to_owned(),
+        branch_labels: options.branch_label.into_iter().collect(),
+        depends_on: options.depends_on,
+    };
+    write_migration(&migration, options.dir)
+}
+
+/// The parents of a new revision: `base` (none), the head `--head` names,
+/// any revision with `--splice`, or the single head.
+fn parent_of_new(
+    migrator: &Migrator,
+    head: Option<&str>,
+    splice: bool,
+) -> Result<Vec<String>, Failure> {
+    let graph = migrator.graph();
+    let heads = graph.heads();
+    let index = match head {
+        Some("base") => return Ok(Vec::new()),
+        Some(given) => {
+            let target = Target::parse(given).map_err(Error::from)?;
+            let found = graph.resolve(&[], &target).map_err(Error::from)?;
+            let [index] = found[..] else {
+                return Err(Failure::Message(format!(
+                    "revision: --head {given} names {} revisions; name one",
+                    found.len()
+                )));
+            };
+            if !splice && !heads.contains(&index) {
+                return Err(Failure::Message(format!(
+                    "revision: {} is not a head; --head takes one of: {}, or `base` for a new root; \
+                     add --splice to branch off {} anyway",
+                    graph.revision(index).id,
+                    ids(migrator, heads),
+                    graph.revision(index).id,
+                )));
+            }
+            index
+        }
+        None => match heads {
+            [single] => *single,
+            heads => {
+                return Err(Failure::Message(format!(
+                    "revision: the migrations have {} heads ({}); say which one the new migration revises with --head REV, or merge them with `merge heads`",
+                    heads.len(),
+                    ids(migrator, heads)
+                )));
+            }
+        },
+    };
+    Ok(vec![graph.revision(index).id.clone()])
+}
+
+/// `merge REV... -m MSG`: writes a migration that revises every given
+/// revision (`heads`: every head).
+pub(crate) fn merge(
+    revisions: &[String],
+    message: &str,
+    branch_label: Option<String>,
+    dir: Option<PathBuf>,
+) -> Result<(), Failure> {
+    let migrator = Migrator::from_registry()?;
+    let graph = migrator.graph();
+    let mut parents: Vec<usize> = Vec::new();
+    for given in revisions {
+        let target = Target::parse(given).map_err(Error::from)?;
+        for index in graph.resolve(&[], &target).map_err(Error::from)? {
+            if !parents.contains(&index) {
+                parents.push(index);
+            }
+        }
+    }
+    if parents.len() < 2 {
+        return Err(Failure::Message(format!(
+            "merge: {} names {} revision{}, and a merge needs two or more; there is nothing to merge",
+            revisions.join(" "),
+            parents.len(),
+            if parents.len() == 1 { "" } else { "s" }
+        )));
+    }
+    if let Some(&below) = parents.iter().find(|&&p| {
+        parents
+            .iter()
+            .any(|&o| o != p && graph.ancestors_of(&[o])[p])
+    }) {
+        return Err(Failure::Message(format!(
+            "merge: {} is already below another of the revisions given; merge only revisions on different branches",
+            graph.revision(below).id
+        )));
+    }
+    let migration = NewMigration {
+        id: new_revision_id(),
+        revises: parents
+            .iter()
+            .map(|&i| graph.revision(i).id.clone())
+            .collect(),
+        message: message.to_owned(),
+        branch_labels: branch_label.into_iter().collect(),
+        depends_on: Vec::new(),
+    };
+    write_migration(&migration, dir)
+}
+
+/// Writes `migration` in `dir` (or the default directory) and says so.
+fn write_migration(migration: &NewMigration, dir: Option<PathBuf>) -> Result<(), Failure> {
     let dir = dir.unwrap_or_else(default_dir);
     if !dir.is_dir() {
         return Err(Failure::Message(format!(
@@ -124,10 +306,13 @@ pub(crate) fn revision(
             dir.display()
         )));
     }
-    let id = new_revision_id();
-    let (name, text) = migration_file(&id, &revises, message, Utc::now());
+    let (name, text) = migration.file(Utc::now());
     let path = dir.join(name);
     write_new(&path, &text)?;
+    let revises = match &migration.revises[..] {
+        [] => "base".to_owned(),
+        parents => parents.join(", "),
+    };
     println!("created {} (revises {revises})", path.display());
     println!("it is picked up on the next build; fill in upgrade and downgrade");
     Ok(())
@@ -190,9 +375,34 @@ mod tests {
         let now = DateTime::parse_from_rfc3339("2026-11-22T09:05:00Z")
             .unwrap()
             .with_timezone(&Utc);
-        let (name, text) = migration_file("55296ad22e23", "3f1c0a9b2d4e", "say \"hi\"", now);
+        let migration = NewMigration {
+            id: "55296ad22e23".into(),
+            revises: vec!["3f1c0a9b2d4e".into()],
+            message: "say \"hi\"".into(),
+            ..NewMigration::default()
+        };
+        let (name, text) = migration.file(now);
         assert_eq!(name, "2026_11_22_0905-55296ad22e23_say_hi.rs");
         assert!(text.contains(r#"revises = "3f1c0a9b2d4e", message = "say \"hi\"""#));
         assert!(text.contains("pub mod say_hi {"));
+    }
+
+    #[test]
+    fn merges_labels_and_dependencies_are_written_as_attribute_keys() {
+        let migration = NewMigration {
+            id: "9a0b1c2d3e4f".into(),
+            revises: vec!["aaaa".into(), "bbbb".into()],
+            message: "merge".into(),
+            branch_labels: vec!["main".into()],
+            depends_on: vec!["billing".into()],
+        };
+        assert_eq!(
+            migration.attribute(),
+            r#"id = "9a0b1c2d3e4f", revises = ["aaaa", "bbbb"], message = "merge", branch_labels = "main", depends_on = "billing""#
+        );
+        let (_, text) = migration.file(Utc::now());
+        assert!(text.contains("A merge point"), "{text}");
+        let root = NewMigration::root("0000aaaa".into(), "initial");
+        assert!(root.attribute().contains(r#"revises = "base""#));
     }
 }

@@ -151,7 +151,7 @@ migrate-core = {{ path = "{ws}/migrate-core", features = ["sqlite", "postgres", 
          fn main() -> std::process::ExitCode {{\n    migrate_cli::run()\n}}\n"
     );
     let (first_name, first) =
-        scaffold::migration_file(&scaffold::new_revision_id(), "base", "initial", Utc::now());
+        scaffold::NewMigration::root(scaffold::new_revision_id(), "initial").file(Utc::now());
 
     let files = [
         (dir.join("Cargo.toml"), manifest),

@@ -15,6 +15,13 @@ pub struct Registration {
     pub id: &'static str,
     /// The parents. Empty for a root migration (`revises = "base"`).
     pub revises: &'static [&'static str],
+    /// The branch labels this revision declares, e.g. `["billing"]`: names
+    /// for the branch that starts here, usable in targets as
+    /// `billing@head`.
+    pub branch_labels: &'static [&'static str],
+    /// Revisions (ids or branch labels) that must be applied before this
+    /// one, without this one revising them: ordering across branches.
+    pub depends_on: &'static [&'static str],
     /// The human message, e.g. `"add email to users"`. May be empty.
     pub message: &'static str,
     /// `module_path!()` of the migration module.

@@ -1,7 +1,9 @@
-//! The key list of `#[migration(id = "...", revises = "...", message = "...")]`, read as written.
+//! The key list of `#[migration(id = "...", revises = "...", message = "...")]`
+//! (plus the optional `branch_labels` and `depends_on`), read as written.
 //!
 //! This stage checks the *shape* of each key: that it is known, given once and
-//! holds a string (or, for `revises`, an array of strings). What the strings
+//! holds a string (or, for `revises`, `branch_labels` and `depends_on`, an
+//! array of strings). What the strings
 //! mean, such as the revision id rule, is checked in [`valid`](crate::valid).
 
 use proc_macro2::{Span, TokenStream};
@@ -13,7 +15,7 @@ use syn::{Expr, ExprLit, Lit, LitStr, Meta, Path, Token};
 use crate::ctxt::Ctxt;
 
 /// The keys that `#[migration(...)]` accepts, as listed in messages.
-const KNOWN_KEYS: &str = "`id`, `revises`, `message`";
+const KNOWN_KEYS: &str = "`id`, `revises`, `message`, `branch_labels`, `depends_on`";
 
 /// The keys of one `#[migration(...)]`.
 ///
@@ -27,6 +29,10 @@ pub(crate) struct Args {
     pub(crate) revises: Option<Revises>,
     /// `message = "..."`: the human description.
     pub(crate) message: Option<LitStr>,
+    /// `branch_labels = "..."` or `branch_labels = ["...", "..."]`.
+    pub(crate) branch_labels: Option<Vec<LitStr>>,
+    /// `depends_on = "..."` or `depends_on = ["...", "..."]`.
+    pub(crate) depends_on: Option<Vec<LitStr>>,
 }
 
 /// The value of `revises`, as written.
@@ -56,6 +62,8 @@ impl Args {
         let mut id = Key::new("id", "id = \"<revision id>\"");
         let mut revises = Key::new("revises", "revises = \"<parent id>\"");
         let mut message = Key::new("message", "message = \"...\"");
+        let mut branch_labels = Key::new("branch_labels", "branch_labels = [\"<label>\"]");
+        let mut depends_on = Key::new("depends_on", "depends_on = [\"<id or label>\"]");
 
         for meta in &metas {
             let path = meta.path();
@@ -65,6 +73,10 @@ impl Args {
                 revises.set(cx, meta, revises_value);
             } else if path.is_ident("message") {
                 message.set(cx, meta, string);
+            } else if path.is_ident("branch_labels") {
+                branch_labels.set(cx, meta, strings);
+            } else if path.is_ident("depends_on") {
+                depends_on.set(cx, meta, strings);
             } else {
                 cx.error_spanned_by(
                     path,
@@ -96,6 +108,8 @@ impl Args {
             id: id.value,
             revises: revises.value,
             message: message.value,
+            branch_labels: branch_labels.value,
+            depends_on: depends_on.value,
         }
     }
 }
@@ -157,6 +171,40 @@ fn string(cx: &mut Ctxt, example: &str, value: &Expr) -> Option<LitStr> {
         );
     }
     literal
+}
+
+/// A string or a non-empty array of strings, e.g. `"billing"` or
+/// `["billing", "invoices"]`: the elements that are strings (the others have
+/// been reported).
+fn strings(cx: &mut Ctxt, example: &str, value: &Expr) -> Option<Vec<LitStr>> {
+    if let Some(single) = as_string(value) {
+        return Some(vec![single]);
+    }
+    let Expr::Array(array) = ungroup(value) else {
+        cx.error_spanned_by(
+            value,
+            format!("expected a string or an array of strings: write `{example}`"),
+        );
+        return None;
+    };
+    if array.elems.is_empty() {
+        cx.error_spanned_by(
+            array,
+            format!("an empty array says nothing: write `{example}`, or leave the key out"),
+        );
+        return None;
+    }
+    let mut found = Vec::with_capacity(array.elems.len());
+    for element in &array.elems {
+        match as_string(element) {
+            Some(literal) => found.push(literal),
+            None => cx.error_spanned_by(
+                element,
+                format!("expected a string literal: write `{example}`"),
+            ),
+        }
+    }
+    Some(found)
 }
 
 /// The value of `revises`: a string, or an array of strings.
@@ -258,6 +306,40 @@ mod tests {
     }
 
     #[test]
+    fn reads_labels_and_dependencies_as_strings_or_arrays() {
+        let (args, errors) = parse(quote!(
+            id = "abcd",
+            revises = "base",
+            branch_labels = "billing",
+            depends_on = ["a1b2", "search"]
+        ));
+        assert!(errors.is_empty(), "{errors:?}");
+        let values = |v: Option<Vec<LitStr>>| -> Vec<String> {
+            v.unwrap().iter().map(LitStr::value).collect()
+        };
+        assert_eq!(values(args.branch_labels), ["billing"]);
+        assert_eq!(values(args.depends_on), ["a1b2", "search"]);
+    }
+
+    #[test]
+    fn reports_bad_labels_and_dependencies() {
+        let (_, errors) = parse(quote!(
+            id = "abcd",
+            revises = "base",
+            branch_labels = [],
+            depends_on = [7]
+        ));
+        assert_eq!(
+            errors,
+            [
+                "an empty array says nothing: write `branch_labels = [\"<label>\"]`, or leave \
+                 the key out",
+                "expected a string literal: write `depends_on = [\"<id or label>\"]`",
+            ]
+        );
+    }
+
+    #[test]
     fn reports_missing_keys() {
         let (_, errors) = parse(quote!());
         assert_eq!(
@@ -285,7 +367,8 @@ mod tests {
                 "expected a string literal: write `id = \"<revision id>\"`",
                 "duplicate key `id`: give each key once",
                 "`revises = []` names no parent: a root migration writes `revises = \"base\"`",
-                "unknown key `name`: expected one of `id`, `revises`, `message`",
+                "unknown key `name`: expected one of `id`, `revises`, `message`, `branch_labels`, \
+                 `depends_on`",
                 "`message` needs a value: write `message = \"...\"`",
             ]
         );
@@ -310,7 +393,10 @@ mod tests {
         let (_, errors) = parse(quote!(id = "abcd", revises = "base", a::b = "x"));
         assert_eq!(
             errors,
-            ["unknown key `a::b`: expected one of `id`, `revises`, `message`"]
+            [
+                "unknown key `a::b`: expected one of `id`, `revises`, `message`, `branch_labels`, \
+              `depends_on`"
+            ]
         );
     }
 

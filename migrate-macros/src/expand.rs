@@ -47,6 +47,8 @@ fn emit(migration: Migration) -> TokenStream {
         id,
         parents,
         message,
+        branch_labels,
+        depends_on,
         module,
         upgrade,
         downgrade,
@@ -63,6 +65,8 @@ fn emit(migration: Migration) -> TokenStream {
                 ::migrate_core::__private::Registration {
                     id: #id,
                     revises: &[#(#parents),*],
+                    branch_labels: &[#(#branch_labels),*],
+                    depends_on: &[#(#depends_on),*],
                     message: #message,
                     module: ::core::module_path!(),
                     file: ::core::file!(),
@@ -121,6 +125,8 @@ mod tests {
                         ::migrate_core::__private::Registration {
                             id: "55296ad22e23",
                             revises: &["3f1c0a9b2d4e"],
+                            branch_labels: &[],
+                            depends_on: &[],
                             message: "add email",
                             module: ::core::module_path!(),
                             file: ::core::file!(),
@@ -174,6 +180,58 @@ mod tests {
         assert!(
             expanded.contains(&quote!(revises: &["aaaa", "bbbb"]).to_string()),
             "{expanded}"
+        );
+    }
+
+    #[test]
+    fn emits_labels_and_dependencies() {
+        let expanded = migration(
+            quote!(
+                id = "abcd",
+                revises = "base",
+                branch_labels = "billing",
+                depends_on = ["ef01", "search"]
+            ),
+            quote!(
+                mod billing {
+                    fn upgrade(m: &mut Migration) {}
+                }
+            ),
+        )
+        .to_string();
+        let expected = quote!(branch_labels: &["billing"], depends_on: &["ef01", "search"],);
+        assert!(expanded.contains(&expected.to_string()), "{expanded}");
+    }
+
+    #[test]
+    fn reports_bad_labels_and_dependencies_with_the_rest() {
+        let messages = errors(
+            quote!(
+                id = "abcd",
+                revises = "ef01",
+                branch_labels = ["Billing", "x", "x", "head"],
+                depends_on = ["ef01", "abcd", "a-b"]
+            ),
+            quote!(
+                mod m {
+                    fn upgrade(m: &mut Migration) {}
+                }
+            ),
+        );
+        assert_eq!(
+            messages,
+            [
+                "invalid branch label \"Billing\": 'B' is not allowed; use 1 to 32 characters of \
+                 `a-z`, `0-9` and `_`",
+                "invalid branch label \"x\": it is listed twice; list each label once",
+                "invalid branch label \"head\": `head` is a reserved word; choose another label",
+                "invalid dependency \"ef01\": this migration revises it already; remove it from \
+                 `depends_on`",
+                "invalid dependency \"abcd\": a migration cannot depend on itself; name the \
+                 revision it needs",
+                "invalid dependency \"a-b\": it is neither a revision id nor a branch label; \
+                 name the revision or the label this migration needs",
+            ]
         );
     }
 
@@ -236,7 +294,8 @@ mod tests {
         assert_eq!(
             messages,
             [
-                "unknown key `colour`: expected one of `id`, `revises`, `message`",
+                "unknown key `colour`: expected one of `id`, `revises`, `message`, \
+                 `branch_labels`, `depends_on`",
                 "invalid revision id \"Bad-Id\": 'B' is not allowed; \
                  use 4 to 32 characters of `a-z`, `0-9` and `_`",
                 "invalid parent id \"head\": `head` is a reserved word; \

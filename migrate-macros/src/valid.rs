@@ -23,6 +23,10 @@ pub(crate) struct Migration {
     /// Empty for a root migration (`revises = "base"`).
     pub(crate) parents: Vec<LitStr>,
     pub(crate) message: Option<LitStr>,
+    /// `branch_labels`, checked; empty when absent.
+    pub(crate) branch_labels: Vec<LitStr>,
+    /// `depends_on`, checked; empty when absent.
+    pub(crate) depends_on: Vec<LitStr>,
     pub(crate) module: Module,
     /// The name of `fn upgrade`, spanned where the user wrote it.
     pub(crate) upgrade: Ident,
@@ -39,6 +43,10 @@ pub(crate) fn check(cx: &mut Ctxt, args: Args, module: Option<Module>) -> Option
     let parents = args
         .revises
         .map(|revises| parents(cx, revises, args.id.as_ref()));
+    let branch_labels = args.branch_labels.unwrap_or_default();
+    check_labels(cx, &branch_labels);
+    let depends_on = args.depends_on.unwrap_or_default();
+    check_dependencies(cx, &depends_on, args.id.as_ref(), parents.as_deref());
     let functions = module.as_ref().and_then(|module| functions(cx, module));
 
     let (upgrade, downgrade) = functions?;
@@ -46,6 +54,8 @@ pub(crate) fn check(cx: &mut Ctxt, args: Args, module: Option<Module>) -> Option
         id: args.id?,
         parents: parents?,
         message: args.message,
+        branch_labels,
+        depends_on,
         module: module?,
         upgrade,
         downgrade,
@@ -162,6 +172,83 @@ fn parents(cx: &mut Ctxt, revises: Revises, own_id: Option<&LitStr>) -> Vec<LitS
         }
     }
     parents
+}
+
+/// The longest branch label.
+const MAX_LABEL_LENGTH: usize = 32;
+
+/// Checks the branch label rule: 1 to 32 characters of `a-z`, `0-9` and `_`,
+/// and not a reserved word.
+///
+/// The rule is the one `migrate_core::graph::validate_label` applies at run
+/// time; the two must stay the same.
+pub(crate) fn validate_label(label: &str) -> Result<(), IdError> {
+    if let Some(c) = label
+        .chars()
+        .find(|&c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'))
+    {
+        return Err(IdError::Character(c));
+    }
+    if !(1..=MAX_LABEL_LENGTH).contains(&label.len()) {
+        return Err(IdError::Length(label.len()));
+    }
+    if RESERVED.contains(&label) {
+        return Err(IdError::Reserved);
+    }
+    Ok(())
+}
+
+/// Records an error at each label that breaks the rule or repeats another.
+fn check_labels(cx: &mut Ctxt, labels: &[LitStr]) {
+    let rule = format!("use 1 to {MAX_LABEL_LENGTH} characters of `a-z`, `0-9` and `_`");
+    let mut seen = HashSet::new();
+    for literal in labels {
+        let label = literal.value();
+        let problem = match validate_label(&label) {
+            Ok(()) if seen.insert(label.clone()) => continue,
+            Ok(()) => "it is listed twice; list each label once".to_owned(),
+            Err(IdError::Character(c)) => format!("{c:?} is not allowed; {rule}"),
+            Err(IdError::Length(n)) => format!("it has {n} characters; {rule}"),
+            Err(IdError::Reserved) => format!("`{label}` is a reserved word; choose another label"),
+        };
+        cx.error_spanned_by(
+            literal,
+            format!("invalid branch label {label:?}: {problem}"),
+        );
+    }
+}
+
+/// Records an error at each dependency that cannot name a revision or a
+/// label, names this migration, repeats another, or is a parent already.
+fn check_dependencies(
+    cx: &mut Ctxt,
+    dependencies: &[LitStr],
+    own_id: Option<&LitStr>,
+    parents: Option<&[LitStr]>,
+) {
+    let own_id = own_id.map(LitStr::value);
+    let parents: HashSet<String> = parents
+        .unwrap_or_default()
+        .iter()
+        .map(LitStr::value)
+        .collect();
+    let mut seen = HashSet::new();
+    for literal in dependencies {
+        let value = literal.value();
+        let problem = if validate_label(&value).is_err() {
+            "it is neither a revision id nor a branch label; name the revision or the label \
+             this migration needs"
+        } else if own_id.as_ref() == Some(&value) {
+            "a migration cannot depend on itself; name the revision it needs"
+        } else if parents.contains(&value) {
+            "this migration revises it already; remove it from `depends_on`"
+        } else if !seen.insert(value.clone()) {
+            "it is listed twice; list each dependency once"
+        } else {
+            continue;
+        };
+        cx.error_spanned_by(literal, format!("invalid dependency {value:?}: {problem}"));
+    }
 }
 
 /// The names of `fn upgrade`, which must exist, and of `fn downgrade`, which

@@ -30,6 +30,8 @@ fn drop_bc(m: &mut Migration) {
 static FIRST: Registration = Registration {
     id: "aaaa00000001",
     revises: &[],
+    branch_labels: &[],
+    depends_on: &[],
     message: "create a",
     module: "atomicity::first",
     file: file!(),
@@ -40,6 +42,8 @@ static FIRST: Registration = Registration {
 static BROKEN: Registration = Registration {
     id: "bbbb00000002",
     revises: &["aaaa00000001"],
+    branch_labels: &[],
+    depends_on: &[],
     message: "broken",
     module: "atomicity::broken",
     file: file!(),
@@ -128,6 +132,8 @@ async fn failing_first_step_creates_no_version_tables(db: TestDb) {
     static ROOT_BROKEN: Registration = Registration {
         id: "cccc00000003",
         revises: &[],
+        branch_labels: &[],
+        depends_on: &[],
         message: "broken root",
         module: "atomicity::root_broken",
         file: file!(),

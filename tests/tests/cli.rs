@@ -9,8 +9,10 @@ use std::process::{Command, Output};
 
 use support::TestDb;
 
-const HEAD: &str = "6f61e53762d5";
-const BEFORE_HEAD: &str = "aacf5257b9c5";
+const HEAD: &str = "7d3e9a1b5c20";
+const NOTIFICATIONS: &str = "6f61e53762d5";
+const BEFORE_NOTIFICATIONS: &str = "aacf5257b9c5";
+const MIGRATIONS: usize = 12;
 const APP_TABLES: [&str; 6] = [
     "notification_kinds",
     "notifications",
@@ -59,7 +61,10 @@ async fn walk_through_every_verb(db: TestDb) {
     // Inspecting a new database creates nothing.
     let status = ok(&db, &["status"]);
     assert!(status.contains("current:  base"), "{kind:?}: {status}");
-    assert!(status.contains("pending:  11"), "{kind:?}: {status}");
+    assert!(
+        status.contains(&format!("pending:  {MIGRATIONS}")),
+        "{kind:?}: {status}"
+    );
     assert_eq!(
         db.tables().await,
         Vec::<String>::new(),
@@ -69,7 +74,7 @@ async fn walk_through_every_verb(db: TestDb) {
     let out = ok(&db, &["upgrade"]);
     assert_eq!(
         out.lines().filter(|l| l.starts_with("upgrade")).count(),
-        11,
+        MIGRATIONS,
         "{out}"
     );
     assert!(out.contains(&format!("the database is at {HEAD}")), "{out}");
@@ -81,7 +86,7 @@ async fn walk_through_every_verb(db: TestDb) {
             .contains(&"email_verified_at".to_owned())
     );
     let audit = db.audit().await;
-    assert_eq!(audit.len(), 11);
+    assert_eq!(audit.len(), MIGRATIONS);
     assert!(
         audit
             .iter()
@@ -94,11 +99,13 @@ async fn walk_through_every_verb(db: TestDb) {
 
     let out = ok(&db, &["downgrade", "-1"]);
     assert!(out.contains(&format!("downgrade {HEAD}")), "{out}");
-    assert_eq!(db.heads().await, [BEFORE_HEAD]);
+    assert_eq!(db.heads().await, [NOTIFICATIONS]);
+    ok(&db, &["downgrade", "-1"]);
+    assert_eq!(db.heads().await, [BEFORE_NOTIFICATIONS]);
     assert!(!db.tables().await.contains(&"notifications".to_owned()));
 
     let status = ok(&db, &["status"]);
-    assert!(status.contains("pending:  1"), "{status}");
+    assert!(status.contains("pending:  2"), "{status}");
 
     // This one has no `downgrade`: its upgrade runs reversed (the rename of
     // `done` to `completed` is undone).
@@ -111,14 +118,25 @@ async fn walk_through_every_verb(db: TestDb) {
     );
 
     ok(&db, &["upgrade", "+1"]);
-    assert_eq!(db.heads().await, [BEFORE_HEAD]);
+    assert_eq!(db.heads().await, [BEFORE_NOTIFICATIONS]);
     let columns = db.columns("tasks").await;
     assert!(
         columns.contains(&"completed".to_owned()),
         "{kind:?}: {columns:?}"
     );
     ok(&db, &["upgrade", "+1"]);
+    assert_eq!(db.heads().await, [NOTIFICATIONS]);
+    // -x reaches the migrations: demo users only with dev_data=true.
+    ok(&db, &["upgrade", "+1"]);
     assert_eq!(db.heads().await, [HEAD]);
+    let demo = "SELECT email FROM users WHERE email LIKE '%@demo.invalid' ORDER BY email";
+    assert_eq!(db.strings(demo).await, Vec::<String>::new());
+    ok(&db, &["downgrade", "-1"]);
+    ok(&db, &["upgrade", "-x", "dev_data=true"]);
+    assert_eq!(
+        db.strings(demo).await,
+        ["ada@demo.invalid", "grace@demo.invalid"]
+    );
 
     let status = ok(&db, &["status"]);
     assert!(status.contains("pending:  none"), "{status}");
@@ -130,17 +148,21 @@ async fn walk_through_every_verb(db: TestDb) {
     let out = ok(&db, &["downgrade", "base"]);
     assert_eq!(
         out.lines().filter(|l| l.starts_with("downgrade")).count(),
-        11,
+        MIGRATIONS,
         "{out}"
     );
     assert_eq!(app_tables(&db).await, Vec::<String>::new(), "{kind:?}");
     assert_eq!(db.heads().await, Vec::<String>::new());
     let audit = db.audit().await;
-    assert_eq!(audit.len(), 11 + 2 + 2 + 11, "{audit:?}");
+    // Up, then 4 steps down and 4 up in between, then down.
+    assert_eq!(audit.len(), MIGRATIONS + 8 + MIGRATIONS, "{audit:?}");
 
     let status: serde_json::Value =
         serde_json::from_str(&ok(&db, &["status", "--format", "json"])).unwrap();
-    assert_eq!(status["status"]["pending"].as_array().unwrap().len(), 11);
+    assert_eq!(
+        status["status"]["pending"].as_array().unwrap().len(),
+        MIGRATIONS
+    );
     assert_eq!(status["status"]["current"].as_array().unwrap().len(), 0);
 }
 
@@ -269,7 +291,10 @@ fn the_url_comes_from_a_dot_env_file_when_nothing_else_names_one() {
         status.contains(&format!("database: {}", db.url)),
         "{status}"
     );
-    assert!(status.contains("applied:  1 of 11"), "{status}");
+    assert!(
+        status.contains(&format!("applied:  1 of {MIGRATIONS}")),
+        "{status}"
+    );
     // No default SQLite file was created next to the .env.
     assert!(!cwd.path().join("migrate.db").exists());
 }

@@ -80,6 +80,8 @@ fn changes(m: &mut Migration) {
 static EVERYTHING: Registration = Registration {
     id: "5c4e3a0b1d2f",
     revises: &[],
+    branch_labels: &[],
+    depends_on: &[],
     message: "a bit of everything",
     module: "schema::everything",
     file: "schema.rs",
@@ -91,6 +93,8 @@ static EVERYTHING: Registration = Registration {
 static CHANGES: Registration = Registration {
     id: "6d5f4b1c2e3a",
     revises: &["5c4e3a0b1d2f"],
+    branch_labels: &[],
+    depends_on: &[],
     message: "a few changes",
     module: "schema::changes",
     file: "schema.rs",

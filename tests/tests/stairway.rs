@@ -12,6 +12,8 @@ macro_rules! revision {
         static $name: Registration = Registration {
             id: $id,
             revises: &[$($parent),*],
+            branch_labels: &[],
+            depends_on: &[],
             message: $message,
             module: concat!("fixtures::", stringify!($name)),
             file: "fixtures.rs",

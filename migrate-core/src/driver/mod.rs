@@ -11,6 +11,7 @@ mod mysql;
 mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
+pub(crate) mod version_tables;
 
 use std::time::Duration;
 
@@ -98,7 +99,9 @@ pub trait Driver: Send + std::fmt::Debug {
     async fn version_tables_exist(&mut self) -> Result<bool, sqlx::Error>;
 
     /// The statements that create the version tables (`IF NOT EXISTS`).
-    fn version_tables_ddl(&self) -> Vec<String>;
+    fn version_tables_ddl(&self) -> Vec<String> {
+        version_tables::ddl(self.backend())
+    }
 
     /// The revisions in the heads table, sorted.
     async fn read_heads(&mut self) -> Result<Vec<String>, sqlx::Error>;

@@ -117,28 +117,6 @@ impl Driver for MySqlDriver {
         Ok(count == 2)
     }
 
-    fn version_tables_ddl(&self) -> Vec<String> {
-        vec![
-            format!(
-                "CREATE TABLE IF NOT EXISTS {HEADS_TABLE} (revision VARCHAR(32) NOT NULL PRIMARY KEY)"
-            ),
-            format!(
-                "CREATE TABLE IF NOT EXISTS {AUDIT_TABLE} (\
-                 id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, \
-                 revision VARCHAR(32) NOT NULL, \
-                 direction VARCHAR(16) NOT NULL, \
-                 checksum CHAR(64) NOT NULL, \
-                 started_at DATETIME(6) NOT NULL, \
-                 finished_at DATETIME(6) NULL, \
-                 duration_ms BIGINT NULL, \
-                 outcome VARCHAR(16) NOT NULL, \
-                 statements_done BIGINT NOT NULL, \
-                 statements_total BIGINT NOT NULL, \
-                 error TEXT NULL)"
-            ),
-        ]
-    }
-
     async fn read_heads(&mut self) -> Result<Vec<String>, sqlx::Error> {
         sqlx::query_scalar(&format!(
             "SELECT revision FROM {HEADS_TABLE} ORDER BY revision"

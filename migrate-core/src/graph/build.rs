@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BinaryHeap, HashMap};
 use super::dag::Graph;
 use super::error::{GraphError, GraphErrors};
 use super::reach::Reach;
-use super::revision::{RevisionInfo, validate_id};
+use super::revision::{RevisionInfo, validate_id, validate_label};
 use super::suggest::suggest;
 
 impl Graph {
@@ -17,8 +17,10 @@ impl Graph {
     /// # Errors
     ///
     /// Every problem found, not just the first: invalid or duplicate ids,
-    /// parents that are not registered, cycles (one error per cycle, naming
-    /// all of its members), or no revisions at all.
+    /// parents that are not registered, invalid or duplicate branch labels
+    /// and labels that are also ids, dependencies that name nothing, cycles
+    /// (one error per cycle, naming all of its members, whether it runs
+    /// through `revises` or `depends_on`), or no revisions at all.
     pub fn build(revisions: Vec<RevisionInfo>) -> Result<Graph, GraphErrors> {
         if revisions.is_empty() {
             return Err(GraphErrors(vec![GraphError::Empty]));
@@ -36,31 +38,58 @@ impl Graph {
         }
 
         let by_id = index_by_id(&revisions, &mut problems);
+        let labels = index_labels(&revisions, &by_id, &mut problems);
         let (parents, children) = link(&revisions, &by_id, &mut problems);
+        let (dependencies, dependents) =
+            link_dependencies(&revisions, &by_id, &labels, &mut problems);
 
-        let topo_order = topological_order(&revisions, &parents, &children);
+        // Ordering follows both kinds of edge.
+        let needs: Vec<Vec<usize>> = parents
+            .iter()
+            .zip(&dependencies)
+            .map(|(p, d)| p.iter().chain(d).copied().collect())
+            .collect();
+        let needed_by: Vec<Vec<usize>> = children
+            .iter()
+            .zip(&dependents)
+            .map(|(c, d)| c.iter().chain(d).copied().collect())
+            .collect();
+        let topo_order = topological_order(&revisions, &needs, &needed_by);
         if topo_order.len() < revisions.len() {
             let mut placed = vec![false; revisions.len()];
             for &i in &topo_order {
                 placed[i] = true;
             }
-            problems.extend(cycles(&revisions, &parents, &placed));
+            problems.extend(cycles(&revisions, &needs, &placed));
         }
 
         if !problems.is_empty() {
             return Err(GraphErrors(problems));
         }
-        Ok(Self::index(revisions, parents, children, by_id, topo_order))
+        Ok(Self::index(Parts {
+            revisions,
+            parents,
+            children,
+            dependencies,
+            dependents,
+            by_id,
+            labels,
+            topo_order,
+        }))
     }
 
     /// Assembles a graph from parts that passed every check.
-    fn index(
-        revisions: Vec<RevisionInfo>,
-        parents: Vec<Vec<usize>>,
-        mut children: Vec<Vec<usize>>,
-        by_id: HashMap<String, usize>,
-        topo_order: Vec<usize>,
-    ) -> Graph {
+    fn index(parts: Parts) -> Graph {
+        let Parts {
+            revisions,
+            parents,
+            mut children,
+            dependencies,
+            dependents,
+            by_id,
+            labels,
+            topo_order,
+        } = parts;
         let mut topo_position = vec![0; revisions.len()];
         for (position, &i) in topo_order.iter().enumerate() {
             topo_position[i] = position;
@@ -78,13 +107,27 @@ impl Graph {
         let heads = in_order(<[usize]>::is_empty, &children);
         let roots = in_order(<[usize]>::is_empty, &parents);
         let reach = Reach::new(&children, &roots, &topo_order);
+        // Parents come first in topological order, so each inherits from an
+        // owner that is settled already.
+        let mut labelled_by: Vec<Option<usize>> = vec![None; revisions.len()];
+        for &i in &topo_order {
+            labelled_by[i] = if revisions[i].branch_labels.is_empty() {
+                parents[i].first().and_then(|&parent| labelled_by[parent])
+            } else {
+                Some(i)
+            };
+        }
         let mut by_prefix: Vec<usize> = (0..revisions.len()).collect();
         by_prefix.sort_unstable_by(|&a, &b| revisions[a].id.cmp(&revisions[b].id));
         Graph {
             revisions,
             parents,
             children,
+            dependencies,
+            dependents,
             by_id,
+            labels,
+            labelled_by,
             by_prefix,
             topo_order,
             topo_position,
@@ -93,6 +136,103 @@ impl Graph {
             reach,
         }
     }
+}
+
+/// What [`Graph::index`] assembles.
+struct Parts {
+    revisions: Vec<RevisionInfo>,
+    parents: Vec<Vec<usize>>,
+    children: Vec<Vec<usize>>,
+    dependencies: Vec<Vec<usize>>,
+    dependents: Vec<Vec<usize>>,
+    by_id: HashMap<String, usize>,
+    labels: HashMap<String, usize>,
+    topo_order: Vec<usize>,
+}
+
+/// Maps each branch label to the revision that declares it, and reports
+/// labels that break the rule, that several revisions declare, or that are
+/// also ids.
+fn index_labels(
+    revisions: &[RevisionInfo],
+    by_id: &HashMap<String, usize>,
+    problems: &mut Vec<GraphError>,
+) -> HashMap<String, usize> {
+    let mut labels = HashMap::new();
+    let mut duplicates: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, revision) in revisions.iter().enumerate() {
+        for label in &revision.branch_labels {
+            if validate_label(label).is_err() {
+                problems.push(GraphError::InvalidLabel {
+                    label: label.clone(),
+                    location: revision.location.clone(),
+                });
+                continue;
+            }
+            if let Some(&owner) = by_id.get(label) {
+                problems.push(GraphError::LabelIsId {
+                    label: label.clone(),
+                    location: revision.location.clone(),
+                    id_location: revisions[owner].location.clone(),
+                });
+                continue;
+            }
+            match labels.entry(label.clone()) {
+                Entry::Vacant(entry) => {
+                    entry.insert(i);
+                }
+                Entry::Occupied(entry) if *entry.get() == i => {}
+                Entry::Occupied(entry) => duplicates
+                    .entry(label)
+                    .or_insert_with(|| vec![*entry.get()])
+                    .push(i),
+            }
+        }
+    }
+    problems.extend(duplicates.into_iter().map(|(label, indices)| {
+        GraphError::DuplicateLabel {
+            label: label.to_owned(),
+            locations: indices
+                .into_iter()
+                .map(|i| revisions[i].location.clone())
+                .collect(),
+        }
+    }));
+    labels
+}
+
+/// What each revision depends on and what depends on it, with labels
+/// resolved, and an error for each dependency that names nothing. A
+/// dependency listed twice, or on a parent, counts once.
+fn link_dependencies(
+    revisions: &[RevisionInfo],
+    by_id: &HashMap<String, usize>,
+    labels: &HashMap<String, usize>,
+    problems: &mut Vec<GraphError>,
+) -> (Vec<Vec<usize>>, Vec<Vec<usize>>) {
+    let mut dependencies = vec![Vec::new(); revisions.len()];
+    let mut dependents = vec![Vec::new(); revisions.len()];
+    for (i, revision) in revisions.iter().enumerate() {
+        for dependency in &revision.depends_on {
+            match by_id.get(dependency).or_else(|| labels.get(dependency)) {
+                Some(&d) if dependencies[i].contains(&d) => {}
+                Some(&d) => {
+                    dependencies[i].push(d);
+                    dependents[d].push(i);
+                }
+                None => problems.push(GraphError::UnknownDependency {
+                    id: revision.id.clone(),
+                    dependency: dependency.clone(),
+                    location: revision.location.clone(),
+                    suggestions: suggest(
+                        dependency,
+                        by_id.keys().chain(labels.keys()).map(String::as_str),
+                    ),
+                }),
+            }
+        }
+    }
+    (dependencies, dependents)
 }
 
 /// Maps each id to the first revision that declares it, and reports ids
@@ -162,14 +302,15 @@ fn link(
 }
 
 /// Kahn's algorithm, taking the smallest id among the revisions whose
-/// parents are all placed. Revisions in or after a cycle are left out.
+/// parents and dependencies (`needs`) are all placed. Revisions in or after
+/// a cycle are left out.
 fn topological_order(
     revisions: &[RevisionInfo],
-    parents: &[Vec<usize>],
-    children: &[Vec<usize>],
+    needs: &[Vec<usize>],
+    needed_by: &[Vec<usize>],
 ) -> Vec<usize> {
     let key = |i: usize| Reverse((revisions[i].id.as_str(), i));
-    let mut waiting: Vec<usize> = parents.iter().map(Vec::len).collect();
+    let mut waiting: Vec<usize> = needs.iter().map(Vec::len).collect();
     let mut ready: BinaryHeap<_> = (0..revisions.len())
         .filter(|&i| waiting[i] == 0)
         .map(key)
@@ -177,7 +318,7 @@ fn topological_order(
     let mut order = Vec::with_capacity(revisions.len());
     while let Some(Reverse((_, i))) = ready.pop() {
         order.push(i);
-        for &child in &children[i] {
+        for &child in &needed_by[i] {
             waiting[child] -= 1;
             if waiting[child] == 0 {
                 ready.push(key(child));

@@ -34,6 +34,16 @@ pub struct Graph {
     pub(super) parents: Vec<Vec<usize>>,
     /// The children of each revision, in topological order.
     pub(super) children: Vec<Vec<usize>>,
+    /// What each revision depends on (`depends_on`, labels resolved),
+    /// deduplicated, in declared order.
+    pub(super) dependencies: Vec<Vec<usize>>,
+    /// The revisions that depend on each revision.
+    pub(super) dependents: Vec<Vec<usize>>,
+    /// Each branch label, with the revision that declares it.
+    pub(super) labels: HashMap<String, usize>,
+    /// For each revision, the revision whose labels apply to it (see
+    /// [`branch_of`](Self::branch_of)).
+    pub(super) labelled_by: Vec<Option<usize>>,
     pub(super) by_id: HashMap<String, usize>,
     /// Every index, sorted by id, for prefix lookups.
     pub(super) by_prefix: Vec<usize>,
@@ -88,10 +98,60 @@ impl Graph {
         &self.topo_order
     }
 
+    /// The revisions that `index` depends on (`depends_on`, with labels
+    /// resolved to the revisions that declare them), in declared order.
+    pub fn dependencies(&self, index: usize) -> &[usize] {
+        &self.dependencies[index]
+    }
+
+    /// The revisions that depend on `index`.
+    pub fn dependents(&self, index: usize) -> &[usize] {
+        &self.dependents[index]
+    }
+
     /// The revisions that nothing revises, in topological order. A graph
     /// ready to upgrade to `head` has exactly one.
+    ///
+    /// As in Alembic, `depends_on` does not make a revision stop being a
+    /// head: see [`heads_resolving_dependencies`](Self::heads_resolving_dependencies).
     pub fn heads(&self) -> &[usize] {
         &self.heads
+    }
+
+    /// The heads that nothing depends on either (`heads
+    /// --resolve-dependencies`): the revisions a database must reach for
+    /// everything to be applied.
+    pub fn heads_resolving_dependencies(&self) -> Vec<usize> {
+        self.heads
+            .iter()
+            .copied()
+            .filter(|&head| self.dependents[head].is_empty())
+            .collect()
+    }
+
+    /// The revision that declares branch label `label`.
+    pub fn labelled(&self, label: &str) -> Option<usize> {
+        self.labels.get(label).copied()
+    }
+
+    /// Every branch label with the revision that declares it, sorted by
+    /// label.
+    pub fn labels(&self) -> Vec<(&str, usize)> {
+        let mut labels: Vec<(&str, usize)> = self
+            .labels
+            .iter()
+            .map(|(label, &index)| (label.as_str(), index))
+            .collect();
+        labels.sort_unstable();
+        labels
+    }
+
+    /// The branch labels that apply to `index`: its own, and those of the
+    /// nearest labelled ancestor on its line of first parents. Labels are
+    /// declared on a branch's first revision and name everything built on
+    /// it, up to the next labelled revision.
+    pub fn branch_of(&self, index: usize) -> &[String] {
+        self.labelled_by[index].map_or(&[], |owner| &self.revisions[owner].branch_labels)
     }
 
     /// The revisions that revise nothing, in topological order.
@@ -147,8 +207,28 @@ impl Graph {
         }
     }
 
+    /// Which revisions descend from `starts` (inclusive), through `revises`
+    /// and `depends_on` alike: what must go when `starts` are reverted.
+    pub fn descendants_of(&self, starts: &[usize]) -> Vec<bool> {
+        let mut marked = vec![false; self.len()];
+        let mut stack: Vec<usize> = starts.to_vec();
+        while let Some(index) = stack.pop() {
+            if !std::mem::replace(&mut marked[index], true) {
+                stack.extend(
+                    self.children[index]
+                        .iter()
+                        .chain(&self.dependents[index])
+                        .filter(|&&c| !marked[c]),
+                );
+            }
+        }
+        marked
+    }
+
     /// Marks `starts` and their ancestors in `marked`, not walking past
     /// revisions that are marked already, and returns those it newly marked.
+    /// Ancestors are reached through `revises` and `depends_on` alike: a
+    /// revision needs what it depends on as much as what it revises.
     ///
     /// Since an ancestor of a marked revision is marked too when `marked` is
     /// an ancestor closure (such as what is applied), this walks only the
@@ -159,7 +239,12 @@ impl Graph {
         while let Some(index) = stack.pop() {
             if !std::mem::replace(&mut marked[index], true) {
                 newly.push(index);
-                stack.extend(self.parents[index].iter().filter(|&&p| !marked[p]));
+                stack.extend(
+                    self.parents[index]
+                        .iter()
+                        .chain(&self.dependencies[index])
+                        .filter(|&&p| !marked[p]),
+                );
             }
         }
         newly

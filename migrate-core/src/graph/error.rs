@@ -9,9 +9,15 @@ use std::fmt::{self, Display, Write as _};
 const ID_RULE: &str = "ids are 4 to 32 characters of lowercase ascii letters, digits and `_`";
 
 /// The target grammar, quoted when a target cannot be parsed.
-const TARGET_GRAMMAR: &str = "a target is `head`, `heads`, `base`, a revision id or a prefix of \
-    at least 4 of its characters, `+N` or `-N` (N steps from the current revision), or `<id>+N` \
-    or `<id>-N` (N steps from that revision), with N at least 1";
+const TARGET_GRAMMAR: &str = "a target is `head`, `heads`, `base`, `current`, a revision id or \
+    a prefix of at least 4 of its characters, `+N` or `-N` (N steps from the current revision), \
+    `<id>+N` or `<id>-N` (N steps from that revision), `<label>@head` or `<id>@head` (the head of \
+    that branch), `<label>@base`, or `<label>@+N` or `<label>@-N` (N steps from the branch's \
+    current revision), with N at least 1";
+
+/// The rule for branch labels, quoted by every message about a bad label.
+const LABEL_RULE: &str = "labels are 1 to 32 characters of lowercase ascii letters, digits and `_`, other than `base`, \
+     `head`, `heads` and `current`";
 
 /// Lists longer than this are cut short in messages.
 const MAX_LISTED: usize = 10;
@@ -92,6 +98,61 @@ pub enum GraphError {
         /// The module of the revision.
         location: String,
         /// The closest registered ids, best first; at most 3.
+        suggestions: Vec<String>,
+    },
+    /// A branch label breaks the rules of
+    /// [`validate_label`](super::validate_label).
+    #[error(
+        "branch label `{label}` in {location} is invalid: {LABEL_RULE}; change `branch_labels` in \
+         its #[migration] attribute"
+    )]
+    InvalidLabel {
+        /// The label as written.
+        label: String,
+        /// The module that declares it.
+        location: String,
+    },
+    /// Several revisions declare the same branch label.
+    #[error(
+        "branch label `{label}` is declared by {} modules: {}; a label names one branch, so keep \
+         it on the branch's first revision only",
+        .locations.len(),
+        list(.locations, |location| location.clone()),
+    )]
+    DuplicateLabel {
+        /// The label.
+        label: String,
+        /// Every module that declares it.
+        locations: Vec<String>,
+    },
+    /// A branch label that is also a revision id, so `<label>@head` could
+    /// mean either.
+    #[error(
+        "branch label `{label}` in {location} is also the id of the revision in {id_location}; \
+         rename the label"
+    )]
+    LabelIsId {
+        /// The label.
+        label: String,
+        /// The module that declares the label.
+        location: String,
+        /// The module whose id it is.
+        id_location: String,
+    },
+    /// A revision depends on an id or label that nothing declares.
+    #[error(
+        "revision `{id}` in {location} depends on `{dependency}`, which is neither a registered \
+         revision nor a branch label{}; fix `depends_on` in its #[migration] attribute",
+        did_you_mean(.suggestions),
+    )]
+    UnknownDependency {
+        /// The revision.
+        id: String,
+        /// The id or label it depends on.
+        dependency: String,
+        /// The module of the revision.
+        location: String,
+        /// The closest registered ids and labels, best first; at most 3.
         suggestions: Vec<String>,
     },
     /// Revisions that revise each other in a circle: one strongly connected
@@ -176,11 +237,11 @@ pub enum TargetError {
     },
     /// `head` was asked for, but the graph has several heads.
     #[error(
-        "`head` is ambiguous, because the revision graph has {} heads: {}; merge them into one \
-         with a migration that revises all of them, or target `heads` to apply them all, or \
-         target one id",
+        "`head` is ambiguous, because the revision graph has {} heads: {}; type `heads` to apply \
+         them all, or {} for one of them, or merge them into one with `merge heads`",
         .heads.len(),
         described(.heads),
+        either(.heads, ""),
     )]
     MultipleHeads {
         /// Every head, as `(id, message)`.
@@ -240,15 +301,41 @@ pub enum TargetError {
     },
     /// A step from the current revision, with several current heads.
     #[error(
-        "`{given}` steps from the current revision, but the database is at {} heads: {}; step \
-         from one of them with `<id>{given}`",
+        "`{given}` steps from the current revision, but the database is at {} heads: {}; type \
+         {} to step from one of them, or `<label>@{given}` to step along a labelled branch",
         .heads.len(),
         described(.heads),
+        either(.heads, given),
     )]
     MultipleCurrent {
         /// The target as given.
         given: String,
         /// The current heads, as `(id, message)`.
+        heads: Vec<(String, String)>,
+    },
+    /// `<label>@...` names a label that no revision declares.
+    #[error(
+        "no branch is labelled `{given}`{}; run `branches` to list the labels, or give a branch \
+         one with `branch_labels` in the #[migration] attribute of its first revision",
+        did_you_mean(.suggestions),
+    )]
+    UnknownLabel {
+        /// The label as given.
+        given: String,
+        /// The closest labels, best first; at most 3.
+        suggestions: Vec<String>,
+    },
+    /// `<branch>@head` where the branch splits into several heads.
+    #[error(
+        "`{given}` is ambiguous: the branch has {} heads: {}; target one of them by id, or merge \
+         them with `merge`",
+        .heads.len(),
+        described(.heads),
+    )]
+    BranchHeads {
+        /// The target as given.
+        given: String,
+        /// The heads of the branch, as `(id, message)`.
         heads: Vec<(String, String)>,
     },
     /// A target that goes the other way, e.g. `upgrade -1`.
@@ -286,6 +373,11 @@ fn described(revisions: &[(String, String)]) -> String {
             format!("`{id}` ({message})")
         }
     })
+}
+
+/// `` `aaaa-1` or `bbbb-1` ``: each revision's id followed by `suffix`.
+fn either(revisions: &[(String, String)], suffix: &str) -> String {
+    list(revisions, |(id, _)| format!("`{id}{suffix}`")).replacen(" and ", " or ", 1)
 }
 
 /// `` (did you mean `a` or `b`?)``, or nothing.
@@ -469,8 +561,8 @@ mod tests {
                     heads: heads.clone(),
                 },
                 "`head` is ambiguous, because the revision graph has 2 heads: `aaaa` (add users) \
-                 and `bbbb`; merge them into one with a migration that revises all of them, or \
-                 target `heads` to apply them all, or target one id",
+                 and `bbbb`; type `heads` to apply them all, or `aaaa` or `bbbb` for one of them, \
+                 or merge them into one with `merge heads`",
             ),
             (
                 TargetError::AmbiguousStep {
@@ -519,7 +611,8 @@ mod tests {
                     heads,
                 },
                 "`-1` steps from the current revision, but the database is at 2 heads: `aaaa` \
-                 (add users) and `bbbb`; step from one of them with `<id>-1`",
+                 (add users) and `bbbb`; type `aaaa-1` or `bbbb-1` to step from one of them, or \
+                 `<label>@-1` to step along a labelled branch",
             ),
             (
                 TargetError::WrongDirection {

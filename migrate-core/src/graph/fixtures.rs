@@ -9,6 +9,7 @@ pub(super) fn revision(id: &str, parents: &[&str]) -> RevisionInfo {
         parents: parents.iter().map(|&p| p.to_owned()).collect(),
         message: format!("message of {id}"),
         location: format!("migrations::{id} (src/{id}.rs:1)"),
+        ..RevisionInfo::default()
     }
 }
 

@@ -8,6 +8,7 @@
 
 mod build;
 mod dag;
+pub mod draw;
 mod error;
 mod plan;
 mod reach;
@@ -16,11 +17,13 @@ mod suggest;
 mod target;
 
 #[cfg(test)]
+mod branches;
+#[cfg(test)]
 mod fixtures;
 #[cfg(test)]
 mod properties;
 
 pub use self::dag::Graph;
 pub use self::error::{GraphError, GraphErrors, IdError, TargetError};
-pub use self::revision::{RevisionInfo, validate_id};
-pub use self::target::Target;
+pub use self::revision::{RevisionInfo, validate_id, validate_label};
+pub use self::target::{Range, Target};

@@ -2,39 +2,66 @@
 //! heads table changes with each step.
 //!
 //! The database records where it is as its *current heads*: the applied
-//! revisions that no applied revision revises. Everything they descend from
-//! is applied, and nothing else. Plans take the current heads as graph
-//! indices; an empty slice means nothing is applied.
+//! revisions that no applied revision revises. Everything they descend from,
+//! through `revises` and `depends_on`, is applied, and nothing else. Plans
+//! take the current heads as graph indices; an empty slice means nothing is
+//! applied.
+//!
+//! # Branches
+//!
+//! A branch label names the revision that declares it and everything that
+//! revises it, directly or not. `<label>@head` is the single head among
+//! those; the branch's *current* revisions are the current heads among
+//! them. Going down never touches what does not descend from the revision
+//! gone down to, so other branches stay as they are, as in Alembic.
 
 use std::collections::{BTreeSet, HashSet};
 
 use super::dag::Graph;
 use super::error::TargetError;
-use super::target::Target;
+use super::target::{Range, Target};
 
 const UPGRADE: &str = "upgrade";
 const DOWNGRADE: &str = "downgrade";
 
+/// Where a downgrade goes down to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DownTo {
+    /// Nothing stays applied.
+    Base,
+    /// This revision stays applied, with its ancestors; its descendants go.
+    Revision(usize),
+    /// This revision goes, with its descendants: the base of its branch.
+    Below(usize),
+}
+
 impl Graph {
-    /// The revisions to apply to get from `current` to `target`, parents
-    /// before children (in [topological order](Graph#order)).
+    /// The revisions to apply to get from `current` to `target`, parents and
+    /// dependencies before the revisions that need them (in [topological
+    /// order](Graph#order)).
     ///
     /// - `head`: up to the single head; `heads`: up to every head;
-    /// - `base`: nothing;
-    /// - an id or prefix: that revision and its ancestors that are not
+    /// - `base`, `current` and `<label>@base`: nothing;
+    /// - an id or prefix: that revision with what it needs that is not
     ///   applied, so nothing if it is applied already;
+    /// - `<label>@head`, `<id>@head`: up to the single head of that branch,
+    ///   and whatever it depends on;
     /// - `+N`: N steps up from the single current head, or from base up to
-    ///   the single root when nothing is applied; `<id>+N`: from `id`.
-    ///   Whatever a step lands on is applied with its ancestors.
+    ///   the single root when nothing is applied; `<id>+N`: from `id`;
+    ///   `<label>@+N`: from the branch's current revision, or from its base.
+    ///   Whatever a step lands on is applied with what it needs.
     ///
     /// # Errors
     ///
-    /// [`MultipleHeads`] for `head` when the graph has several; for steps,
-    /// [`AmbiguousStep`] at a branch point, [`PastHead`] beyond a head and
-    /// [`MultipleCurrent`] with several current heads; [`WrongDirection`]
+    /// [`MultipleHeads`] for `head` when the graph has several;
+    /// [`BranchHeads`] when a branch has several; [`UnknownLabel`]; for
+    /// steps, [`AmbiguousStep`] at a branch point, [`PastHead`] beyond a head
+    /// and [`MultipleCurrent`] with several current heads; [`WrongDirection`]
     /// for steps down; and what [`lookup`](Graph::lookup) returns.
     ///
     /// [`MultipleHeads`]: TargetError::MultipleHeads
+    /// [`BranchHeads`]: TargetError::BranchHeads
+    /// [`UnknownLabel`]: TargetError::UnknownLabel
     /// [`AmbiguousStep`]: TargetError::AmbiguousStep
     /// [`PastHead`]: TargetError::PastHead
     /// [`MultipleCurrent`]: TargetError::MultipleCurrent
@@ -45,26 +72,34 @@ impl Graph {
         target: &Target,
     ) -> Result<Vec<usize>, TargetError> {
         let goals: Vec<usize> = match target {
-            Target::Head => match self.heads() {
-                [head] => vec![*head],
-                heads => {
-                    return Err(TargetError::MultipleHeads {
-                        heads: self.described(heads),
-                    });
-                }
-            },
+            Target::Head => vec![self.single_head()?],
             Target::Heads => self.heads().to_vec(),
-            Target::Base => Vec::new(),
-            Target::Revision(id) => vec![self.lookup(id)?],
+            Target::Base | Target::Current => Vec::new(),
+            Target::BranchBase(label) => {
+                self.label(label)?;
+                Vec::new()
+            }
+            Target::Revision(id) => vec![self.lookup_label_or_id(id)?],
+            Target::BranchHead(branch) => vec![self.branch_head(target, branch)?],
             Target::Relative(step) => {
                 let steps = up(target, *step)?;
                 let from = self.single_current(current, target)?;
-                self.walk_up(target, from, steps)?.into_iter().collect()
+                self.walk_up(target, from, self.roots(), steps)?
+                    .into_iter()
+                    .collect()
             }
             Target::RevisionRelative(id, step) => {
                 let steps = up(target, *step)?;
                 let from = self.lookup(id)?;
-                self.walk_up(target, Some(from), steps)?
+                self.walk_up(target, Some(from), &[], steps)?
+                    .into_iter()
+                    .collect()
+            }
+            Target::BranchRelative(label, step) => {
+                let steps = up(target, *step)?;
+                let owner = self.label(label)?;
+                let from = self.branch_current(owner, current, target)?;
+                self.walk_up(target, from, &[owner], steps)?
                     .into_iter()
                     .collect()
             }
@@ -76,24 +111,33 @@ impl Graph {
     }
 
     /// The revisions to revert to get from `current` down to `target`,
-    /// children before parents (in reverse [topological order](Graph#order)).
+    /// revisions before what they need (in reverse [topological
+    /// order](Graph#order)).
     ///
-    /// - `base`: everything applied;
-    /// - an id or prefix: everything applied except that revision and its
-    ///   ancestors;
-    /// - `-N`: N steps down from the single current head, following the
-    ///   single parent of each revision; stepping down from a root lands on
-    ///   base. `<id>-N`: from `id`.
+    /// Only what descends from where the target goes down to is reverted;
+    /// other branches stay applied.
+    ///
+    /// - `base`: everything applied; `current`: nothing;
+    /// - an id or prefix: what is applied on top of that revision;
+    /// - `<label>@base`: the branch, from its labelled revision up;
+    /// - `-N`: N steps down from the single current head: it and the N - 1
+    ///   revisions below it, following the single parent of each, are
+    ///   reverted, with what descends from them. `<id>-N`: from `id`, which
+    ///   must be applied (one step down from one of several heads reverts
+    ///   just that head). `<label>@-N`: from the branch's single current
+    ///   revision, down to the branch's base at most.
     ///
     /// # Errors
     ///
     /// [`NotApplied`] when the revision to go down to is not applied;
-    /// for steps, [`AmbiguousStep`] at a merge point, [`PastBase`] beyond
-    /// base, [`NoCurrent`] with nothing applied and [`MultipleCurrent`] with
-    /// several current heads; [`WrongDirection`] for `head`, `heads` and
-    /// steps up; and what [`lookup`](Graph::lookup) returns.
+    /// [`UnknownLabel`]; for steps, [`AmbiguousStep`] at a merge point,
+    /// [`PastBase`] beyond base (or the branch's base), [`NoCurrent`] with
+    /// nothing applied and [`MultipleCurrent`] with several current heads;
+    /// [`WrongDirection`] for `head`, `heads`, `<branch>@head` and steps up;
+    /// and what [`lookup`](Graph::lookup) returns.
     ///
     /// [`NotApplied`]: TargetError::NotApplied
+    /// [`UnknownLabel`]: TargetError::UnknownLabel
     /// [`AmbiguousStep`]: TargetError::AmbiguousStep
     /// [`PastBase`]: TargetError::PastBase
     /// [`NoCurrent`]: TargetError::NoCurrent
@@ -104,43 +148,246 @@ impl Graph {
         current: &[usize],
         target: &Target,
     ) -> Result<Vec<usize>, TargetError> {
-        // `None` is base.
-        let goal: Option<usize> = match target {
-            Target::Head | Target::Heads => return Err(wrong_direction(target, DOWNGRADE)),
-            Target::Base => None,
-            Target::Revision(id) => Some(self.lookup(id)?),
+        let no_current = || TargetError::NoCurrent {
+            given: target.to_string(),
+        };
+        let down_to = match target {
+            Target::Head | Target::Heads | Target::BranchHead(_) => {
+                return Err(wrong_direction(target, DOWNGRADE));
+            }
+            Target::Current => return Ok(Vec::new()),
+            Target::Base => DownTo::Base,
+            Target::Revision(id) => DownTo::Revision(self.lookup_label_or_id(id)?),
+            Target::BranchBase(label) => DownTo::Below(self.label(label)?),
             Target::Relative(step) => {
                 let steps = down(target, *step)?;
-                let from = self.single_current(current, target)?.ok_or_else(|| {
-                    TargetError::NoCurrent {
-                        given: target.to_string(),
-                    }
-                })?;
-                self.walk_down(target, from, steps)?
+                let from = self
+                    .single_current(current, target)?
+                    .ok_or_else(no_current)?;
+                self.walk_down(target, from, None, steps)?
             }
             Target::RevisionRelative(id, step) => {
                 let steps = down(target, *step)?;
                 let from = self.lookup(id)?;
-                self.walk_down(target, from, steps)?
+                if !self.ancestors_of(current)[from] {
+                    return Err(TargetError::NotApplied {
+                        id: self.revision(from).id.clone(),
+                    });
+                }
+                self.walk_down(target, from, None, steps)?
+            }
+            Target::BranchRelative(label, step) => {
+                let steps = down(target, *step)?;
+                let owner = self.label(label)?;
+                let from = self
+                    .branch_current(owner, current, target)?
+                    .ok_or_else(no_current)?;
+                self.walk_down(target, from, Some(owner), steps)?
             }
         };
         let applied = self.ancestors_of(current);
-        let kept = match goal {
-            Some(goal) if !applied[goal] => {
+        let reverted = match down_to {
+            DownTo::Base => vec![true; self.len()],
+            DownTo::Revision(goal) if !applied[goal] => {
                 return Err(TargetError::NotApplied {
                     id: self.revision(goal).id.clone(),
                 });
             }
-            Some(goal) => self.ancestors_of(&[goal]),
-            None => vec![false; self.len()],
+            DownTo::Revision(goal) => {
+                let mut above = self.descendants_of(&[goal]);
+                above[goal] = false;
+                above
+            }
+            DownTo::Below(first) => self.descendants_of(&[first]),
         };
         Ok(self
             .topo_order()
             .iter()
             .rev()
             .copied()
-            .filter(|&i| applied[i] && !kept[i])
+            .filter(|&i| applied[i] && reverted[i])
             .collect())
+    }
+
+    /// The revisions `target` names, as `stamp`, `show` and the ends of a
+    /// range take them: `head`, `heads`, `base` (none), `current` (the
+    /// current heads), an id or prefix, `<branch>@head`, `<label>@base`
+    /// (none), or a step from a revision or from the current one.
+    ///
+    /// # Errors
+    ///
+    /// As [`plan_upgrade`](Self::plan_upgrade) and
+    /// [`plan_downgrade`](Self::plan_downgrade) for the same target.
+    pub fn resolve(&self, current: &[usize], target: &Target) -> Result<Vec<usize>, TargetError> {
+        let landed = |down_to: DownTo| match down_to {
+            DownTo::Revision(index) => vec![index],
+            DownTo::Base => Vec::new(),
+            DownTo::Below(first) => self.parents(first).to_vec(),
+        };
+        Ok(match target {
+            Target::Head => vec![self.single_head()?],
+            Target::Heads => self.heads().to_vec(),
+            Target::Base => Vec::new(),
+            Target::Current => current.to_vec(),
+            Target::Revision(id) => vec![self.lookup_label_or_id(id)?],
+            Target::BranchHead(branch) => vec![self.branch_head(target, branch)?],
+            Target::BranchBase(label) => self.parents(self.label(label)?).to_vec(),
+            Target::Relative(step) | Target::RevisionRelative(_, step) => {
+                let from = match target {
+                    Target::RevisionRelative(id, _) => Some(self.lookup(id)?),
+                    _ => self.single_current(current, target)?,
+                };
+                match (from, *step >= 0) {
+                    (from, true) => self
+                        .walk_up(target, from, self.roots(), step.unsigned_abs())?
+                        .into_iter()
+                        .collect(),
+                    (Some(from), false) => {
+                        landed(self.walk_down(target, from, None, step.unsigned_abs())?)
+                    }
+                    (None, false) => {
+                        return Err(TargetError::NoCurrent {
+                            given: target.to_string(),
+                        });
+                    }
+                }
+            }
+            Target::BranchRelative(label, step) => {
+                let owner = self.label(label)?;
+                let from = self.branch_current(owner, current, target)?;
+                match (from, *step >= 0) {
+                    (from, true) => self
+                        .walk_up(target, from, &[owner], step.unsigned_abs())?
+                        .into_iter()
+                        .collect(),
+                    (Some(from), false) => {
+                        landed(self.walk_down(target, from, Some(owner), step.unsigned_abs())?)
+                    }
+                    (None, false) => {
+                        return Err(TargetError::NoCurrent {
+                            given: target.to_string(),
+                        });
+                    }
+                }
+            }
+        })
+    }
+
+    /// The revisions of `range`, newest first (reverse [topological
+    /// order](Graph#order)): those at or below its end (the heads when left
+    /// out) and at or above its start (base when left out), both ends
+    /// included, as `history -r` shows them.
+    ///
+    /// # Errors
+    ///
+    /// What [`resolve`](Self::resolve) returns for either end.
+    pub fn range(&self, current: &[usize], range: &Range) -> Result<Vec<usize>, TargetError> {
+        let to = match &range.to {
+            Some(target) => self.resolve(current, target)?,
+            None => self.heads().to_vec(),
+        };
+        let below = self.ancestors_of(&to);
+        let above = match &range.from {
+            Some(Target::Base) | None => vec![true; self.len()],
+            Some(Target::BranchBase(label)) => self.descendants_of(&[self.label(label)?]),
+            Some(target) => self.descendants_of(&self.resolve(current, target)?),
+        };
+        Ok(self
+            .topo_order()
+            .iter()
+            .rev()
+            .copied()
+            .filter(|&i| below[i] && above[i])
+            .collect())
+    }
+
+    /// The revision that declares `label`.
+    fn label(&self, label: &str) -> Result<usize, TargetError> {
+        self.labelled(label)
+            .ok_or_else(|| TargetError::UnknownLabel {
+                given: label.to_owned(),
+                suggestions: super::suggest::suggest(label, self.labels.keys().map(String::as_str)),
+            })
+    }
+
+    /// The graph's single head.
+    fn single_head(&self) -> Result<usize, TargetError> {
+        match self.heads() {
+            [head] => Ok(*head),
+            heads => Err(TargetError::MultipleHeads {
+                heads: self.described(heads),
+            }),
+        }
+    }
+
+    /// The revision that declares `branch` as a label, else the revision
+    /// it names by id or prefix: where a branch starts, or what a
+    /// `depends_on` names.
+    ///
+    /// # Errors
+    ///
+    /// What [`lookup`](Self::lookup) returns, with labels among the
+    /// suggestions.
+    pub fn lookup_label_or_id(&self, branch: &str) -> Result<usize, TargetError> {
+        match self.labelled(branch) {
+            Some(owner) => Ok(owner),
+            None => self.lookup(branch).map_err(|error| match error {
+                TargetError::Unknown {
+                    given,
+                    mut suggestions,
+                } => {
+                    let labels = self.labels.keys().map(String::as_str);
+                    suggestions.extend(super::suggest::suggest(&given, labels));
+                    TargetError::Unknown { given, suggestions }
+                }
+                other => other,
+            }),
+        }
+    }
+
+    /// The revisions that revise `start`, directly or not, and `start`:
+    /// the branch it begins.
+    fn branch_members(&self, start: usize) -> Vec<bool> {
+        let mut members = vec![false; self.len()];
+        let mut stack = vec![start];
+        while let Some(index) = stack.pop() {
+            if !std::mem::replace(&mut members[index], true) {
+                stack.extend(self.children(index).iter().filter(|&&c| !members[c]));
+            }
+        }
+        members
+    }
+
+    /// The single head of the branch that `branch` (a label, an id or a
+    /// prefix) starts.
+    fn branch_head(&self, target: &Target, branch: &str) -> Result<usize, TargetError> {
+        let members = self.branch_members(self.lookup_label_or_id(branch)?);
+        let heads: Vec<usize> = self
+            .heads()
+            .iter()
+            .copied()
+            .filter(|&h| members[h])
+            .collect();
+        match heads[..] {
+            [head] => Ok(head),
+            _ => Err(TargetError::BranchHeads {
+                given: target.to_string(),
+                heads: self.described(&heads),
+            }),
+        }
+    }
+
+    /// The current head of the branch that `owner` starts, or `None` when
+    /// none of the branch is applied.
+    fn branch_current(
+        &self,
+        owner: usize,
+        current: &[usize],
+        target: &Target,
+    ) -> Result<Option<usize>, TargetError> {
+        let members = self.branch_members(owner);
+        let on_branch: Vec<usize> = current.iter().copied().filter(|&h| members[h]).collect();
+        self.single_current(&on_branch, target)
     }
 
     /// Updates the current heads after `rev` was applied: the parents of
@@ -236,19 +483,21 @@ impl Graph {
         }
     }
 
-    /// Where `steps` steps up from `from` (`None`: base) land, following the
-    /// single child of each revision.
+    /// Where `steps` steps up from `from` land, following the single child
+    /// of each revision; from `None` (base, or a branch's base) the first
+    /// step goes to the single revision of `first`.
     fn walk_up(
         &self,
         target: &Target,
         from: Option<usize>,
+        first: &[usize],
         steps: u64,
     ) -> Result<Option<usize>, TargetError> {
         let mut at = from;
         for taken in 0..steps {
             let next = match at {
                 Some(index) => self.children(index),
-                None => self.roots(),
+                None => first,
             };
             at = match next {
                 [only] => Some(*only),
@@ -264,29 +513,36 @@ impl Graph {
         Ok(at)
     }
 
-    /// Where `steps` steps down from `from` land (`None`: base), following
-    /// the single parent of each revision.
+    /// Where `steps` steps down from `from` go: `from` and the `steps - 1`
+    /// revisions below it, following the single parent of each, are
+    /// reverted with what descends from them. So one step down from a merge
+    /// unmerges it, and one step down from one of several heads leaves the
+    /// others alone. No step goes below a root, nor below `floor` (the
+    /// first revision of a branch).
     fn walk_down(
         &self,
         target: &Target,
         from: usize,
+        floor: Option<usize>,
         steps: u64,
-    ) -> Result<Option<usize>, TargetError> {
-        let mut at = Some(from);
-        for taken in 0..steps {
-            let Some(index) = at else {
-                return Err(TargetError::PastBase {
-                    given: target.to_string(),
-                    available: step_count(taken),
-                });
-            };
-            at = match self.parents(index) {
+    ) -> Result<DownTo, TargetError> {
+        if steps == 0 {
+            return Ok(DownTo::Revision(from));
+        }
+        let mut at = from;
+        for taken in 1..steps {
+            at = match self.parents(at) {
+                _ if Some(at) == floor => None,
                 [] => None,
                 [only] => Some(*only),
-                several => return Err(self.ambiguous_step(target, at, several)),
-            };
+                several => return Err(self.ambiguous_step(target, Some(at), several)),
+            }
+            .ok_or_else(|| TargetError::PastBase {
+                given: target.to_string(),
+                available: step_count(taken),
+            })?;
         }
-        Ok(at)
+        Ok(DownTo::Below(at))
     }
 
     fn ambiguous_step(
@@ -569,16 +825,14 @@ mod tests {
     #[test]
     fn downgrades_to_a_revision() {
         let g = diamond();
-        assert_eq!(
-            down_ids(&g, &["ffff"], "cccc"),
-            Ok(vec!["ffff", "eeee", "dddd"])
-        );
+        // What descends from cccc goes; dddd does not, so it stays.
+        assert_eq!(down_ids(&g, &["ffff"], "cccc"), Ok(vec!["ffff", "eeee"]));
         assert_eq!(down_ids(&g, &["ffff"], "ffff"), Ok(vec![]));
-        // Everything that does not lead to the target goes, other branches
-        // included.
+        // Other branches stay, as in Alembic.
+        assert_eq!(down_ids(&branched(), &["cccc", "eeee"], "cccc"), Ok(vec![]));
         assert_eq!(
-            down_ids(&branched(), &["cccc", "eeee"], "cccc"),
-            Ok(vec!["eeee", "dddd"])
+            down_ids(&branched(), &["cccc", "eeee"], "bbbb"),
+            Ok(vec!["eeee", "dddd", "cccc"])
         );
     }
 
@@ -601,11 +855,15 @@ mod tests {
     fn steps_down_from_a_revision() {
         let g = diamond();
         assert_eq!(down_ids(&g, &["ffff"], "ffff-1"), Ok(vec!["ffff"]));
-        // cccc-1 is bbbb: dddd goes, although it is on another branch.
-        assert_eq!(down_ids(&g, &["dddd"], "cccc-1"), Ok(vec!["dddd"]));
+        // One step down from one of two heads reverts just that head.
+        assert_eq!(down_ids(&g, &["cccc", "dddd"], "cccc-1"), Ok(vec!["cccc"]));
         assert_eq!(
-            down_ids(&g, &["aaaa"], "cccc-1"),
-            Err(TargetError::NotApplied { id: "bbbb".into() })
+            down_ids(&g, &["cccc", "dddd"], "cccc-2"),
+            Ok(vec!["dddd", "cccc", "bbbb"])
+        );
+        assert_eq!(
+            down_ids(&g, &["dddd"], "cccc-1"),
+            Err(TargetError::NotApplied { id: "cccc".into() })
         );
     }
 
@@ -628,10 +886,16 @@ mod tests {
 
     #[test]
     fn a_step_down_stops_at_a_merge_point() {
+        // Reverting the merge itself is one step down.
+        assert_eq!(down_ids(&diamond(), &["eeee"], "-1"), Ok(vec!["eeee"]));
         assert_eq!(
             down_ids(&diamond(), &["ffff"], "-2"),
+            Ok(vec!["ffff", "eeee"])
+        );
+        assert_eq!(
+            down_ids(&diamond(), &["ffff"], "-3"),
             Err(TargetError::AmbiguousStep {
-                given: "-2".into(),
+                given: "-3".into(),
                 from: "eeee".into(),
                 candidates: described(&["cccc", "dddd"]),
             })
@@ -714,12 +978,12 @@ mod tests {
     #[test]
     fn heads_follow_downgrades_across_branches_and_merges() {
         let g = diamond();
-        assert_eq!(replay_down(&g, &["ffff"], "cccc"), ["cccc"]);
+        assert_eq!(replay_down(&g, &["ffff"], "cccc"), ["cccc", "dddd"]);
         assert_eq!(replay_down(&g, &["ffff"], "bbbb"), ["bbbb"]);
         assert_eq!(replay_down(&g, &["ffff"], "base"), Vec::<String>::new());
         assert_eq!(
-            replay_down(&branched(), &["cccc", "eeee"], "cccc"),
-            ["cccc"]
+            replay_down(&branched(), &["cccc", "eeee"], "dddd"),
+            ["cccc", "dddd"]
         );
         assert_eq!(
             replay_down(&branched(), &["cccc", "eeee"], "bbbb"),
@@ -749,6 +1013,7 @@ mod tests {
                     parents: parents(i).into_iter().map(id).collect(),
                     message: String::new(),
                     location: String::new(),
+                    ..RevisionInfo::default()
                 })
                 .collect(),
         )

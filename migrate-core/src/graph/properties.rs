@@ -9,19 +9,21 @@ use super::{Graph, RevisionInfo, Target};
 
 /// Random DAGs of up to 48 revisions, given to `build` in a random order.
 ///
-/// Revision `i` revises up to 3 revisions among `0..i`, so the result is
-/// acyclic; ids are shuffled so that their order says nothing of the edges.
+/// Revision `i` revises up to 3 revisions among `0..i`, and one in five
+/// also depends on one of them, so the result is acyclic; ids are shuffled
+/// so that their order says nothing of the edges.
 fn dags() -> impl Strategy<Value = Vec<RevisionInfo>> {
     (1usize..48)
         .prop_flat_map(|n| {
             let indices: Vec<usize> = (0..n).collect();
             (
                 vec(vec(any::<usize>(), 0..4), n),
+                vec(proptest::option::weighted(0.2, any::<usize>()), n),
                 Just(indices.clone()).prop_shuffle(),
                 Just(indices).prop_shuffle(),
             )
         })
-        .prop_map(|(picks, names, input_order)| {
+        .prop_map(|(picks, dependencies, names, input_order)| {
             let id = |i: usize| format!("r{:04}", names[i]);
             input_order
                 .into_iter()
@@ -32,8 +34,14 @@ fn dags() -> impl Strategy<Value = Vec<RevisionInfo>> {
                         .filter(|_| i > 0)
                         .map(|pick| id(pick % i))
                         .collect(),
+                    depends_on: dependencies[i]
+                        .iter()
+                        .filter(|_| i > 0)
+                        .map(|pick| id(pick % i))
+                        .collect(),
                     message: String::new(),
                     location: format!("migrations::{} (src/x.rs:1)", id(i)),
+                    ..RevisionInfo::default()
                 })
                 .collect()
         })
@@ -57,14 +65,15 @@ fn positions(graph: &Graph, order: &[usize]) -> Vec<usize> {
     position
 }
 
-/// Whether each edge between revisions of `order` goes from an earlier to a
-/// later position (`up`), or the other way.
+/// Whether each edge (`revises` or `depends_on`) between revisions of
+/// `order` goes from an earlier to a later position (`up`), or the other way.
 fn respects_edges(graph: &Graph, order: &[usize], up: bool) -> bool {
     let position = positions(graph, order);
     order.iter().all(|&child| {
         graph
             .parents(child)
             .iter()
+            .chain(graph.dependencies(child))
             .filter(|&&parent| position[parent] != usize::MAX)
             .all(|&parent| (position[parent] < position[child]) == up)
     })
@@ -118,7 +127,14 @@ proptest! {
     fn reachability_labels_never_lie(revisions in dags()) {
         let graph = Graph::build(revisions).unwrap();
         for x in 0..graph.len() {
-            let ancestors = graph.ancestors_of(&[x]);
+            // The labels follow `revises` only.
+            let mut ancestors = vec![false; graph.len()];
+            let mut stack = vec![x];
+            while let Some(i) = stack.pop() {
+                if !std::mem::replace(&mut ancestors[i], true) {
+                    stack.extend(graph.parents(i));
+                }
+            }
             for (p, &truth) in ancestors.iter().enumerate() {
                 if let Some(answer) = graph.reach.descends(x, p) {
                     prop_assert_eq!(answer, truth, "{} from {}", x, p);
@@ -184,13 +200,19 @@ proptest! {
         let heads = replay(&graph, &current, &all, true);
         prop_assert_eq!(heads, graph_heads(&graph));
 
-        // Down to an applied revision: it is then the only head.
+        // Down to an applied revision: what descends from it goes, the rest
+        // stays.
         let down = graph.plan_downgrade(&current_list, &goal);
         if applied[target] {
             let down = down.unwrap();
             prop_assert!(respects_edges(&graph, &down, false));
             let heads = replay(&graph, &current, &down, false);
-            prop_assert_eq!(heads.into_iter().collect::<Vec<_>>(), [target]);
+            let after = graph.ancestors_of(&heads.into_iter().collect::<Vec<_>>());
+            let above = graph.descendants_of(&[target]);
+            for i in 0..graph.len() {
+                let stays = applied[i] && (i == target || !above[i]);
+                prop_assert_eq!(after[i], stays, "revision {}", i);
+            }
         } else {
             prop_assert!(down.is_err());
         }

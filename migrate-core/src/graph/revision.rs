@@ -16,12 +16,16 @@ pub(crate) const MAX_ID_LEN: usize = 32;
 pub(crate) const RESERVED_IDS: [&str; 4] = ["base", "head", "heads", "current"];
 
 /// One migration, as the revision graph sees it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize)]
 pub struct RevisionInfo {
     /// The revision id, e.g. `"55296ad22e23"`.
     pub id: String,
     /// The ids this revision revises. Empty for a root; several for a merge.
     pub parents: Vec<String>,
+    /// The branch labels it declares, e.g. `["billing"]`.
+    pub branch_labels: Vec<String>,
+    /// What it depends on without revising it: ids or branch labels.
+    pub depends_on: Vec<String>,
     /// The human message, e.g. `"add email to users"`. May be empty.
     pub message: String,
     /// Where the migration was written, for error messages, e.g.
@@ -33,15 +37,17 @@ impl From<&Registration> for RevisionInfo {
     fn from(registration: &Registration) -> Self {
         Self {
             id: registration.id.to_owned(),
-            parents: registration
-                .revises
-                .iter()
-                .map(|&parent| parent.to_owned())
-                .collect(),
+            parents: owned(registration.revises),
+            branch_labels: owned(registration.branch_labels),
+            depends_on: owned(registration.depends_on),
             message: registration.message.to_owned(),
             location: registration.location(),
         }
     }
+}
+
+fn owned(strings: &[&str]) -> Vec<String> {
+    strings.iter().map(|&s| s.to_owned()).collect()
 }
 
 /// Checks that `id` can name a revision.
@@ -71,6 +77,38 @@ pub fn validate_id(id: &str) -> Result<(), IdError> {
         return Err(IdError::Length { len: id.len() });
     }
     if let Some(&word) = RESERVED_IDS.iter().find(|&&word| word == id) {
+        return Err(IdError::Reserved { word });
+    }
+    Ok(())
+}
+
+/// The most characters a branch label may have.
+pub(crate) const MAX_LABEL_LEN: usize = 32;
+
+/// Checks that `label` can name a branch: 1 to 32 characters of lowercase
+/// ASCII letters, digits and `_`, other than `base`, `head`, `heads` and
+/// `current`. A label must also differ from every revision id, which
+/// [`Graph::build`](super::Graph::build) checks.
+///
+/// ```
+/// use migrate_core::graph::validate_label;
+///
+/// assert!(validate_label("billing").is_ok());
+/// assert!(validate_label("db2").is_ok());
+/// assert!(validate_label("Billing").is_err());
+/// assert!(validate_label("heads").is_err());
+/// ```
+pub fn validate_label(label: &str) -> Result<(), IdError> {
+    if let Some((position, character)) = label.chars().enumerate().find(|&(_, c)| !is_id_char(c)) {
+        return Err(IdError::Character {
+            character,
+            position: position + 1,
+        });
+    }
+    if !(1..=MAX_LABEL_LEN).contains(&label.len()) {
+        return Err(IdError::Length { len: label.len() });
+    }
+    if let Some(&word) = RESERVED_IDS.iter().find(|&&word| word == label) {
         return Err(IdError::Reserved { word });
     }
     Ok(())
@@ -151,6 +189,8 @@ mod tests {
         let registration = Registration {
             id: "55296ad22e23",
             revises: &["3f1c0a9b2d4e"],
+            branch_labels: &[],
+            depends_on: &[],
             message: "add email to users",
             module: "migrations::versions::add_email",
             file: "src/versions/add_email.rs",
@@ -163,6 +203,8 @@ mod tests {
             RevisionInfo {
                 id: "55296ad22e23".into(),
                 parents: vec!["3f1c0a9b2d4e".into()],
+                branch_labels: vec![],
+                depends_on: vec![],
                 message: "add email to users".into(),
                 location: "migrations::versions::add_email (src/versions/add_email.rs:3)".into(),
             }
@@ -173,6 +215,8 @@ mod tests {
         Registration {
             id: "",
             revises: &[],
+            branch_labels: &[],
+            depends_on: &[],
             message: "",
             module: "",
             file: "",

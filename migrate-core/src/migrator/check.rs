@@ -7,7 +7,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 
 use super::status::{Problem, RevisionRef};
-use super::{Migrator, PlanError, RenderedStep};
+use super::{Migrator, PlanError};
 use crate::driver::{Direction, Driver, Outcome};
 use crate::{Backend, Error};
 
@@ -165,7 +165,7 @@ impl Migrator {
         for &index in graph.topo_order() {
             for &backend in &backends {
                 for direction in [Direction::Upgrade, Direction::Downgrade] {
-                    match RenderedStep::build(index, self.registration(index), direction, backend) {
+                    match self.step(index, direction, backend) {
                         Ok(_)
                         | Err(
                             PlanError::Irreversible { .. } | PlanError::MarkedIrreversible { .. },
@@ -228,9 +228,7 @@ impl Migrator {
             let Some(row) = applied.get(&revision.id).filter(|_| is_applied) else {
                 continue; // not applied, or stamped without running
             };
-            let Ok(step) =
-                RenderedStep::build(index, self.registration(index), Direction::Upgrade, backend)
-            else {
+            let Ok(step) = self.step(index, Direction::Upgrade, backend) else {
                 continue; // reported as unrenderable
             };
             if step.checksum != row.checksum {
@@ -269,6 +267,8 @@ mod tests {
         Box::leak(Box::new(Registration {
             id,
             revises,
+            branch_labels: &[],
+            depends_on: &[],
             message: "m",
             module: "fixtures",
             file: "fixtures.rs",
@@ -345,7 +345,7 @@ mod tests {
             migrator.marked_irreversible(),
             [(1, "the data is gone".to_owned())]
         );
-        let error = RenderedStep::build(
+        let error = super::super::RenderedStep::build(
             1,
             migrator.registration(1),
             Direction::Downgrade,

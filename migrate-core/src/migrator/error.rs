@@ -35,6 +35,23 @@ pub enum PlanError {
         /// The author's reason.
         reason: String,
     },
+    /// A step whose SQL is only known against a live database, in offline
+    /// mode.
+    #[error(
+        "revision {revision}: statement {statement} ({operation}) cannot be rendered offline on {backend}: its SQL is derived from the live table; run this migration online (without --sql), or write the step as raw SQL, in {location}"
+    )]
+    NotOffline {
+        /// The revision.
+        revision: String,
+        /// Where it is written.
+        location: String,
+        /// Which statement, counting from 1.
+        statement: usize,
+        /// What the statement does.
+        operation: String,
+        /// The backend.
+        backend: crate::Backend,
+    },
     /// The plan mixes statements that must run outside a transaction with
     /// statements that run inside one.
     #[error(
@@ -143,6 +160,22 @@ pub enum ApplyError {
     UnknownRevisions {
         /// The unknown ids.
         ids: Vec<String>,
+    },
+    /// `stamp` over revisions this build does not know.
+    #[error(
+        "the database is at {}, which this build does not know: a newer build was probably deployed elsewhere and upgraded this database; stamping would forget those revisions, so run that build instead, or pass --purge to replace the heads table anyway",
+        .ids.join(", ")
+    )]
+    StampOverUnknown {
+        /// The unknown ids.
+        ids: Vec<String>,
+    },
+    /// Writing the heads table for `stamp` failed.
+    #[error("write the heads table: {source}; nothing changed (the transaction was rolled back)")]
+    Stamp {
+        /// What sqlx said.
+        #[source]
+        source: sqlx::Error,
     },
     /// The heads table changed between reading and writing it.
     #[error(

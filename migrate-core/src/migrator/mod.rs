@@ -4,6 +4,8 @@
 mod apply;
 mod check;
 mod error;
+mod offline;
+mod stamp;
 mod status;
 mod step;
 
@@ -12,8 +14,9 @@ use std::time::Duration;
 
 pub use check::CheckProblem;
 pub use error::{ApplyError, PlanError};
+pub use stamp::Stamped;
 pub use status::{Problem, RevisionRef, Status};
-pub use step::{RenderedStep, StepReport};
+pub use step::{Args, RenderedStep, StepReport};
 
 pub(crate) use apply::execute_statement;
 
@@ -40,6 +43,7 @@ pub struct Migrator {
     graph: Graph,
     registrations: Vec<&'static Registration>,
     lock_timeout: Duration,
+    args: Args,
 }
 
 impl Migrator {
@@ -63,6 +67,7 @@ impl Migrator {
             graph,
             registrations,
             lock_timeout: Duration::from_secs(60),
+            args: Args::default(),
         })
     }
 
@@ -70,6 +75,32 @@ impl Migrator {
     pub fn with_lock_timeout(mut self, timeout: Duration) -> Self {
         self.lock_timeout = timeout;
         self
+    }
+
+    /// Gives every migration these `-x key=value` arguments, read with
+    /// [`Migration::arg`](crate::ops::Migration::arg). They change the plan,
+    /// so pass the same ones to `status` and `check` as to `upgrade`, or
+    /// the checksums of migrations that read them will not match.
+    pub fn with_args(mut self, args: impl IntoIterator<Item = (String, String)>) -> Self {
+        self.args = Args::new(args.into_iter().collect());
+        self
+    }
+
+    /// Records and renders the plan of revision `index`, with this
+    /// migrator's arguments.
+    pub(crate) fn step(
+        &self,
+        index: usize,
+        direction: Direction,
+        backend: Backend,
+    ) -> Result<RenderedStep, PlanError> {
+        RenderedStep::build_with_args(
+            index,
+            self.registrations[index],
+            direction,
+            backend,
+            &self.args,
+        )
     }
 
     /// The revision graph.
@@ -90,10 +121,12 @@ impl Migrator {
             .iter()
             .enumerate()
             .filter(|(_, r)| r.downgrade.is_none())
-            .filter_map(|(index, r)| match step::record(r, Direction::Downgrade) {
-                Err(PlanError::Irreversible { source, .. }) => Some((index, source)),
-                _ => None,
-            })
+            .filter_map(
+                |(index, r)| match step::record(r, Direction::Downgrade, &self.args) {
+                    Err(PlanError::Irreversible { source, .. }) => Some((index, source)),
+                    _ => None,
+                },
+            )
             .collect()
     }
 
@@ -104,10 +137,12 @@ impl Migrator {
             .iter()
             .enumerate()
             .filter(|(_, r)| r.downgrade.is_some())
-            .filter_map(|(index, r)| match step::record(r, Direction::Downgrade) {
-                Err(PlanError::MarkedIrreversible { reason, .. }) => Some((index, reason)),
-                _ => None,
-            })
+            .filter_map(
+                |(index, r)| match step::record(r, Direction::Downgrade, &self.args) {
+                    Err(PlanError::MarkedIrreversible { reason, .. }) => Some((index, reason)),
+                    _ => None,
+                },
+            )
             .collect()
     }
 
@@ -198,8 +233,7 @@ impl Migrator {
         let result = async {
             let (tables_exist, heads) = self.read_state(db).await?;
             let current = self.resolve_heads(&heads)?;
-            let step =
-                RenderedStep::build(index, self.registrations[index], direction, db.backend())?;
+            let step = self.step(index, direction, db.backend())?;
             let reports = self
                 .apply_steps(db, &[step], current, tables_exist, &mut |_| {})
                 .await?;
@@ -256,10 +290,7 @@ impl Migrator {
         };
         order
             .into_iter()
-            .map(|index| {
-                RenderedStep::build(index, self.registrations[index], direction, backend)
-                    .map_err(Error::from)
-            })
+            .map(|index| self.step(index, direction, backend).map_err(Error::from))
             .collect()
     }
 

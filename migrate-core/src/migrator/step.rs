@@ -1,6 +1,8 @@
 //! One step of a run: a revision's plan, built and rendered.
 
+use std::collections::BTreeMap;
 use std::panic::{self, AssertUnwindSafe};
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::PlanError;
@@ -9,6 +11,10 @@ use crate::driver::Direction;
 use crate::ops::Migration;
 use crate::registry::Registration;
 use crate::render::{self, Statement};
+
+/// The `-x key=value` arguments that reach migrations, shared by every
+/// plan of a run.
+pub type Args = Arc<BTreeMap<String, String>>;
 
 /// A revision's plan in one direction, rendered for one backend.
 #[derive(Debug, Clone)]
@@ -28,14 +34,27 @@ pub struct RenderedStep {
 }
 
 impl RenderedStep {
-    /// Records the revision's plan and renders it for `backend`.
+    /// Records the revision's plan and renders it for `backend`, with no
+    /// `-x` arguments.
     pub fn build(
         index: usize,
         registration: &'static Registration,
         direction: Direction,
         backend: Backend,
     ) -> Result<Self, PlanError> {
-        let plan = record(registration, direction)?;
+        Self::build_with_args(index, registration, direction, backend, &Args::default())
+    }
+
+    /// Records the revision's plan with `args` (what `-x key=value` gave,
+    /// read by [`Migration::arg`]) and renders it for `backend`.
+    pub fn build_with_args(
+        index: usize,
+        registration: &'static Registration,
+        direction: Direction,
+        backend: Backend,
+        args: &Args,
+    ) -> Result<Self, PlanError> {
+        let plan = record(registration, direction, args)?;
         let statements = render::render(&plan, backend).map_err(|source| PlanError::Render {
             revision: registration.id.to_owned(),
             direction,
@@ -109,11 +128,12 @@ fn check_transactional(
 pub(crate) fn record(
     registration: &Registration,
     direction: Direction,
+    args: &Args,
 ) -> Result<Migration, PlanError> {
     match (direction, registration.downgrade) {
-        (Direction::Upgrade, _) => call(registration, direction, registration.upgrade),
+        (Direction::Upgrade, _) => call(registration, direction, registration.upgrade, args),
         (Direction::Downgrade, Some(downgrade)) => {
-            let plan = call(registration, direction, downgrade)?;
+            let plan = call(registration, direction, downgrade, args)?;
             match plan.irreversible_reason() {
                 Some(reason) => Err(PlanError::MarkedIrreversible {
                     revision: registration.id.to_owned(),
@@ -124,7 +144,7 @@ pub(crate) fn record(
             }
         }
         (Direction::Downgrade, None) => {
-            call(registration, Direction::Upgrade, registration.upgrade)?
+            call(registration, Direction::Upgrade, registration.upgrade, args)?
                 .reversed()
                 .map_err(|source| PlanError::Irreversible {
                     revision: registration.id.to_owned(),
@@ -141,9 +161,10 @@ fn call(
     registration: &Registration,
     direction: Direction,
     function: fn(&mut Migration),
+    args: &Args,
 ) -> Result<Migration, PlanError> {
     panic::catch_unwind(AssertUnwindSafe(|| {
-        let mut plan = Migration::new();
+        let mut plan = Migration::with_args(Arc::clone(args));
         function(&mut plan);
         plan
     }))
@@ -191,6 +212,8 @@ mod tests {
         Box::leak(Box::new(Registration {
             id: "abcd00000001",
             revises: &[],
+            branch_labels: &[],
+            depends_on: &[],
             message: "test",
             module: "tests::m",
             file: "m.rs",

@@ -1,5 +1,8 @@
 //! The plan a migration function records.
 
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
 use super::{
     AddEnumValue, AlterColumn, Column, Constraint, ConstraintRef, Enum, Index, RawSql, Rows, Table,
 };
@@ -166,12 +169,51 @@ impl Operation {
 pub struct Migration {
     ops: Vec<Operation>,
     irreversible: Option<String>,
+    args: Arc<BTreeMap<String, String>>,
 }
 
 impl Migration {
     /// An empty plan.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty plan whose [`arg`](Self::arg)s are `args`: what `-x
+    /// key=value` gave on the command line.
+    pub fn with_args(args: Arc<BTreeMap<String, String>>) -> Self {
+        Self {
+            args,
+            ..Self::default()
+        }
+    }
+
+    /// The value of `-x key=value` on the command line, if given: lets one
+    /// migration behave differently per environment, as Alembic's
+    /// `context.get_x_argument()` does.
+    ///
+    /// ```
+    /// use std::collections::BTreeMap;
+    /// use std::sync::Arc;
+    /// use migrate_core::prelude::*;
+    ///
+    /// let args = Arc::new(BTreeMap::from([("dev_data".to_owned(), "true".to_owned())]));
+    /// let m = Migration::with_args(args);
+    /// assert_eq!(m.arg("dev_data"), Some("true"));
+    /// assert!(m.flag("dev_data"));
+    /// assert!(!Migration::new().flag("dev_data"));
+    /// ```
+    pub fn arg(&self, key: &str) -> Option<&str> {
+        self.args.get(key).map(String::as_str)
+    }
+
+    /// Whether `-x key=...` was given as `true`, `1`, `yes` or `on` (in any
+    /// case).
+    pub fn flag(&self, key: &str) -> bool {
+        self.arg(key).is_some_and(|value| {
+            ["true", "1", "yes", "on"]
+                .iter()
+                .any(|yes| value.eq_ignore_ascii_case(yes))
+        })
     }
 
     /// What was recorded, in order.

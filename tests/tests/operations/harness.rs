@@ -21,6 +21,8 @@ macro_rules! migration {
         static $name: migrate_core::Registration = migrate_core::Registration {
             id: $id,
             revises: &[$($parent),*],
+            branch_labels: &[],
+            depends_on: &[],
             message: stringify!($name),
             module: module_path!(),
             file: file!(),

@@ -137,7 +137,7 @@ impl TestDb {
     }
 
     /// Runs one query returning strings.
-    async fn strings(&self, sql: &str) -> Vec<String> {
+    pub(crate) async fn strings(&self, sql: &str) -> Vec<String> {
         match self.kind {
             Kind::Sqlite => {
                 let path = self.url.trim_start_matches("sqlite:");

@@ -1,0 +1,266 @@
+//! Offline mode: the SQL script of a run, for a DBA to read and run with
+//! psql, mysql or sqlite3, rendered without a connection.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use super::{Migrator, PlanError, RenderedStep};
+use crate::driver::version_tables;
+use crate::driver::{AUDIT_TABLE, Direction, HEADS_TABLE, Outcome};
+use crate::graph::Target;
+use crate::ops::Literal;
+use crate::render::sql;
+use crate::render::{Exec, Statement};
+use crate::{Backend, Error};
+
+impl Migrator {
+    /// The SQL script that moves a database at the heads `from` (graph
+    /// indices; empty: base) to `target`, for `backend`, without touching a
+    /// database: each step's statements with its heads-table and audit
+    /// updates, inside `BEGIN`/`COMMIT` where the backend has transactional
+    /// DDL, under a comment naming the revision. Starting from base, an
+    /// upgrade script first creates the version tables.
+    ///
+    /// ```
+    /// # fn demo(migrator: &migrate_core::Migrator) -> Result<(), migrate_core::Error> {
+    /// use migrate_core::Backend;
+    /// use migrate_core::driver::Direction;
+    /// use migrate_core::graph::Target;
+    ///
+    /// let script = migrator.offline_script(Backend::Postgres, Direction::Upgrade, &[], &Target::Head)?;
+    /// assert!(script.contains("CREATE TABLE IF NOT EXISTS migrate_heads"));
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// What planning the target returns, a plan that does not render, and
+    /// [`PlanError::NotOffline`] for a step whose SQL is only known against
+    /// a live database (SQLite's table rebuild).
+    pub fn offline_script(
+        &self,
+        backend: Backend,
+        direction: Direction,
+        from: &[usize],
+        target: &Target,
+    ) -> Result<String, Error> {
+        let plan = match direction {
+            Direction::Upgrade => self.graph.plan_upgrade(from, target)?,
+            Direction::Downgrade => self.graph.plan_downgrade(from, target)?,
+        };
+        let steps = plan
+            .into_iter()
+            .map(|index| self.step(index, direction, backend))
+            .collect::<Result<Vec<_>, _>>()?;
+        let id = |i: &usize| self.graph.revision(*i).id.clone();
+        let from_ids: Vec<String> = from.iter().map(id).collect();
+        let mut out = format!(
+            "-- migrate: {direction} from {} to {target} on {backend}, rendered offline\n",
+            if from_ids.is_empty() {
+                "base".to_owned()
+            } else {
+                from_ids.join(", ")
+            },
+        );
+        let _ = writeln!(out, "-- run it with {}\n", client(backend));
+        if from.is_empty() && direction == Direction::Upgrade {
+            for ddl in version_tables::ddl(backend) {
+                let _ = writeln!(out, "{ddl};");
+            }
+            out.push('\n');
+        }
+        let mut heads: BTreeSet<usize> = from.iter().copied().collect();
+        for step in &steps {
+            let before = heads.clone();
+            match direction {
+                Direction::Upgrade => self.graph.heads_after_upgrade(&mut heads, step.index),
+                Direction::Downgrade => self.graph.heads_after_downgrade(&mut heads, step.index),
+            }
+            let deleted: Vec<String> = before.difference(&heads).map(id).collect();
+            let inserted: Vec<String> = heads.difference(&before).map(id).collect();
+            self.write_step(&mut out, backend, step, &deleted, &inserted)?;
+        }
+        if steps.is_empty() {
+            out.push_str("-- nothing to run\n");
+        }
+        Ok(out)
+    }
+
+    /// One step: its comment, statements and bookkeeping.
+    fn write_step(
+        &self,
+        out: &mut String,
+        backend: Backend,
+        step: &RenderedStep,
+        deleted: &[String],
+        inserted: &[String],
+    ) -> Result<(), PlanError> {
+        let revision = self.graph.revision(step.index);
+        let parents = revision.parents.join(", ");
+        let _ = match step.direction {
+            Direction::Upgrade => writeln!(
+                out,
+                "-- Running upgrade {parents} -> {}, {}",
+                revision.id, revision.message
+            ),
+            Direction::Downgrade => writeln!(
+                out,
+                "-- Running downgrade {} -> {parents}, {}",
+                revision.id, revision.message
+            ),
+        };
+        let in_transaction = backend.transactional_ddl() && !step.non_transactional();
+        if in_transaction {
+            out.push_str("BEGIN;\n");
+        }
+        for (i, statement) in step.statements.iter().enumerate() {
+            let text = offline_sql(backend, statement).ok_or_else(|| PlanError::NotOffline {
+                revision: revision.id.clone(),
+                location: revision.location.clone(),
+                statement: i + 1,
+                operation: step.describe_statement(i),
+                backend,
+            })?;
+            let _ = writeln!(out, "{text};");
+        }
+        let quote = |id: &String| sql::literal(backend, &Literal::String(id.clone()));
+        for id in deleted {
+            let _ = writeln!(
+                out,
+                "DELETE FROM {HEADS_TABLE} WHERE revision = {};",
+                quote(id)
+            );
+        }
+        for id in inserted {
+            let _ = writeln!(
+                out,
+                "INSERT INTO {HEADS_TABLE} (revision) VALUES ({});",
+                quote(id)
+            );
+        }
+        let count = step.statements.len();
+        let _ = writeln!(
+            out,
+            "INSERT INTO {AUDIT_TABLE} (revision, direction, checksum, started_at, finished_at, \
+             duration_ms, outcome, statements_done, statements_total, error) VALUES ({}, {}, {}, \
+             {now}, {now}, 0, {}, {count}, {count}, NULL);",
+            quote(&revision.id),
+            quote(&step.direction.as_str().to_owned()),
+            quote(&step.checksum),
+            quote(&Outcome::Success.as_str().to_owned()),
+            now = version_tables::now(backend),
+        );
+        if in_transaction {
+            out.push_str("COMMIT;\n");
+        }
+        out.push('\n');
+        Ok(())
+    }
+}
+
+/// How to run a script on `backend`.
+fn client(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Postgres => "psql -v ON_ERROR_STOP=1 -f FILE",
+        Backend::MySql => "mysql DATABASE < FILE",
+        Backend::Sqlite => "sqlite3 DATABASE < FILE",
+    }
+}
+
+/// The statement as text a client can run, its bound values written as
+/// literals; `None` when it is only known against a live database.
+fn offline_sql(backend: Backend, statement: &Statement) -> Option<String> {
+    match &statement.exec {
+        Exec::Sql => Some(statement.sql.clone()),
+        Exec::Bound(values) => Some(inline(backend, &statement.sql, values)),
+        Exec::SqliteRebuild(_) => None,
+    }
+}
+
+/// `sql` with each placeholder (`?`, or `$N` on PostgreSQL) outside quotes
+/// replaced by the literal of its value.
+fn inline(backend: Backend, sql: &str, values: &[Literal]) -> String {
+    let literal = |value: &Literal| match (backend, value) {
+        (Backend::Postgres, Literal::Json(_)) => format!("{}::jsonb", sql::literal(backend, value)),
+        _ => sql::literal(backend, value),
+    };
+    let mut out = String::with_capacity(sql.len() + values.len() * 8);
+    let mut quote: Option<char> = None;
+    let mut next = 0;
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"' | '`') => quote = Some(c),
+            (None, '?') if backend != Backend::Postgres => {
+                if let Some(value) = values.get(next) {
+                    out.push_str(&literal(value));
+                    next += 1;
+                    continue;
+                }
+            }
+            (None, '$') if backend == Backend::Postgres => {
+                let mut digits = String::new();
+                while let Some(&d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+                    digits.push(d);
+                    chars.next();
+                }
+                match digits
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|n| values.get(n.wrapping_sub(1)))
+                {
+                    Some(value) => out.push_str(&literal(value)),
+                    None => {
+                        out.push('$');
+                        out.push_str(&digits);
+                    }
+                }
+                continue;
+            }
+            _ => {}
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inlines_placeholders_outside_quotes() {
+        let values = [
+            Literal::String("it's".into()),
+            Literal::Int(7),
+            Literal::Null,
+        ];
+        assert_eq!(
+            inline(
+                Backend::Sqlite,
+                "INSERT INTO \"a?\" (x, y, z) VALUES (?, ?, ?)",
+                &values
+            ),
+            "INSERT INTO \"a?\" (x, y, z) VALUES ('it''s', 7, NULL)"
+        );
+        assert_eq!(
+            inline(
+                Backend::MySql,
+                "INSERT INTO `t` (x) VALUES (?)",
+                &[Literal::String("a\\b".into())]
+            ),
+            "INSERT INTO `t` (x) VALUES ('a\\\\b')"
+        );
+        let json = Literal::Json(serde_json::json!([{"x": "it's"}]));
+        assert_eq!(
+            inline(
+                Backend::Postgres,
+                "SELECT * FROM f(NULL::\"t$1\", $1)",
+                &[json]
+            ),
+            "SELECT * FROM f(NULL::\"t$1\", '[{\"x\":\"it''s\"}]'::jsonb)"
+        );
+    }
+}

@@ -1,0 +1,216 @@
+//! Offline mode: the script `upgrade --sql` prints, run with the real client
+//! (sqlite3, psql, mysql), leaves the same schema and heads table as an
+//! online upgrade; scripts are snapshot-tested per backend; a step that
+//! cannot be rendered offline names its revision.
+
+mod support;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use migrate_core::driver::{self, Access};
+use migrate_core::schema;
+use support::{Kind, TestDb};
+
+const APP: &str = env!("CARGO_BIN_EXE_app-migrate");
+const BRANCHES: &str = env!("CARGO_BIN_EXE_branches-migrate");
+
+fn run(bin: &str, url: &str, args: &[&str]) -> Output {
+    Command::new(bin)
+        .args(args)
+        .env("DATABASE_URL", url)
+        .env_remove("MIGRATE_LOG")
+        .output()
+        .expect("run the migrations binary")
+}
+
+fn script(bin: &str, url: &str, args: &[&str]) -> String {
+    let out = run(bin, url, args);
+    assert!(out.status.success(), "{args:?}: {out:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Runs `sql` with the backend's own command-line client, as a DBA would.
+fn client(db: &TestDb, sql: &str) {
+    let mut command = match db.kind {
+        Kind::Sqlite => {
+            let path = db.url.trim_start_matches("sqlite:");
+            let mut c = Command::new("sqlite3");
+            c.args(["-bail", path]);
+            c
+        }
+        Kind::Postgres => {
+            let mut c = Command::new("psql");
+            c.args(["-q", "-v", "ON_ERROR_STOP=1", &db.url]);
+            c
+        }
+        Kind::MySql => {
+            // mysql://user@host:port/name
+            let rest = db.url.trim_start_matches("mysql://");
+            let (authority, name) = rest.split_once('/').unwrap();
+            let (user, host) = authority.split_once('@').unwrap();
+            let (host, port) = host.split_once(':').unwrap_or((host, "3306"));
+            let mut c = Command::new("mysql");
+            c.args(["-h", host, "-P", port, "-u", user, name]);
+            c
+        }
+    };
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("run the {:?} client: {e}", db.kind));
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(sql.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "{:?} client failed: {}\n{sql}",
+        db.kind,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+async fn snapshot(db: &TestDb) -> schema::Schema {
+    let mut conn = driver::connect(&db.url, Access::ReadOnly).await.unwrap();
+    let snapshot = schema::snapshot(conn.as_mut()).await.unwrap();
+    conn.close().await.ok();
+    snapshot
+}
+
+/// Upgrades one fresh database with the script and another online, through
+/// `bin` to `target`, then downgrades both to `down`, comparing each time.
+async fn offline_equals_online(
+    bin: &str,
+    offline: TestDb,
+    online: TestDb,
+    target: &str,
+    down: &str,
+) {
+    let kind = offline.kind;
+    client(
+        &offline,
+        &script(bin, &offline.url, &["upgrade", "--sql", target]),
+    );
+    let out = run(bin, &online.url, &["upgrade", target]);
+    assert!(out.status.success(), "{out:?}");
+    let diff = snapshot(&online).await.diff(&snapshot(&offline).await);
+    assert!(diff.changes.is_empty(), "{kind:?}: upgrade:\n{diff}");
+    assert_eq!(offline.heads().await, online.heads().await, "{kind:?}");
+    assert_eq!(offline.audit().await, online.audit().await, "{kind:?}");
+
+    let range = format!("{target}:{down}");
+    client(
+        &offline,
+        &script(bin, &offline.url, &["downgrade", "--sql", &range]),
+    );
+    let out = run(bin, &online.url, &["downgrade", down]);
+    assert!(out.status.success(), "{out:?}");
+    let diff = snapshot(&online).await.diff(&snapshot(&offline).await);
+    assert!(diff.changes.is_empty(), "{kind:?}: downgrade:\n{diff}");
+    assert_eq!(offline.heads().await, online.heads().await, "{kind:?}");
+}
+
+#[tokio::test]
+async fn sqlite3_runs_the_script() {
+    offline_equals_online(
+        BRANCHES,
+        TestDb::sqlite(),
+        TestDb::sqlite(),
+        "heads",
+        "a002",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn psql_runs_the_script() {
+    for bin in [APP, BRANCHES] {
+        let (Some(offline), Some(online)) = (TestDb::postgres().await, TestDb::postgres().await)
+        else {
+            return;
+        };
+        offline_equals_online(bin, offline, online, "heads", "base").await;
+    }
+}
+
+#[tokio::test]
+async fn mysql_runs_the_script() {
+    for bin in [APP, BRANCHES] {
+        let (Some(offline), Some(online)) = (TestDb::mysql().await, TestDb::mysql().await) else {
+            return;
+        };
+        offline_equals_online(bin, offline, online, "heads", "base").await;
+    }
+}
+
+#[test]
+fn scripts_are_the_same_on_every_run() {
+    for (name, url) in [
+        ("postgres", "postgres://app@db/app"),
+        ("mysql", "mysql://app@db/app"),
+        ("sqlite", "sqlite:app.db"),
+    ] {
+        insta::assert_snapshot!(
+            format!("upgrade_{name}"),
+            script(BRANCHES, url, &["upgrade", "--sql", "a002:billing@head"])
+        );
+        insta::assert_snapshot!(
+            format!("downgrade_{name}"),
+            script(BRANCHES, url, &["downgrade", "--sql", "heads:billing@base"])
+        );
+    }
+    // Bound values are written as literals.
+    let postgres = script(
+        APP,
+        "postgres://app@db/app",
+        &["upgrade", "--sql", "aacf5257b9c5:6f61e53762d5"],
+    );
+    insta::assert_snapshot!("bulk_insert_postgres", postgres);
+    let mysql = script(
+        APP,
+        "mysql://app@db/app",
+        &["upgrade", "--sql", "aacf5257b9c5:6f61e53762d5"],
+    );
+    insta::assert_snapshot!("bulk_insert_mysql", mysql);
+}
+
+#[test]
+fn what_cannot_be_rendered_offline_is_named() {
+    let out = run(APP, "sqlite:app.db", &["upgrade", "--sql"]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let error = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        error.starts_with(
+            "error: revision 0953ace66597: statement 2 (add_constraint ck_users_age_non_negative \
+             on users) cannot be rendered offline on sqlite"
+        ),
+        "{error}"
+    );
+    let cases: [(&[&str], &str); 3] = [
+        (
+            &["downgrade", "--sql", "base"],
+            "downgrade --sql needs FROM:TO",
+        ),
+        (
+            &["upgrade", "--sql", "current:head"],
+            "offline mode cannot read",
+        ),
+        (&["upgrade", "--sql", "-1:head"], "offline mode cannot read"),
+    ];
+    for (args, expected) in cases {
+        let out = run(APP, "sqlite:app.db", args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {out:?}");
+        let error = String::from_utf8_lossy(&out.stderr);
+        assert!(error.contains(expected), "{args:?}: {error}");
+    }
+    assert!(
+        !std::path::Path::new("app.db").exists(),
+        "offline mode created a database"
+    );
+}
