@@ -270,7 +270,8 @@ Examples:
     /// Fail (exit 1, one line per problem) on what should stop a merge or a
     /// deploy; print `ok` otherwise. For CI.
     ///
-    /// Always: several heads; a migration that cannot be downgraded and is
+    /// Always: several heads on one branch (heads of labelled branches
+    /// are fine); a migration that cannot be downgraded and is
     /// not marked with `m.irreversible("why")`; a plan that does not render
     /// (on every backend). With --database-url or DATABASE_URL (opened
     /// read-only; the default SQLite file is never used): an applied

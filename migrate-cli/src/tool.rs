@@ -14,8 +14,9 @@ use crate::{exit, scaffold};
 /// Scaffold a migrations crate, or run the one in the current directory.
 ///
 /// `migrate init DIR` writes a new crate. Any other verb (upgrade, downgrade,
-/// current, history, heads, status, revision) is run by the migrations crate
-/// found in the current directory or above it, as `cargo run -- VERB` would.
+/// current, history, heads, branches, show, graph, status, check, stamp,
+/// revision, merge) is run by the migrations crate found in the current
+/// directory or above it, as `cargo run -- VERB` would.
 #[derive(Debug, Parser)]
 #[command(name = "migrate", version, max_term_width = 100)]
 #[command(after_help = "\

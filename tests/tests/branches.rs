@@ -320,3 +320,15 @@ fn merge_and_revision_write_labels_dependencies_and_parents() {
         "a refused command wrote a file"
     );
 }
+
+#[test]
+fn heads_of_labelled_branches_pass_check() {
+    let out = Command::new(env!("CARGO_BIN_EXE_branches-migrate"))
+        .arg("check")
+        .env_remove("DATABASE_URL")
+        .env_remove("MIGRATE_LOG")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "ok\n");
+}

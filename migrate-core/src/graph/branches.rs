@@ -3,36 +3,8 @@
 
 use std::collections::BTreeSet;
 
-use super::fixtures::{ids, revision};
+use super::fixtures::{ids, revision, scenario};
 use super::{Graph, GraphError, Range, RevisionInfo, Target, TargetError};
-
-/// ```text
-/// a001 ─ a002 ─┬─ s001 @search ─ s002 ─────┬─ m001
-///              │                 ┆         │
-///              └─ b001 @billing ┄┘ ─ b002 ─┘
-/// x001 @audit ─ x002
-/// ```
-///
-/// `s002` depends on `b001` (┆): search needs the invoices table.
-fn scenario() -> Graph {
-    let with = |id: &str, parents: &[&str], labels: &[&str], deps: &[&str]| RevisionInfo {
-        branch_labels: labels.iter().map(|&l| l.to_owned()).collect(),
-        depends_on: deps.iter().map(|&d| d.to_owned()).collect(),
-        ..revision(id, parents)
-    };
-    Graph::build(vec![
-        with("a001", &[], &[], &[]),
-        with("a002", &["a001"], &[], &[]),
-        with("s001", &["a002"], &["search"], &[]),
-        with("s002", &["s001"], &[], &["billing"]),
-        with("b001", &["a002"], &["billing"], &[]),
-        with("b002", &["b001"], &[], &[]),
-        with("m001", &["s002", "b002"], &[], &[]),
-        with("x001", &[], &["audit"], &[]),
-        with("x002", &["x001"], &[], &[]),
-    ])
-    .unwrap_or_else(|errors| panic!("{errors}"))
-}
 
 fn at(g: &Graph, current: &[&str]) -> Vec<usize> {
     current.iter().map(|id| g.index_of(id).unwrap()).collect()
@@ -389,4 +361,35 @@ fn alembics_documented_example() {
     );
     // `shoppingcart@-1` takes down that branch only.
     assert_eq!(down(&g, &both, "shoppingcart@-1"), Ok(vec!["27c6a30d7c24"]));
+}
+
+#[test]
+fn heads_on_branches_of_their_own_are_declared() {
+    let g = scenario();
+    assert_eq!(ids(&g, g.heads()), ["m001", "x002"]);
+    assert!(g.undeclared_heads().is_empty());
+
+    let unlabelled = Graph::build(vec![
+        revision("aaaa", &[]),
+        revision("bbbb", &["aaaa"]),
+        revision("cccc", &["aaaa"]),
+    ])
+    .unwrap();
+    assert_eq!(
+        ids(&unlabelled, &unlabelled.undeclared_heads()),
+        ["bbbb", "cccc"]
+    );
+
+    // A labelled branch that split in two is not declared either.
+    let split = Graph::build(vec![
+        revision("aaaa", &[]),
+        RevisionInfo {
+            branch_labels: vec!["billing".into()],
+            ..revision("bbbb", &[])
+        },
+        revision("cccc", &["bbbb"]),
+        revision("dddd", &["bbbb"]),
+    ])
+    .unwrap();
+    assert_eq!(ids(&split, &split.undeclared_heads()), ["cccc", "dddd"]);
 }

@@ -177,28 +177,47 @@ fn index_labels(
                 });
                 continue;
             }
-            match labels.entry(label.clone()) {
-                Entry::Vacant(entry) => {
-                    entry.insert(i);
-                }
-                Entry::Occupied(entry) if *entry.get() == i => {}
-                Entry::Occupied(entry) => duplicates
-                    .entry(label)
-                    .or_insert_with(|| vec![*entry.get()])
-                    .push(i),
-            }
+            first_wins(&mut labels, &mut duplicates, label, i);
         }
     }
-    problems.extend(duplicates.into_iter().map(|(label, indices)| {
-        GraphError::DuplicateLabel {
-            label: label.to_owned(),
-            locations: indices
-                .into_iter()
-                .map(|i| revisions[i].location.clone())
-                .collect(),
-        }
-    }));
+    problems.extend(
+        duplicates
+            .into_iter()
+            .map(|(label, indices)| GraphError::DuplicateLabel {
+                label: label.to_owned(),
+                locations: locations(revisions, indices),
+            }),
+    );
     labels
+}
+
+/// Maps `key` to revision `i` unless an earlier revision has it, in which
+/// case both go into `duplicates` (sorted by key, so that reports do not
+/// depend on hashing).
+fn first_wins<'r>(
+    map: &mut HashMap<String, usize>,
+    duplicates: &mut BTreeMap<&'r str, Vec<usize>>,
+    key: &'r str,
+    i: usize,
+) {
+    match map.entry(key.to_owned()) {
+        Entry::Vacant(entry) => {
+            entry.insert(i);
+        }
+        Entry::Occupied(entry) if *entry.get() == i => {}
+        Entry::Occupied(entry) => duplicates
+            .entry(key)
+            .or_insert_with(|| vec![*entry.get()])
+            .push(i),
+    }
+}
+
+/// Where each of `indices` is declared.
+fn locations(revisions: &[RevisionInfo], indices: Vec<usize>) -> Vec<String> {
+    indices
+        .into_iter()
+        .map(|i| revisions[i].location.clone())
+        .collect()
 }
 
 /// What each revision depends on and what depends on it, with labels
@@ -242,28 +261,18 @@ fn index_by_id(
     problems: &mut Vec<GraphError>,
 ) -> HashMap<String, usize> {
     let mut by_id = HashMap::with_capacity(revisions.len());
-    // Sorted by id, so the report does not depend on hashing.
     let mut duplicates: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, revision) in revisions.iter().enumerate() {
-        match by_id.entry(revision.id.clone()) {
-            Entry::Vacant(entry) => {
-                entry.insert(i);
-            }
-            Entry::Occupied(entry) => duplicates
-                .entry(&revision.id)
-                .or_insert_with(|| vec![*entry.get()])
-                .push(i),
-        }
+        first_wins(&mut by_id, &mut duplicates, &revision.id, i);
     }
-    problems.extend(duplicates.into_iter().map(|(id, indices)| {
-        GraphError::DuplicateId {
-            id: id.to_owned(),
-            locations: indices
-                .into_iter()
-                .map(|i| revisions[i].location.clone())
-                .collect(),
-        }
-    }));
+    problems.extend(
+        duplicates
+            .into_iter()
+            .map(|(id, indices)| GraphError::DuplicateId {
+                id: id.to_owned(),
+                locations: locations(revisions, indices),
+            }),
+    );
     by_id
 }
 

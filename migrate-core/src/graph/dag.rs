@@ -129,6 +129,29 @@ impl Graph {
             .collect()
     }
 
+    /// The heads that share a branch with another head: several heads on
+    /// the unlabelled trunk, or a labelled branch that split. Empty when
+    /// every head is on a branch of its own, which is what labelling
+    /// independent branches declares; `check` and the stairway test accept
+    /// such heads.
+    pub fn undeclared_heads(&self) -> Vec<usize> {
+        let mut by_branch: HashMap<Option<usize>, Vec<usize>> = HashMap::new();
+        for &head in &self.heads {
+            by_branch
+                .entry(self.labelled_by[head])
+                .or_default()
+                .push(head);
+        }
+        let mut found: Vec<usize> = self
+            .heads
+            .iter()
+            .copied()
+            .filter(|head| by_branch[&self.labelled_by[*head]].len() > 1)
+            .collect();
+        found.sort_unstable_by_key(|&h| self.topo_position[h]);
+        found
+    }
+
     /// The revision that declares branch label `label`.
     pub fn labelled(&self, label: &str) -> Option<usize> {
         self.labels.get(label).copied()

@@ -238,31 +238,9 @@ fn tidy(line: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::revision;
+    use super::super::fixtures::{revision, scenario};
     use super::super::{Graph, RevisionInfo};
     use super::*;
-
-    /// Two feature branches with a dependency and a merge, and a labelled
-    /// independent branch.
-    fn scenario() -> Graph {
-        let with = |id: &str, parents: &[&str], labels: &[&str], deps: &[&str]| RevisionInfo {
-            branch_labels: labels.iter().map(|&l| l.to_owned()).collect(),
-            depends_on: deps.iter().map(|&d| d.to_owned()).collect(),
-            ..revision(id, parents)
-        };
-        Graph::build(vec![
-            with("a001", &[], &[], &[]),
-            with("a002", &["a001"], &[], &[]),
-            with("s001", &["a002"], &["search"], &[]),
-            with("s002", &["s001"], &[], &["b001"]),
-            with("b001", &["a002"], &["billing"], &[]),
-            with("b002", &["b001"], &[], &[]),
-            with("m001", &["s002", "b002"], &[], &[]),
-            with("x001", &[], &["audit"], &[]),
-            with("x002", &["x001"], &[], &[]),
-        ])
-        .unwrap()
-    }
 
     fn newest_first(graph: &Graph) -> Vec<usize> {
         graph.topo_order().iter().rev().copied().collect()

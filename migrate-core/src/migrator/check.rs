@@ -16,7 +16,8 @@ use crate::{Backend, Error};
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum CheckProblem {
-    /// The graph has several heads where one is expected.
+    /// The graph has several heads on one branch: several unlabelled
+    /// heads, or a labelled branch that split.
     MultipleHeads {
         /// The heads.
         heads: Vec<RevisionRef>,
@@ -81,7 +82,7 @@ impl fmt::Display for CheckProblem {
         match self {
             Self::MultipleHeads { heads } => write!(
                 f,
-                "the migrations have {} heads ({}); merge them with a migration that revises all of them",
+                "the migrations have {} heads on the same branch ({}); merge them with `merge heads`, or give each a branch label (`branch_labels`) if they are meant to stay apart",
                 heads.len(),
                 ids(heads)
             ),
@@ -146,9 +147,10 @@ impl Migrator {
             }
         };
         let mut problems = Vec::new();
-        if graph.heads().len() > 1 {
+        let undeclared = graph.undeclared_heads();
+        if !undeclared.is_empty() {
             problems.push(CheckProblem::MultipleHeads {
-                heads: graph.heads().iter().map(|&i| refer(i)).collect(),
+                heads: undeclared.into_iter().map(refer).collect(),
             });
         }
         for (index, why) in self.irreversible() {
@@ -318,7 +320,7 @@ mod tests {
         assert_eq!(problems.len(), 2, "{problems:#?}");
         assert_eq!(
             problems[0],
-            "the migrations have 2 heads (bbbb1111, cccc1111); merge them with a migration that revises all of them"
+            "the migrations have 2 heads on the same branch (bbbb1111, cccc1111); merge them with `merge heads`, or give each a branch label (`branch_labels`) if they are meant to stay apart"
         );
         assert!(
             problems[1]

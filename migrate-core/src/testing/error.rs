@@ -80,9 +80,10 @@ pub enum StairwayError {
         #[source]
         source: Box<crate::Error>,
     },
-    /// The graph has several heads and no branches were declared.
+    /// The graph has several heads on one branch, and no branches were
+    /// allowed.
     #[error(
-        "the migrations have {} heads ({}); merge them into one, or call `.allow_branches()` if the branches are meant",
+        "the migrations have {} heads on the same branch ({}); merge them into one, label each branch with `branch_labels`, or call `.allow_branches()` if the branches are meant",
         heads.len(),
         heads.join(", ")
     )]

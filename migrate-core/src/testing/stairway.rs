@@ -27,8 +27,9 @@ type SeedHook = Box<dyn Fn(&str) -> Vec<Rows> + Send + Sync>;
 /// 4. upgrade it again and check the schema equals S1;
 /// 5. go on with the next revision.
 ///
-/// Before it starts it checks that the graph is valid, has a single head
-/// (unless [`allow_branches`](Self::allow_branches)), and that every
+/// Before it starts it checks that the graph is valid, has one head per
+/// branch (heads on branches of their own, declared with `branch_labels`,
+/// are fine; [`allow_branches`](Self::allow_branches) accepts any), and that every
 /// migration has a downgrade or a derivable one. At the end it checks that
 /// upgrading to the heads in one run, from an empty database, gives the
 /// same schema as the walk.
@@ -243,10 +244,10 @@ impl Stairway {
     )]
     fn check_graph(&self, migrator: &Migrator) -> Result<(), StairwayError> {
         let graph = migrator.graph();
-        if graph.heads().len() > 1 && !self.allow_branches {
+        let undeclared = graph.undeclared_heads();
+        if !undeclared.is_empty() && !self.allow_branches {
             return Err(StairwayError::MultipleHeads {
-                heads: graph
-                    .heads()
+                heads: undeclared
                     .iter()
                     .map(|&i| graph.revision(i).id.clone())
                     .collect(),
