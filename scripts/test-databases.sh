@@ -23,6 +23,9 @@
 #   3. otherwise the Debian packages are installed if the binaries are missing,
 #      and a throwaway server is initialised and started on the port.
 #
+# The command-line clients the offline-mode tests run scripts with (psql,
+# mysql, sqlite3) are installed from Debian's packages when missing.
+#
 # When sourced, all the work happens in a child bash, so the caller's shell
 # options, traps, functions and variables are left alone; only the two URLs
 # are exported. A failure makes the `.` return non-zero.
@@ -557,6 +560,20 @@ stop_throwaways() {
     [ "$n" -gt 0 ] || say "nothing to stop in $STATE_DIR"
 }
 
+# ---------------------------------------------------------------------------
+# Clients: tests/tests/offline.rs runs scripts through them, as a DBA would.
+
+setup_clients() {
+    local missing=()
+    have psql || missing+=(postgresql-client)
+    have mysql || missing+=(mariadb-client)
+    have sqlite3 || missing+=(sqlite3)
+    if [ "${#missing[@]}" -gt 0 ]; then
+        apt_install "${missing[@]}"
+    fi
+    say "clients: $(command -v psql) $(command -v mysql) $(command -v sqlite3)"
+}
+
 main() {
     local mode="${1:-setup}"
     case "$mode" in
@@ -575,6 +592,7 @@ main() {
     check_port MIGRATE_CI_MYSQL_PORT "$MY_PORT"
     setup_postgres
     setup_mysql
+    setup_clients
     if [ "$mode" = setup ]; then
         echo "export MIGRATE_TEST_POSTGRES_URL=$PG_URL"
         echo "export MIGRATE_TEST_MYSQL_URL=$MY_URL"
