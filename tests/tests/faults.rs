@@ -87,6 +87,18 @@ fn steps(stdout: &str, verb: &str) -> Vec<String> {
         .collect()
 }
 
+/// A failed run's error, from its `error:` line on: without the log lines
+/// before it (sqlx warns about slow statements while SQLite waits for its
+/// lock).
+fn error_text(stderr: &str) -> &str {
+    let at = if stderr.starts_with("error:") {
+        Some(0)
+    } else {
+        stderr.find("\nerror:").map(|i| i + 1)
+    };
+    at.map_or(stderr, |at| &stderr[at..]).trim()
+}
+
 /// The database's schema, read by introspection.
 async fn snapshot(db: &TestDb) -> Schema {
     let mut conn = driver::connect(&db.url, Access::ReadOnly)
@@ -231,7 +243,7 @@ async fn concurrent(db: TestDb, reference: TestDb) {
             if runner.output.status.success() {
                 last
             } else {
-                stderr.trim()
+                error_text(&stderr)
             }
         );
         if !runner.output.status.success() {
@@ -239,7 +251,7 @@ async fn concurrent(db: TestDb, reference: TestDb) {
                 "runner {i} exited {:?} after applying {} step(s): {}",
                 runner.output.status.code(),
                 runner.applied.len(),
-                stderr.trim()
+                error_text(&stderr)
             ));
         }
     }
