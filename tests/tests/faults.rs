@@ -443,8 +443,11 @@ async fn kill_trials(db: TestDb, reference: TestDb) {
         "{kind:?}: a full upgrade takes {full_upgrade:.2?}, a full downgrade {full_downgrade:.2?}"
     );
 
+    let trials_started = Instant::now();
     let mut pending = Vec::new();
     let mut landed = Landed::default();
+    // Time spent checking rather than running fault-migrate.
+    let mut checking = Duration::ZERO;
     for trial in 0..trials {
         let upgrade = trial % 2 == 0;
         let (verb, target, full, start, end) = if upgrade {
@@ -478,6 +481,7 @@ async fn kill_trials(db: TestDb, reference: TestDb) {
             String::from_utf8_lossy(&output.stderr)
         );
         let reported = steps(&String::from_utf8_lossy(&output.stdout), verb).len();
+        let checks = Instant::now();
         wait_for_orphans(&db).await;
 
         // The heads table names one revision at most, and every step the
@@ -507,14 +511,17 @@ async fn kill_trials(db: TestDb, reference: TestDb) {
         }
 
         // Running the command again finishes the job.
+        checking += checks.elapsed();
         let context = format!("{context}, then run again");
         run_ok(&db, &[verb, target], &context);
+        let checks = Instant::now();
         assert_eq!(position(&db, &context).await, end, "{context}");
         check_audit(&db, end, &context).await;
         let expected = if upgrade { &at_head } else { &at_base };
         assert_same_schema(expected, &snapshot(&db).await, &context);
+        checking += checks.elapsed();
     }
-    let trials_done = started.elapsed();
+    let trials_took = trials_started.elapsed();
 
     // The reference climbs once, stopping at each revision a kill left the
     // database at.
@@ -535,19 +542,18 @@ async fn kill_trials(db: TestDb, reference: TestDb) {
         );
         assert_same_schema(&expected, &p.schema, &context);
     }
+    let mut revisions: Vec<usize> = pending.iter().map(|p| p.at).collect();
+    revisions.dedup();
     println!(
-        "{kind:?}: {trials} trials in {trials_done:.1?} ({:.1?} in all): {} killed before the \
-         first step committed, {} mid-run, {} after the run had finished; {} distinct revisions \
-         checked against the reference",
+        "{kind:?}: {trials} trials in {trials_took:.1?} ({checking:.1?} of it checking), \
+         {:.1?} with measuring and the reference; killed {} before the first step committed, \
+         {} mid-run, {} after the run had finished; {} distinct revisions checked against the \
+         reference",
         started.elapsed(),
         landed.before_first_step,
         landed.mid_run,
         landed.after_the_end,
-        {
-            let mut revisions: Vec<usize> = pending.iter().map(|p| p.at).collect();
-            revisions.dedup();
-            revisions.len()
-        }
+        revisions.len()
     );
 }
 
