@@ -188,7 +188,9 @@ fn assert_same_schema(expected: &Schema, actual: &Schema, context: &str) {
 /// What one of the concurrent runners did.
 #[derive(Debug)]
 struct Runner {
+    /// Its exit status and outputs.
     output: Output,
+    /// The revisions its stdout says it applied.
     applied: Vec<String>,
 }
 
@@ -325,6 +327,7 @@ async fn concurrent_upgrades_on_mariadb() {
 struct SplitMix64(u64);
 
 impl SplitMix64 {
+    /// The next 64 random bits.
     fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
@@ -387,8 +390,11 @@ async fn wait_for_orphans(db: &TestDb) {
 /// the reference gets there.
 #[derive(Debug)]
 struct Pending {
+    /// Which trial.
     trial: usize,
+    /// Where the heads table said the database was.
     at: usize,
+    /// The schema it had.
     schema: Schema,
 }
 
