@@ -37,6 +37,40 @@ pub struct Cli {
     #[arg(long, global = true, default_value_t = 60, value_name = "SECONDS")]
     pub lock_timeout: u64,
 
+    /// How PostgreSQL holds the lock: `session` (an advisory lock on a
+    /// connection of its own, for the whole run) or `transaction` (taken in
+    /// each migration's transaction; for PgBouncer transaction pooling)
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value_t = LockMode::Session,
+        env = "MIGRATE_LOCK_MODE"
+    )]
+    pub lock_mode: LockMode,
+
+    /// Connection attempts before giving up on a server that does not
+    /// answer (a wrong password or an unknown database is not retried)
+    #[arg(
+        long,
+        global = true,
+        default_value_t = 5,
+        value_name = "N",
+        env = "MIGRATE_CONNECT_ATTEMPTS",
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    pub connect_attempts: u32,
+
+    /// Seconds to wait before the second attempt; doubles for each next one
+    #[arg(
+        long,
+        global = true,
+        default_value_t = 2.0,
+        value_name = "SECONDS",
+        env = "MIGRATE_CONNECT_DELAY"
+    )]
+    pub connect_delay: f64,
+
     /// Log what happens, to stderr (or set MIGRATE_LOG=debug)
     #[arg(long, short, global = true)]
     pub verbose: bool,
@@ -44,6 +78,15 @@ pub struct Cli {
     /// What to do
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// How PostgreSQL holds the migration lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LockMode {
+    /// A session advisory lock on its own connection, for the whole run.
+    Session,
+    /// A transaction advisory lock in each migration's transaction.
+    Transaction,
 }
 
 /// How results are printed.
@@ -233,6 +276,62 @@ Examples:
         /// Empty the heads table first, even of revisions this build does not know
         #[arg(long)]
         purge: bool,
+    },
+
+    /// Continue the migration that stopped part-way (a failure or a kill in
+    /// a step that runs outside a transaction: MySQL DDL, PostgreSQL
+    /// CONCURRENTLY), from the first statement not done.
+    ///
+    /// The statement that was running when the process died may have
+    /// completed: it runs again, and an error saying its effect is already
+    /// there counts as done. An INVALID index left by an interrupted CREATE
+    /// INDEX CONCURRENTLY is dropped and built again. Fix the cause of a
+    /// failure first; `status` shows it.
+    #[command(after_help = "\
+Examples:
+  migrations status     what stopped, where, and why
+  migrations resume     run the statements left, then record the migration")]
+    Resume,
+
+    /// Record what you did by hand about the migration that stopped
+    /// part-way, running none of its statements: --applied if you finished
+    /// it (the heads table moves as the migration would have moved it),
+    /// --reverted if you undid what it had done (the heads table stays).
+    #[command(after_help = "\
+Examples:
+  migrations repair 3f1c --applied     I ran the remaining statements myself
+  migrations repair 3f1c --reverted    I undid the statements that had run")]
+    Repair {
+        /// The migration that stopped part-way (as `status` names it)
+        revision: String,
+
+        /// You finished it by hand
+        #[arg(
+            long,
+            required_unless_present = "reverted",
+            conflicts_with = "reverted"
+        )]
+        applied: bool,
+
+        /// You undid it by hand
+        #[arg(long)]
+        reverted: bool,
+    },
+
+    /// Accept the edits of applied migrations: record their new plan's
+    /// checksum, so that `upgrade` and `check` stop refusing. Runs nothing.
+    ///
+    /// Do this only when the database already matches the edited code (a
+    /// cosmetic edit, or a fix you applied by hand); otherwise revert the
+    /// edit and put the change in a new migration.
+    #[command(after_help = "\
+Examples:
+  migrations status          lists edited migrations and what changed
+  migrations accept 3f1c     record 3f1c's new checksum")]
+    Accept {
+        /// The edited revisions
+        #[arg(required = true)]
+        revisions: Vec<String>,
     },
 
     /// Write a migration that merges several revisions (by default every

@@ -3,8 +3,11 @@
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use migrate_core::driver::{self, Access, Direction, Driver, redact_url};
+use migrate_core::driver::{
+    Access, ConnectOptions, Direction, Driver, LockMode, Retry, redact_url,
+};
 use migrate_core::graph::{Range, Target, TargetError};
+use migrate_core::migrator::Resolution;
 use migrate_core::{Backend, Error, Migrator};
 
 use crate::args::{Cli, Command, Format};
@@ -71,6 +74,22 @@ async fn execute(cli: Cli) -> Result<u8, Failure> {
     }
     let url = cli.database_url.clone();
     let lock_timeout = Duration::from_secs(cli.lock_timeout);
+    let connector = Connector {
+        retry: Retry {
+            attempts: cli.connect_attempts,
+            first_delay: Duration::try_from_secs_f64(cli.connect_delay).map_err(|_| {
+                Failure::Usage(format!(
+                    "--connect-delay takes seconds, e.g. 2 or 0.5, not {}",
+                    cli.connect_delay
+                ))
+            })?,
+            ..Retry::default()
+        },
+        lock_mode: match cli.lock_mode {
+            crate::args::LockMode::Session => LockMode::Session,
+            crate::args::LockMode::Transaction => LockMode::Transaction,
+        },
+    };
     let migrator = || -> Result<Migrator, Failure> {
         Ok(Migrator::from_registry()?
             .with_lock_timeout(lock_timeout)
@@ -118,7 +137,7 @@ async fn execute(cli: Cli) -> Result<u8, Failure> {
             let migrator = migrator()?;
             let target = Target::parse(&rev).map_err(Error::from)?;
             let current = if target == Target::Current {
-                read_current(&migrator, url.as_deref()).await?
+                read_current(&migrator, &connector, url.as_deref()).await?
             } else {
                 Vec::new()
             };
@@ -154,7 +173,7 @@ async fn execute(cli: Cli) -> Result<u8, Failure> {
                     .flatten()
                     .any(reads_current);
             let current = if needs_current {
-                Some(read_current(&migrator, url.as_deref()).await?)
+                Some(read_current(&migrator, &connector, url.as_deref()).await?)
             } else {
                 None
             };
@@ -174,7 +193,7 @@ async fn execute(cli: Cli) -> Result<u8, Failure> {
         Command::Graph { indicate_current } => {
             let migrator = migrator()?;
             let current = if indicate_current {
-                read_current(&migrator, url.as_deref()).await?
+                read_current(&migrator, &connector, url.as_deref()).await?
             } else {
                 Vec::new()
             };
@@ -183,14 +202,14 @@ async fn execute(cli: Cli) -> Result<u8, Failure> {
         }
         Command::Current => {
             let migrator = migrator()?;
-            let current = read_current(&migrator, url.as_deref()).await?;
+            let current = read_current(&migrator, &connector, url.as_deref()).await?;
             printer.current(&migrator, &current);
             Ok(exit::OK)
         }
         Command::Status => {
             let migrator = migrator()?;
             let shown = shown_url(url.as_deref());
-            let mut db = connect(url.as_deref(), Access::ReadOnly).await?;
+            let mut db = connector.connect(url.as_deref(), Access::ReadOnly).await?;
             let status = migrator.status(db.as_mut()).await;
             close(db).await;
             let status = status?;
@@ -206,7 +225,7 @@ async fn execute(cli: Cli) -> Result<u8, Failure> {
             // Only a URL given on purpose is checked: never the default file.
             let problems = match url.as_deref() {
                 Some(url) => {
-                    let mut db = connect(Some(url), Access::ReadOnly).await?;
+                    let mut db = connector.connect(Some(url), Access::ReadOnly).await?;
                     let problems = migrator.check(Some(db.as_mut())).await;
                     close(db).await;
                     problems?
@@ -227,10 +246,43 @@ async fn execute(cli: Cli) -> Result<u8, Failure> {
                 .map(|given| Target::parse(given))
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(Error::from)?;
-            let mut db = connect(url.as_deref(), Access::ReadWrite).await?;
+            let mut db = connector.connect(url.as_deref(), Access::ReadWrite).await?;
             let stamped = migrator.stamp(db.as_mut(), &targets, purge).await;
             close(db).await;
             printer.stamp(&stamped?);
+            Ok(exit::OK)
+        }
+        Command::Resume => {
+            let migrator = migrator()?;
+            let mut db = connector.connect(url.as_deref(), Access::ReadWrite).await?;
+            let resumed = migrator.resume(db.as_mut(), &mut output::print_step).await;
+            close(db).await;
+            resumed?;
+            Ok(exit::OK)
+        }
+        Command::Repair {
+            revision,
+            applied,
+            reverted: _,
+        } => {
+            let migrator = migrator()?;
+            let resolution = if applied {
+                Resolution::Applied
+            } else {
+                Resolution::Reverted
+            };
+            let mut db = connector.connect(url.as_deref(), Access::ReadWrite).await?;
+            let repaired = migrator.repair(db.as_mut(), &revision, resolution).await;
+            close(db).await;
+            printer.repaired(&repaired?);
+            Ok(exit::OK)
+        }
+        Command::Accept { revisions } => {
+            let migrator = migrator()?;
+            let mut db = connector.connect(url.as_deref(), Access::ReadWrite).await?;
+            let accepted = migrator.accept(db.as_mut(), &revisions).await;
+            close(db).await;
+            printer.accepted(&accepted?);
             Ok(exit::OK)
         }
         Command::Upgrade { target, sql: true } => {
@@ -240,10 +292,24 @@ async fn execute(cli: Cli) -> Result<u8, Failure> {
             offline(&migrator()?, url.as_deref(), &target, Direction::Downgrade)
         }
         Command::Upgrade { target, sql: false } => {
-            move_to(&migrator()?, url.as_deref(), &target, Direction::Upgrade).await
+            move_to(
+                &migrator()?,
+                &connector,
+                url.as_deref(),
+                &target,
+                Direction::Upgrade,
+            )
+            .await
         }
         Command::Downgrade { target, sql: false } => {
-            move_to(&migrator()?, url.as_deref(), &target, Direction::Downgrade).await
+            move_to(
+                &migrator()?,
+                &connector,
+                url.as_deref(),
+                &target,
+                Direction::Downgrade,
+            )
+            .await
         }
     }
 }
@@ -304,8 +370,12 @@ fn reads_current(target: &Target) -> bool {
 }
 
 /// The database's current heads, read over a read-only connection.
-async fn read_current(migrator: &Migrator, url: Option<&str>) -> Result<Vec<usize>, Failure> {
-    let mut db = connect(url, Access::ReadOnly).await?;
+async fn read_current(
+    migrator: &Migrator,
+    connector: &Connector,
+    url: Option<&str>,
+) -> Result<Vec<usize>, Failure> {
+    let mut db = connector.connect(url, Access::ReadOnly).await?;
     let current = migrator.current(db.as_mut()).await;
     close(db).await;
     Ok(current?)
@@ -314,6 +384,7 @@ async fn read_current(migrator: &Migrator, url: Option<&str>) -> Result<Vec<usiz
 /// `upgrade` and `downgrade`: print each step with its duration as it lands.
 async fn move_to(
     migrator: &Migrator,
+    connector: &Connector,
     url: Option<&str>,
     target: &str,
     direction: Direction,
@@ -323,7 +394,7 @@ async fn move_to(
     if url.is_none() {
         eprintln!("note: no --database-url, DATABASE_URL or .env: using {shown}");
     }
-    let mut db = connect(url, Access::ReadWrite).await?;
+    let mut db = connector.connect(url, Access::ReadWrite).await?;
     let start = Instant::now();
     let result = match direction {
         Direction::Upgrade => {
@@ -353,9 +424,24 @@ async fn move_to(
     Ok(exit::OK)
 }
 
-async fn connect(url: Option<&str>, access: Access) -> Result<Box<dyn Driver>, Failure> {
-    let url = url.unwrap_or(DEFAULT_DATABASE_URL);
-    Ok(driver::connect(url, access).await.map_err(Error::from)?)
+/// How every verb connects: the retry and lock flags.
+#[derive(Debug)]
+struct Connector {
+    retry: Retry,
+    lock_mode: LockMode,
+}
+
+impl Connector {
+    async fn connect(&self, url: Option<&str>, access: Access) -> Result<Box<dyn Driver>, Failure> {
+        let url = url.unwrap_or(DEFAULT_DATABASE_URL);
+        let db = ConnectOptions::new(access)
+            .retry(self.retry)
+            .lock_mode(self.lock_mode)
+            .connect(url)
+            .await
+            .map_err(Error::from)?;
+        Ok(db)
+    }
 }
 
 async fn close(db: Box<dyn Driver>) {

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use migrate_core::Migrator;
-use migrate_core::driver::Direction;
+use migrate_core::driver::{AuditRow, Direction, Outcome};
 use migrate_core::graph::{Graph, draw};
 use migrate_core::migrator::{CheckProblem, RevisionRef, Stamped, Status, StepReport};
 use serde_json::json;
@@ -204,7 +204,37 @@ impl Printer {
         );
     }
 
-    /// `check`: `ok`, or one line per problem.
+    /// `repair`: what was recorded.
+    pub(crate) fn repaired(&self, row: &AuditRow) {
+        if self.format == Format::Json {
+            return self.json(json!({ "repaired": row }));
+        }
+        let what = match row.outcome {
+            Outcome::MarkedDone => {
+                "applied (finished by hand); the heads table moved as the migration would have moved it"
+            }
+            _ => "never run (undone by hand); the heads table is unchanged",
+        };
+        println!(
+            "repaired: {} {} recorded as {what}",
+            row.direction, row.revision
+        );
+    }
+
+    /// `accept`: the checksums recorded.
+    pub(crate) fn accepted(&self, rows: &[AuditRow]) {
+        if self.format == Format::Json {
+            return self.json(json!({ "accepted": rows }));
+        }
+        for row in rows {
+            println!(
+                "accepted: {} now has checksum {} (no migration ran)",
+                row.revision,
+                row.checksum.get(..12).unwrap_or(&row.checksum)
+            );
+        }
+    }
+
     /// `check`: `ok`, or one line per problem.
     pub(crate) fn check(&self, problems: &[CheckProblem]) {
         if self.format == Format::Json {

@@ -196,16 +196,16 @@ struct Runner {
 
 /// Eight `upgrade head` at once against `db`, compared with one runner on
 /// `reference`.
-async fn concurrent(db: TestDb, reference: TestDb) {
+async fn concurrent(db: TestDb, reference: TestDb, upgrade: &[&str]) {
     let kind = db.kind;
-    let context = format!("{kind:?}, {RUNNERS} concurrent runners");
+    let context = format!("{kind:?}, {RUNNERS} concurrent runners of {upgrade:?}");
     run_ok(&reference, &["upgrade", "head"], "reference run");
     let expected = snapshot(&reference).await;
 
     let start = Instant::now();
     let children: Vec<Child> = (0..RUNNERS)
         .map(|_| {
-            command(&db, &["upgrade", "head"])
+            command(&db, upgrade)
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
                 .spawn()
@@ -305,20 +305,31 @@ async fn concurrent(db: TestDb, reference: TestDb) {
 
 #[tokio::test]
 async fn concurrent_upgrades_on_sqlite() {
-    concurrent(TestDb::sqlite(), TestDb::sqlite()).await;
+    concurrent(TestDb::sqlite(), TestDb::sqlite(), &["upgrade", "head"]).await;
 }
 
 #[tokio::test]
 async fn concurrent_upgrades_on_postgres() {
     if let (Some(db), Some(reference)) = (TestDb::postgres().await, TestDb::postgres().await) {
-        concurrent(db, reference).await;
+        concurrent(db, reference, &["upgrade", "head"]).await;
+    }
+}
+
+/// PostgreSQL's transaction-scoped lock, as through PgBouncer's transaction
+/// pooling: runners interleave per migration, and plan again when another
+/// moved the heads.
+#[tokio::test]
+async fn concurrent_upgrades_on_postgres_with_transaction_locks() {
+    if let (Some(db), Some(reference)) = (TestDb::postgres().await, TestDb::postgres().await) {
+        let upgrade = ["upgrade", "head", "--lock-mode", "transaction"];
+        concurrent(db, reference, &upgrade).await;
     }
 }
 
 #[tokio::test]
 async fn concurrent_upgrades_on_mariadb() {
     if let (Some(db), Some(reference)) = (TestDb::mysql().await, TestDb::mysql().await) {
-        concurrent(db, reference).await;
+        concurrent(db, reference, &["upgrade", "head"]).await;
     }
 }
 

@@ -44,7 +44,7 @@ impl fmt::Display for Direction {
 
 /// How a step ended, as stored in the audit table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// Recorded before a non-transactional step runs; still there if it never
     /// finished (a crash, a kill).
@@ -53,6 +53,15 @@ pub enum Outcome {
     Success,
     /// A statement failed.
     Failed,
+    /// `accept`: the migration was edited after it was applied, and a human
+    /// accepted the new plan; the row records its checksum.
+    Accepted,
+    /// `repair --applied`: a human finished a step that stopped part-way;
+    /// counts as applied.
+    MarkedDone,
+    /// `repair --reverted`: a human undid what a step that stopped part-way
+    /// had done; counts as never run.
+    MarkedUndone,
 }
 
 impl Outcome {
@@ -62,6 +71,9 @@ impl Outcome {
             Outcome::Started => "started",
             Outcome::Success => "success",
             Outcome::Failed => "failed",
+            Outcome::Accepted => "accepted",
+            Outcome::MarkedDone => "marked_done",
+            Outcome::MarkedUndone => "marked_undone",
         }
     }
 
@@ -71,6 +83,9 @@ impl Outcome {
         match text {
             "success" => Outcome::Success,
             "failed" => Outcome::Failed,
+            "accepted" => Outcome::Accepted,
+            "marked_done" => Outcome::MarkedDone,
+            "marked_undone" => Outcome::MarkedUndone,
             _ => Outcome::Started,
         }
     }
@@ -107,7 +122,18 @@ pub struct AuditRow {
     pub statements_total: i64,
     /// The database's message, when it failed.
     pub error: Option<String>,
+    /// The `-x` arguments the plan read, as a JSON object (`null` for one
+    /// read but not given), so that checking the checksum later records
+    /// the plan with the same ones.
+    pub args: Option<String>,
+    /// One line per statement: its operation and a short hash of its SQL,
+    /// so that an edit can be located.
+    pub plan: Option<String>,
 }
+
+/// The audit table's columns, in the order drivers read them.
+pub(crate) const AUDIT_COLUMNS: &str = "id, revision, direction, checksum, started_at, \
+     finished_at, duration_ms, outcome, statements_done, statements_total, error, args, plan";
 
 /// Reads one audit row from any backend's row type.
 pub(crate) fn audit_row<R>(row: &R) -> Result<AuditRow, sqlx::Error>
@@ -135,5 +161,7 @@ where
         statements_done: row.try_get("statements_done")?,
         statements_total: row.try_get("statements_total")?,
         error: row.try_get("error")?,
+        args: row.try_get("args")?,
+        plan: row.try_get("plan")?,
     })
 }

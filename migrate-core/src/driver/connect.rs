@@ -1,4 +1,8 @@
-//! Opening a connection from a URL.
+//! Opening a connection from a URL: retries with exponential backoff for a
+//! server that is not up yet, and no retry for what waiting cannot fix (a
+//! wrong password, an unknown database, a malformed URL).
+
+use std::time::{Duration, Instant};
 
 use super::{Driver, DriverError};
 use crate::Backend;
@@ -13,33 +17,306 @@ pub enum Access {
     ReadWrite,
 }
 
-/// Connects to the database a URL names.
+/// How connecting retries a server that does not answer yet: a container
+/// still starting, a failover in progress.
+///
+/// Attempt 1 runs at once; attempt `n + 1` waits `first_delay × 2^(n-1)`, at
+/// most 30 s. The default, 5 attempts from 2 s, waits up to 30 s in all.
+/// Only errors that waiting can fix are retried: the server refusing or
+/// dropping the connection, too many connections, a server starting up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retry {
+    /// Attempts in all, at least 1.
+    pub attempts: u32,
+    /// The wait before the second attempt; it doubles for each next one.
+    pub first_delay: Duration,
+    /// How long one attempt may take before it counts as failed.
+    pub attempt_timeout: Duration,
+}
+
+impl Default for Retry {
+    fn default() -> Self {
+        Self {
+            attempts: 5,
+            first_delay: Duration::from_secs(2),
+            attempt_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+impl Retry {
+    /// One attempt, no waiting.
+    pub fn none() -> Self {
+        Self {
+            attempts: 1,
+            ..Self::default()
+        }
+    }
+
+    /// The wait after failed attempt `attempt` (counting from 1).
+    fn delay(&self, attempt: u32) -> Duration {
+        let factor = 2u32.saturating_pow(attempt.saturating_sub(1));
+        self.first_delay
+            .saturating_mul(factor)
+            .min(Duration::from_secs(30))
+    }
+}
+
+/// How PostgreSQL holds the migration lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LockMode {
+    /// A session advisory lock on a connection of its own, held for the
+    /// whole run. The default: one migrator runs at a time, start to end.
+    #[default]
+    Session,
+    /// A transaction advisory lock taken at the start of each migration's
+    /// transaction, with the heads re-read under it. For PgBouncer in
+    /// transaction pooling, which hands each transaction a different server
+    /// connection and so breaks session locks. Migrations that cannot run
+    /// in a transaction (`CONCURRENTLY`) are refused in this mode.
+    Transaction,
+}
+
+/// How to connect: what for, how to retry, and how to lock.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), migrate_core::driver::DriverError> {
+/// use std::time::Duration;
+/// use migrate_core::driver::{Access, ConnectOptions, Retry};
+///
+/// let db = ConnectOptions::new(Access::ReadWrite)
+///     .retry(Retry { attempts: 10, first_delay: Duration::from_millis(500), ..Retry::default() })
+///     .connect("postgres://app@db/app")
+///     .await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectOptions {
+    access: Access,
+    retry: Retry,
+    lock_mode: LockMode,
+}
+
+impl ConnectOptions {
+    /// The defaults: [`Retry::default`] and [`LockMode::Session`].
+    pub fn new(access: Access) -> Self {
+        Self {
+            access,
+            retry: Retry::default(),
+            lock_mode: LockMode::Session,
+        }
+    }
+
+    /// How to retry a server that does not answer.
+    pub fn retry(mut self, retry: Retry) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// How PostgreSQL holds the lock (other backends ignore it).
+    pub fn lock_mode(mut self, lock_mode: LockMode) -> Self {
+        self.lock_mode = lock_mode;
+        self
+    }
+
+    /// Connects to the database `url` names, retrying as configured.
+    pub async fn connect(&self, url: &str) -> Result<Box<dyn Driver>, DriverError> {
+        let backend = Backend::from_url(url).ok_or_else(|| DriverError::UnknownScheme {
+            url: redact_url(url),
+        })?;
+        if backend != Backend::Sqlite {
+            check_url(url)?;
+        }
+        let attempts = self.retry.attempts.max(1);
+        let start = Instant::now();
+        let mut attempt = 1;
+        loop {
+            let result = tokio::time::timeout(self.retry.attempt_timeout, self.open(backend, url))
+                .await
+                .unwrap_or_else(|_| {
+                    Err(Attempt::Transient(sqlx::Error::Io(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        format!("no answer within {:?}", self.retry.attempt_timeout),
+                    ))))
+                });
+            let source = match result {
+                Ok(driver) => return Ok(driver),
+                Err(Attempt::Fatal(error)) => return Err(error),
+                Err(Attempt::Transient(source)) => source,
+            };
+            let source = match classify(url, source) {
+                Ok(transient) => transient,
+                Err(fatal) => return Err(fatal),
+            };
+            if attempt >= attempts || backend == Backend::Sqlite {
+                return Err(DriverError::Connect {
+                    url: redact_url(url),
+                    host: host_of(url),
+                    attempts: attempt,
+                    elapsed: start.elapsed(),
+                    source,
+                });
+            }
+            let delay = self.retry.delay(attempt);
+            tracing::warn!(
+                url = %redact_url(url),
+                attempt,
+                attempts,
+                error = %source,
+                "cannot connect yet; retrying in {delay:?}"
+            );
+            tokio::time::sleep(delay).await;
+            attempt += 1;
+        }
+    }
+
+    async fn open(&self, backend: Backend, url: &str) -> Result<Box<dyn Driver>, Attempt> {
+        let _ = (url, self.access, self.lock_mode);
+        match backend {
+            #[cfg(feature = "postgres")]
+            Backend::Postgres => super::postgres::PgDriver::connect(url, self.lock_mode).await,
+            #[cfg(feature = "mysql")]
+            Backend::MySql => super::mysql::MySqlDriver::connect(url).await,
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite => super::sqlite::SqliteDriver::connect(url, self.access).await,
+            #[cfg(not(feature = "postgres"))]
+            Backend::Postgres => Err(Attempt::Fatal(not_compiled(url, backend))),
+            #[cfg(not(feature = "mysql"))]
+            Backend::MySql => Err(Attempt::Fatal(not_compiled(url, backend))),
+            #[cfg(not(feature = "sqlite"))]
+            Backend::Sqlite => Err(Attempt::Fatal(not_compiled(url, backend))),
+        }
+    }
+}
+
+/// How one attempt failed: a driver reports what sqlx said, and a few
+/// errors that are final whatever sqlx says.
+#[derive(Debug)]
+pub(super) enum Attempt {
+    /// Maybe worth another attempt: [`classify`] decides.
+    Transient(sqlx::Error),
+    /// Final.
+    #[cfg_attr(
+        all(feature = "postgres", feature = "mysql", feature = "sqlite"),
+        expect(dead_code, reason = "only a build without some backend constructs it")
+    )]
+    Fatal(DriverError),
+}
+
+impl From<sqlx::Error> for Attempt {
+    fn from(error: sqlx::Error) -> Self {
+        Attempt::Transient(error)
+    }
+}
+
+/// Connects to the database a URL names, with the default [`Retry`] (5
+/// attempts from 2 s) and [`LockMode::Session`].
 ///
 /// Accepted schemes: `postgres://`, `postgresql://`, `mysql://`, `mariadb://`
 /// and `sqlite:` (`sqlite:app.db`, `sqlite://app.db`, `sqlite::memory:`).
 /// With [`Access::ReadOnly`], a SQLite file that does not exist yet reads as
 /// an empty database and is not created.
 pub async fn connect(url: &str, access: Access) -> Result<Box<dyn Driver>, DriverError> {
-    let backend = Backend::from_url(url).ok_or_else(|| DriverError::UnknownScheme {
+    ConnectOptions::new(access).connect(url).await
+}
+
+/// A server URL must parse and name a host; sqlx's own messages for a
+/// malformed one are terse.
+fn check_url(url: &str) -> Result<(), DriverError> {
+    let malformed = |reason: String| DriverError::MalformedUrl {
         url: redact_url(url),
-    })?;
-    match backend {
-        #[cfg(feature = "postgres")]
-        Backend::Postgres => super::postgres::PgDriver::connect(url).await,
-        #[cfg(feature = "mysql")]
-        Backend::MySql => super::mysql::MySqlDriver::connect(url).await,
-        #[cfg(feature = "sqlite")]
-        Backend::Sqlite => super::sqlite::SqliteDriver::connect(url, access).await,
-        #[cfg(not(feature = "postgres"))]
-        Backend::Postgres => Err(not_compiled(url, backend)),
-        #[cfg(not(feature = "mysql"))]
-        Backend::MySql => Err(not_compiled(url, backend)),
-        #[cfg(not(feature = "sqlite"))]
-        Backend::Sqlite => {
-            let _ = access;
-            Err(not_compiled(url, backend))
-        }
+        reason,
+    };
+    let parsed = url::Url::parse(url).map_err(|e| malformed(e.to_string()))?;
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(malformed("it names no host".to_owned()));
     }
+    Ok(())
+}
+
+/// `host:port` of a server URL, for messages.
+fn host_of(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(parsed) => match (parsed.host_str(), parsed.port()) {
+            (Some(host), Some(port)) => format!("{host}:{port}"),
+            (Some(host), None) => host.to_owned(),
+            (None, _) => url.split(':').next().unwrap_or_default().to_owned(),
+        },
+        Err(_) => redact_url(url),
+    }
+}
+
+/// Sorts a failed attempt: `Ok` when waiting may help, else the final error.
+fn classify(url: &str, source: sqlx::Error) -> Result<sqlx::Error, DriverError> {
+    let redacted = redact_url(url);
+    match &source {
+        sqlx::Error::Io(_) | sqlx::Error::Protocol(_) | sqlx::Error::PoolTimedOut => Ok(source),
+        sqlx::Error::Configuration(_) => Err(DriverError::MalformedUrl {
+            url: redacted,
+            reason: source.to_string(),
+        }),
+        sqlx::Error::Database(db) => {
+            let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
+            let number = mysql_number(db.as_ref());
+            match (code.as_str(), number) {
+                // Wrong user or password; MySQL: access denied (1045, 1044).
+                ("28P01" | "28000", _) | (_, Some(1044 | 1045 | 1698)) => {
+                    Err(DriverError::Rejected {
+                        url: redacted,
+                        host: host_of(url),
+                        source,
+                    })
+                }
+                // Unknown database.
+                ("3D000", _) | (_, Some(1049)) => Err(DriverError::UnknownDatabase {
+                    url: redacted,
+                    database: database_of(url),
+                    source,
+                }),
+                // Starting up, shutting down, too many connections, or a
+                // connection-class error: worth waiting for.
+                ("57P03" | "53300" | "57P01", _) | (_, Some(1040 | 1053)) => Ok(source),
+                (code, _) if code.starts_with("08") => Ok(source),
+                _ => Err(DriverError::Connect {
+                    url: redacted,
+                    host: host_of(url),
+                    attempts: 1,
+                    elapsed: Duration::ZERO,
+                    source,
+                }),
+            }
+        }
+        _ => Err(DriverError::Connect {
+            url: redacted,
+            host: host_of(url),
+            attempts: 1,
+            elapsed: Duration::ZERO,
+            source,
+        }),
+    }
+}
+
+/// MySQL's error number, which says more than its SQLSTATE.
+fn mysql_number(error: &dyn sqlx::error::DatabaseError) -> Option<u16> {
+    #[cfg(feature = "mysql")]
+    {
+        error
+            .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
+            .map(|e| e.number())
+    }
+    #[cfg(not(feature = "mysql"))]
+    {
+        let _ = error;
+        None
+    }
+}
+
+/// The database name in a server URL.
+fn database_of(url: &str) -> String {
+    url::Url::parse(url)
+        .ok()
+        .map(|u| u.path().trim_start_matches('/').to_owned())
+        .unwrap_or_default()
 }
 
 /// The URL with its password replaced by `***`, for messages and logs.
@@ -74,17 +351,9 @@ fn not_compiled(url: &str, backend: Backend) -> DriverError {
     }
 }
 
-/// Wraps a connection failure with the redacted URL.
-pub(super) fn connect_error(url: &str) -> impl FnOnce(sqlx::Error) -> DriverError + '_ {
-    move |source| DriverError::Connect {
-        url: redact_url(url),
-        source,
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::redact_url;
+    use super::*;
 
     #[test]
     fn redacts_only_the_password() {
@@ -97,5 +366,46 @@ mod tests {
             "postgres://u:***@h/db"
         );
         assert_eq!(redact_url("mysql://h/db"), "mysql://h/db");
+    }
+
+    #[test]
+    fn backoff_doubles_from_the_first_delay() {
+        let retry = Retry::default();
+        let waits: Vec<_> = (1..5).map(|n| retry.delay(n).as_secs()).collect();
+        assert_eq!(waits, [2, 4, 8, 16]);
+        assert_eq!(retry.delay(10), Duration::from_secs(30));
+    }
+
+    #[test]
+    fn malformed_urls_are_named_without_the_password() {
+        for url in ["postgres://app:pw@:5432/db", "mysql://app:pw@[::1/db"] {
+            let error = check_url(url).unwrap_err().to_string();
+            assert!(error.contains("malformed"), "{error}");
+            assert!(!error.contains("pw@"), "{error}");
+        }
+        assert!(check_url("postgres://app:pw@db:5432/app").is_ok());
+        assert_eq!(host_of("postgres://app:pw@db:5432/app"), "db:5432");
+        assert_eq!(database_of("mysql://root@h/shop"), "shop");
+    }
+
+    #[cfg(feature = "postgres")]
+    #[tokio::test]
+    async fn a_server_that_is_not_there_is_retried_then_named() {
+        let retry = Retry {
+            attempts: 3,
+            first_delay: Duration::from_millis(10),
+            attempt_timeout: Duration::from_secs(5),
+        };
+        let start = Instant::now();
+        let error = ConnectOptions::new(Access::ReadWrite)
+            .retry(retry)
+            .connect("postgres://app:hunter2@127.0.0.1:1/app")
+            .await
+            .unwrap_err();
+        assert!(start.elapsed() >= Duration::from_millis(30));
+        let message = error.to_string();
+        assert!(message.contains("127.0.0.1:1"), "{message}");
+        assert!(message.contains("3 attempt(s)"), "{message}");
+        assert!(!message.contains("hunter2"), "{message}");
     }
 }

@@ -26,24 +26,79 @@ pub enum DriverError {
         /// The backend.
         backend: Backend,
     },
-    /// The database did not accept the connection.
-    #[error("connect to `{url}`: {source}; check that the server runs and the URL is right")]
+    /// The URL does not parse.
+    #[error(
+        "the database URL `{url}` is malformed: {reason}; expected e.g. postgres://user:password@host:5432/dbname, mysql://user@host:3306/dbname or sqlite:app.db"
+    )]
+    MalformedUrl {
+        /// The URL, password hidden.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The server did not answer, or dropped the connection, on every
+    /// attempt.
+    #[error(
+        "connect to `{url}`: no connection to {host} after {attempts} attempt(s) over {elapsed:.1?}; last error: {source}; check that the server runs and that the host and port are right (retries: --connect-attempts, --connect-delay)"
+    )]
     Connect {
         /// The URL, password hidden.
         url: String,
-        /// What sqlx said.
+        /// `host:port`.
+        host: String,
+        /// Attempts made.
+        attempts: u32,
+        /// Time spent, waits included.
+        elapsed: std::time::Duration,
+        /// What sqlx said the last time.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// The server refused the credentials. Not retried.
+    #[error(
+        "connect to `{url}`: {host} refused the credentials: {source}; check the user name and password in the URL (not retried)"
+    )]
+    Rejected {
+        /// The URL, password hidden.
+        url: String,
+        /// `host:port`.
+        host: String,
+        /// What the server said.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// The database does not exist on the server. Not retried.
+    #[error(
+        "connect to `{url}`: the database `{database}` does not exist: {source}; create it first (e.g. `createdb {database}` or `CREATE DATABASE {database}`), or fix the URL (not retried)"
+    )]
+    UnknownDatabase {
+        /// The URL, password hidden.
+        url: String,
+        /// The database the URL names.
+        database: String,
+        /// What the server said.
         #[source]
         source: sqlx::Error,
     },
     /// Another migrator held the lock for longer than the timeout.
     #[error(
-        "take the migration lock: another migrator has held it for more than {waited:?}{holder}; wait for it to finish, or raise --lock-timeout"
+        "take the migration lock: the database is locked by another migrator{holder}; waited {waited:?}: wait for it to finish, or raise --lock-timeout. A crashed migrator does not keep the lock: the server releases it with the connection"
     )]
     LockTimeout {
         /// How long we waited.
         waited: Duration,
-        /// Who holds it, when the backend can say (starts with `; `).
+        /// Who holds it and since when, when the backend can say (starts
+        /// with a space).
         holder: String,
+    },
+    /// The connection that held the lock dropped during the run.
+    #[error(
+        "the connection that held the migration lock dropped: {source}; the run stopped before the next migration so that no other migrator can overlap with it; run the command again"
+    )]
+    LockLost {
+        /// What sqlx said.
+        #[source]
+        source: sqlx::Error,
     },
     /// A query of the driver's own failed.
     #[error("{what}: {source}")]

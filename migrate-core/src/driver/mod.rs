@@ -18,7 +18,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 pub use audit::{AuditRow, Direction, Outcome};
-pub use connect::{Access, connect, redact_url};
+pub use connect::{Access, ConnectOptions, LockMode, Retry, connect, redact_url};
 pub use error::DriverError;
 
 pub use crate::Backend;
@@ -52,6 +52,29 @@ pub(crate) use bind_literals;
 pub const HEADS_TABLE: &str = "migrate_heads";
 /// The audit table: one row per applied (or attempted) step.
 pub const AUDIT_TABLE: &str = "migrate_audit";
+
+/// What the migration lock covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockScope {
+    /// Taken once by [`Driver::lock`] and held for the whole run (PostgreSQL
+    /// session mode, MySQL).
+    Run,
+    /// Taken by each step's [`Driver::begin_step`] and held to its commit
+    /// (SQLite, PostgreSQL transaction mode): the migrator re-reads the heads
+    /// under it, and plans again if another migrator moved them.
+    Step,
+}
+
+/// Who holds the lock, for a label the other migrators can read:
+/// `migrate pid 4242 on web-1 since 2026-11-23T10:00:01Z`.
+pub(crate) fn holder_label() -> String {
+    format!(
+        "migrate pid {} on {} since {}",
+        std::process::id(),
+        gethostname::gethostname().to_string_lossy(),
+        chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ")
+    )
+}
 
 /// The primitives a backend offers the migrator, over one connection.
 ///
@@ -89,11 +112,32 @@ pub trait Driver: Send + std::fmt::Debug {
         self.execute("ROLLBACK").await
     }
 
-    /// Takes the migration lock, waiting at most `timeout`.
+    /// Takes the migration lock for the run, waiting at most `timeout`.
+    /// Where the lock is per step ([`LockScope::Step`]), only prepares
+    /// `begin_step` to wait that long.
     async fn lock(&mut self, timeout: Duration) -> Result<(), DriverError>;
 
     /// Releases the migration lock.
     async fn unlock(&mut self) -> Result<(), DriverError>;
+
+    /// What the lock covers.
+    fn lock_scope(&self) -> LockScope {
+        LockScope::Run
+    }
+
+    /// Opens a migration's transaction; with [`LockScope::Step`], takes the
+    /// lock in it, waiting at most the timeout given to `lock`.
+    async fn begin_step(&mut self) -> Result<(), DriverError> {
+        self.begin().await.map_err(|source| DriverError::Query {
+            what: "begin the migration's transaction",
+            source,
+        })
+    }
+
+    /// Before each step of a run: checks that the run's lock is still held.
+    async fn check_lock(&mut self) -> Result<(), DriverError> {
+        Ok(())
+    }
 
     /// Whether both version tables exist. Reads only.
     async fn version_tables_exist(&mut self) -> Result<bool, sqlx::Error>;
@@ -115,8 +159,15 @@ pub trait Driver: Send + std::fmt::Debug {
     /// Updates the progress and outcome of the audit row `row.id`.
     async fn update_audit(&mut self, row: &AuditRow) -> Result<(), sqlx::Error>;
 
+    /// The audit rows `SELECT <columns> FROM migrate_audit <tail>` returns;
+    /// `tail` is a fixed clause of the caller's (`WHERE`, `ORDER BY`).
+    async fn query_audit(&mut self, tail: &str) -> Result<Vec<AuditRow>, sqlx::Error>;
+
     /// The newest audit rows first, at most `limit`.
-    async fn read_audit(&mut self, limit: i64) -> Result<Vec<AuditRow>, sqlx::Error>;
+    async fn read_audit(&mut self, limit: i64) -> Result<Vec<AuditRow>, sqlx::Error> {
+        self.query_audit(&format!("ORDER BY id DESC LIMIT {limit}"))
+            .await
+    }
 
     /// Closes the connection cleanly.
     async fn close(self: Box<Self>) -> Result<(), sqlx::Error>;

@@ -10,8 +10,8 @@ use async_trait::async_trait;
 use sqlx::mysql::{MySqlConnectOptions, MySqlConnection};
 use sqlx::{Connection, Executor, Row};
 
-use super::audit::{AuditRow, audit_row};
-use super::connect::connect_error;
+use super::audit::{AUDIT_COLUMNS, AuditRow, audit_row};
+use super::connect::Attempt;
 use super::{AUDIT_TABLE, Driver, DriverError, HEADS_TABLE};
 use crate::Backend;
 use crate::ops::Literal;
@@ -27,16 +27,14 @@ pub(crate) struct MySqlDriver {
 }
 
 impl MySqlDriver {
-    pub(crate) async fn connect(url: &str) -> Result<Box<dyn Driver>, DriverError> {
+    pub(crate) async fn connect(url: &str) -> Result<Box<dyn Driver>, Attempt> {
         // sqlx knows MariaDB by the mysql:// scheme.
         let normalized = match url.strip_prefix("mariadb://") {
             Some(rest) => format!("mysql://{rest}"),
             None => url.to_owned(),
         };
-        let options = MySqlConnectOptions::from_str(&normalized).map_err(connect_error(url))?;
-        let conn = MySqlConnection::connect_with(&options)
-            .await
-            .map_err(connect_error(url))?;
+        let options = MySqlConnectOptions::from_str(&normalized)?;
+        let conn = MySqlConnection::connect_with(&options).await?;
         Ok(Box::new(MySqlDriver { conn }))
     }
 }
@@ -81,15 +79,25 @@ impl Driver for MySqlDriver {
         if got == Some(1) {
             return Ok(());
         }
-        let holder: Option<i64> = sqlx::query_scalar(&format!("SELECT IS_USED_LOCK({LOCK_NAME})"))
-            .fetch_one(&mut self.conn)
-            .await
-            .ok()
-            .flatten();
+        // GET_LOCK has no label: name the holder's connection instead.
+        let holder: Option<(i64, String, String, i64)> = sqlx::query_as(&format!(
+            "SELECT p.ID, p.USER, p.HOST, p.TIME FROM information_schema.PROCESSLIST p \
+             WHERE p.ID = IS_USED_LOCK({LOCK_NAME})"
+        ))
+        .fetch_optional(&mut self.conn)
+        .await
+        .ok()
+        .flatten();
         Err(DriverError::LockTimeout {
             waited: timeout,
             holder: holder
-                .map(|id| format!("; held by connection id {id}"))
+                .map(|(id, user, host, seconds)| {
+                    let since = chrono::Utc::now() - chrono::Duration::seconds(seconds);
+                    format!(
+                        " (connection {id}, {user}@{host}), busy with its current statement since {}",
+                        since.format("%Y-%m-%dT%H:%M:%SZ")
+                    )
+                })
                 .unwrap_or_default(),
         })
     }
@@ -144,8 +152,8 @@ impl Driver for MySqlDriver {
     async fn insert_audit(&mut self, row: &AuditRow) -> Result<i64, sqlx::Error> {
         let done = sqlx::query(&format!(
             "INSERT INTO {AUDIT_TABLE} (revision, direction, checksum, started_at, finished_at, \
-             duration_ms, outcome, statements_done, statements_total, error) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+             duration_ms, outcome, statements_done, statements_total, error, args, plan) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         ))
         .bind(&row.revision)
         .bind(row.direction.as_str())
@@ -157,6 +165,8 @@ impl Driver for MySqlDriver {
         .bind(row.statements_done)
         .bind(row.statements_total)
         .bind(&row.error)
+        .bind(&row.args)
+        .bind(&row.plan)
         .execute(&mut self.conn)
         .await?;
         i64::try_from(done.last_insert_id()).map_err(|e| sqlx::Error::Decode(Box::new(e)))
@@ -178,15 +188,10 @@ impl Driver for MySqlDriver {
         .map(drop)
     }
 
-    async fn read_audit(&mut self, limit: i64) -> Result<Vec<AuditRow>, sqlx::Error> {
-        let rows = sqlx::query(&format!(
-            "SELECT id, revision, direction, checksum, started_at, finished_at, duration_ms, \
-             outcome, statements_done, statements_total, error \
-             FROM {AUDIT_TABLE} ORDER BY id DESC LIMIT ?"
-        ))
-        .bind(limit)
-        .fetch_all(&mut self.conn)
-        .await?;
+    async fn query_audit(&mut self, tail: &str) -> Result<Vec<AuditRow>, sqlx::Error> {
+        let rows = sqlx::query(&format!("SELECT {AUDIT_COLUMNS} FROM {AUDIT_TABLE} {tail}"))
+            .fetch_all(&mut self.conn)
+            .await?;
         rows.iter().map(audit_row).collect()
     }
 

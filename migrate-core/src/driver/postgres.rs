@@ -1,56 +1,129 @@
 //! PostgreSQL.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use async_trait::async_trait;
-use sqlx::postgres::PgConnection;
+use std::str::FromStr;
+
+use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::{Connection, Executor, Row};
 
-use super::audit::{AuditRow, audit_row};
-use super::connect::connect_error;
-use super::{AUDIT_TABLE, Driver, DriverError, HEADS_TABLE};
+use super::audit::{AUDIT_COLUMNS, AuditRow, audit_row};
+use super::connect::Attempt;
+use super::{AUDIT_TABLE, Driver, DriverError, HEADS_TABLE, LockMode, LockScope, holder_label};
 use crate::Backend;
 use crate::ops::Literal;
 
 /// The advisory-lock key: the bytes of "migrate!" as a big-endian i64.
 const LOCK_KEY: i64 = i64::from_be_bytes(*b"migrate!");
 
-/// A PostgreSQL database over one connection, which also holds the session
-/// advisory lock.
+/// A PostgreSQL database over one connection. In [`LockMode::Session`] a
+/// second connection holds the session advisory lock for the run, labelled
+/// with who holds it; in [`LockMode::Transaction`] each step's transaction
+/// takes a transaction advisory lock.
 #[derive(Debug)]
 pub(crate) struct PgDriver {
     conn: PgConnection,
+    options: PgConnectOptions,
+    mode: LockMode,
+    /// Session mode, while the lock is held.
+    lock_conn: Option<PgConnection>,
+    lock_timeout: Duration,
 }
 
 impl PgDriver {
-    pub(crate) async fn connect(url: &str) -> Result<Box<dyn Driver>, DriverError> {
-        let conn = PgConnection::connect(url)
-            .await
-            .map_err(connect_error(url))?;
-        Ok(Box::new(PgDriver { conn }))
+    pub(crate) async fn connect(url: &str, mode: LockMode) -> Result<Box<dyn Driver>, Attempt> {
+        let options = PgConnectOptions::from_str(url)?;
+        let conn = PgConnection::connect_with(&options).await?;
+        Ok(Box::new(PgDriver {
+            conn,
+            options,
+            mode,
+            lock_conn: None,
+            lock_timeout: Duration::from_secs(60),
+        }))
     }
 
-    /// Who holds the lock, for the timeout message.
+    /// Who holds the lock and since when, for the timeout message.
     async fn lock_holder(&mut self) -> String {
-        let holder: Option<(i32, Option<chrono::DateTime<chrono::Utc>>)> = sqlx::query_as(
-            "SELECT l.pid, a.backend_start FROM pg_locks l \
-             LEFT JOIN pg_stat_activity a ON a.pid = l.pid \
-             WHERE l.locktype = 'advisory' AND l.granted \
-             AND l.classid = (($1::bigint >> 32) & 4294967295)::oid \
-             AND l.objid = ($1::bigint & 4294967295)::oid LIMIT 1",
-        )
-        .bind(LOCK_KEY)
-        .fetch_optional(&mut self.conn)
-        .await
-        .ok()
-        .flatten();
+        let holder: Option<(i32, Option<String>, Option<chrono::DateTime<chrono::Utc>>)> =
+            sqlx::query_as(
+                "SELECT l.pid, a.application_name, COALESCE(a.xact_start, a.backend_start) \
+                 FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid \
+                 WHERE l.locktype = 'advisory' AND l.granted \
+                 AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+                 AND l.classid = (($1::bigint >> 32) & 4294967295)::oid \
+                 AND l.objid = ($1::bigint & 4294967295)::oid LIMIT 1",
+            )
+            .bind(LOCK_KEY)
+            .fetch_optional(&mut self.conn)
+            .await
+            .ok()
+            .flatten();
         match holder {
-            Some((pid, Some(since))) => {
-                format!("; held by backend pid {pid}, connected since {since}")
+            // Session mode: the label says who and since when.
+            Some((pid, Some(label), _)) if label.starts_with("migrate pid ") => {
+                format!(" ({label}; backend pid {pid})")
             }
-            Some((pid, None)) => format!("; held by backend pid {pid}"),
+            Some((pid, _, Some(since))) => format!(
+                " (backend pid {pid}) since {}",
+                since.format("%Y-%m-%dT%H:%M:%SZ")
+            ),
+            Some((pid, _, None)) => format!(" (backend pid {pid})"),
             None => String::new(),
         }
+    }
+
+    /// Waits for the advisory lock with `sql` (`pg_advisory_lock` or
+    /// `pg_advisory_xact_lock`) on `conn`, at most `timeout`: true when
+    /// taken. The server queues the waiters, so the lock passes on the
+    /// moment it is released. `lock_timeout` is set only for that statement
+    /// (`SET LOCAL` inside a transaction), never for the migrations.
+    async fn acquire(
+        conn: &mut PgConnection,
+        sql: &str,
+        timeout: Duration,
+        in_transaction: bool,
+    ) -> Result<bool, DriverError> {
+        let query = |source| DriverError::Query {
+            what: "take the migration lock",
+            source,
+        };
+        // 0 would mean "wait forever" to PostgreSQL.
+        let ms = timeout.as_millis().clamp(1, i32::MAX as u128);
+        let scope = if in_transaction { "LOCAL " } else { "" };
+        conn.execute(format!("SET {scope}lock_timeout = {ms}").as_str())
+            .await
+            .map_err(query)?;
+        let taken = match sqlx::query(sql).bind(LOCK_KEY).execute(&mut *conn).await {
+            Ok(_) => Ok(true),
+            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("55P03") => Ok(false),
+            Err(source) => Err(query(source)),
+        };
+        if matches!(taken, Ok(true)) || !in_transaction {
+            conn.execute(format!("SET {scope}lock_timeout TO DEFAULT").as_str())
+                .await
+                .map_err(query)?;
+        }
+        taken
+    }
+
+    /// Session mode: a connection of its own, labelled, whose death the
+    /// server notices within about a minute even if the host vanishes.
+    async fn open_lock_connection(&self) -> Result<PgConnection, DriverError> {
+        let query = |source| DriverError::Query {
+            what: "open the lock connection",
+            source,
+        };
+        let options = self.options.clone().application_name(&holder_label());
+        let mut conn = PgConnection::connect_with(&options).await.map_err(query)?;
+        conn.execute(
+            "SET tcp_keepalives_idle = 30; SET tcp_keepalives_interval = 10; \
+             SET tcp_keepalives_count = 3",
+        )
+        .await
+        .map_err(query)?;
+        Ok(conn)
     }
 }
 
@@ -88,41 +161,86 @@ impl Driver for PgDriver {
     }
 
     async fn lock(&mut self, timeout: Duration) -> Result<(), DriverError> {
-        let start = Instant::now();
-        let mut pause = Duration::from_millis(20);
-        loop {
-            let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
-                .bind(LOCK_KEY)
-                .fetch_one(&mut self.conn)
-                .await
-                .map_err(|source| DriverError::Query {
-                    what: "take the migration lock",
-                    source,
-                })?;
-            if locked {
-                return Ok(());
-            }
-            if start.elapsed() >= timeout {
-                return Err(DriverError::LockTimeout {
-                    waited: timeout,
-                    holder: self.lock_holder().await,
-                });
-            }
-            tokio::time::sleep(pause).await;
-            pause = (pause * 2).min(Duration::from_millis(500));
+        self.lock_timeout = timeout;
+        if self.mode == LockMode::Transaction {
+            return Ok(());
         }
+        let mut conn = self.open_lock_connection().await?;
+        if Self::acquire(&mut conn, "SELECT pg_advisory_lock($1)", timeout, false).await? {
+            self.lock_conn = Some(conn);
+            return Ok(());
+        }
+        let _ = conn.close().await;
+        Err(DriverError::LockTimeout {
+            waited: timeout,
+            holder: self.lock_holder().await,
+        })
     }
 
     async fn unlock(&mut self) -> Result<(), DriverError> {
-        sqlx::query("SELECT pg_advisory_unlock($1)")
+        let Some(mut conn) = self.lock_conn.take() else {
+            return Ok(());
+        };
+        let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)")
             .bind(LOCK_KEY)
-            .execute(&mut self.conn)
+            .execute(&mut conn)
             .await
             .map(drop)
             .map_err(|source| DriverError::Query {
                 what: "release the migration lock",
                 source,
-            })
+            });
+        // Closing the connection releases the lock in any case.
+        let _ = conn.close().await;
+        unlocked
+    }
+
+    fn lock_scope(&self) -> LockScope {
+        match self.mode {
+            LockMode::Session => LockScope::Run,
+            LockMode::Transaction => LockScope::Step,
+        }
+    }
+
+    async fn begin_step(&mut self) -> Result<(), DriverError> {
+        let query = |source| DriverError::Query {
+            what: "begin the migration's transaction",
+            source,
+        };
+        self.conn.execute("BEGIN").await.map_err(query)?;
+        if self.mode == LockMode::Session {
+            return Ok(());
+        }
+        let timeout = self.lock_timeout;
+        match Self::acquire(
+            &mut self.conn,
+            "SELECT pg_advisory_xact_lock($1)",
+            timeout,
+            true,
+        )
+        .await
+        {
+            Ok(true) => Ok(()),
+            outcome => {
+                let _ = self.conn.execute("ROLLBACK").await;
+                outcome?;
+                Err(DriverError::LockTimeout {
+                    waited: timeout,
+                    holder: self.lock_holder().await,
+                })
+            }
+        }
+    }
+
+    async fn check_lock(&mut self) -> Result<(), DriverError> {
+        match &mut self.lock_conn {
+            Some(conn) => conn
+                .execute("SELECT 1")
+                .await
+                .map(drop)
+                .map_err(|source| DriverError::LockLost { source }),
+            None => Ok(()),
+        }
     }
 
     async fn version_tables_exist(&mut self) -> Result<bool, sqlx::Error> {
@@ -164,8 +282,8 @@ impl Driver for PgDriver {
     async fn insert_audit(&mut self, row: &AuditRow) -> Result<i64, sqlx::Error> {
         sqlx::query_scalar(&format!(
             "INSERT INTO {AUDIT_TABLE} (revision, direction, checksum, started_at, finished_at, \
-             duration_ms, outcome, statements_done, statements_total, error) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id"
+             duration_ms, outcome, statements_done, statements_total, error, args, plan) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id"
         ))
         .bind(&row.revision)
         .bind(row.direction.as_str())
@@ -177,6 +295,8 @@ impl Driver for PgDriver {
         .bind(row.statements_done)
         .bind(row.statements_total)
         .bind(&row.error)
+        .bind(&row.args)
+        .bind(&row.plan)
         .fetch_one(&mut self.conn)
         .await
     }
@@ -197,19 +317,17 @@ impl Driver for PgDriver {
         .map(drop)
     }
 
-    async fn read_audit(&mut self, limit: i64) -> Result<Vec<AuditRow>, sqlx::Error> {
-        let rows = sqlx::query(&format!(
-            "SELECT id, revision, direction, checksum, started_at, finished_at, duration_ms, \
-             outcome, statements_done, statements_total, error \
-             FROM {AUDIT_TABLE} ORDER BY id DESC LIMIT $1"
-        ))
-        .bind(limit)
-        .fetch_all(&mut self.conn)
-        .await?;
+    async fn query_audit(&mut self, tail: &str) -> Result<Vec<AuditRow>, sqlx::Error> {
+        let rows = sqlx::query(&format!("SELECT {AUDIT_COLUMNS} FROM {AUDIT_TABLE} {tail}"))
+            .fetch_all(&mut self.conn)
+            .await?;
         rows.iter().map(audit_row).collect()
     }
 
-    async fn close(self: Box<Self>) -> Result<(), sqlx::Error> {
+    async fn close(mut self: Box<Self>) -> Result<(), sqlx::Error> {
+        if let Some(conn) = self.lock_conn.take() {
+            let _ = conn.close().await;
+        }
         self.conn.close().await
     }
 }

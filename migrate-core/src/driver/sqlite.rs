@@ -7,9 +7,9 @@ use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::{Connection, Executor, Row};
 
-use super::audit::{AuditRow, audit_row};
-use super::connect::connect_error;
-use super::{AUDIT_TABLE, Access, Driver, DriverError, HEADS_TABLE};
+use super::audit::{AUDIT_COLUMNS, AuditRow, audit_row};
+use super::connect::Attempt;
+use super::{AUDIT_TABLE, Access, Driver, DriverError, HEADS_TABLE, LockScope};
 use crate::Backend;
 use crate::ops::Literal;
 
@@ -17,26 +17,41 @@ use crate::ops::Literal;
 #[derive(Debug)]
 pub(crate) struct SqliteDriver {
     conn: SqliteConnection,
+    lock_timeout: Duration,
 }
 
 impl SqliteDriver {
-    pub(crate) async fn connect(url: &str, access: Access) -> Result<Box<dyn Driver>, DriverError> {
-        let options = SqliteConnectOptions::from_str(url).map_err(connect_error(url))?;
+    pub(crate) async fn connect(url: &str, access: Access) -> Result<Box<dyn Driver>, Attempt> {
+        let options = SqliteConnectOptions::from_str(url)?;
         let options = match access {
             Access::ReadWrite => options.create_if_missing(true),
             // Inspecting must not create the file: a missing one is an empty
             // database, which an in-memory one stands in for.
             Access::ReadOnly if !options.get_filename().exists() && !is_memory(url) => {
-                SqliteConnectOptions::from_str("sqlite::memory:").map_err(connect_error(url))?
+                SqliteConnectOptions::from_str("sqlite::memory:")?
+            }
+            // A process killed mid-transaction leaves a hot journal, which
+            // only a writable connection can roll back; reading through one
+            // does exactly that, as the sqlite3 shell would.
+            Access::ReadOnly if hot_journal(options.get_filename()) => {
+                options.create_if_missing(false)
             }
             Access::ReadOnly => options.read_only(true),
         };
         let options = options.busy_timeout(Duration::from_secs(30));
-        let conn = SqliteConnection::connect_with(&options)
-            .await
-            .map_err(connect_error(url))?;
-        Ok(Box::new(SqliteDriver { conn }))
+        let conn = SqliteConnection::connect_with(&options).await?;
+        Ok(Box::new(SqliteDriver {
+            conn,
+            lock_timeout: Duration::from_secs(30),
+        }))
     }
+}
+
+/// Whether a rollback journal with content sits next to the file.
+fn hot_journal(path: &std::path::Path) -> bool {
+    let mut journal = path.as_os_str().to_owned();
+    journal.push("-journal");
+    std::fs::metadata(journal).is_ok_and(|m| m.len() > 0)
 }
 
 fn is_memory(url: &str) -> bool {
@@ -77,13 +92,44 @@ impl Driver for SqliteDriver {
         self.execute("BEGIN IMMEDIATE").await
     }
 
-    async fn lock(&mut self, _timeout: Duration) -> Result<(), DriverError> {
-        // Every step runs in a `BEGIN IMMEDIATE` transaction, which is the lock.
+    async fn lock(&mut self, timeout: Duration) -> Result<(), DriverError> {
+        // The lock is each step's `BEGIN IMMEDIATE`: SQLite waits for the
+        // write lock up to its busy timeout.
+        let ms = timeout.as_millis().min(i32::MAX as u128);
+        self.execute(&format!("PRAGMA busy_timeout = {ms}"))
+            .await
+            .map_err(|source| DriverError::Query {
+                what: "set the lock timeout",
+                source,
+            })?;
+        self.lock_timeout = timeout;
         Ok(())
     }
 
     async fn unlock(&mut self) -> Result<(), DriverError> {
         Ok(())
+    }
+
+    fn lock_scope(&self) -> LockScope {
+        LockScope::Step
+    }
+
+    async fn begin_step(&mut self) -> Result<(), DriverError> {
+        match self.begin().await {
+            Ok(()) => Ok(()),
+            // SQLITE_BUSY: another connection kept the write lock for the
+            // whole busy timeout.
+            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("5") => {
+                Err(DriverError::LockTimeout {
+                    waited: self.lock_timeout,
+                    holder: " (another connection is writing to the SQLite file)".to_owned(),
+                })
+            }
+            Err(source) => Err(DriverError::Query {
+                what: "begin the migration's transaction",
+                source,
+            }),
+        }
     }
 
     async fn version_tables_exist(&mut self) -> Result<bool, sqlx::Error> {
@@ -124,8 +170,8 @@ impl Driver for SqliteDriver {
     async fn insert_audit(&mut self, row: &AuditRow) -> Result<i64, sqlx::Error> {
         let done = sqlx::query(&format!(
             "INSERT INTO {AUDIT_TABLE} (revision, direction, checksum, started_at, finished_at, \
-             duration_ms, outcome, statements_done, statements_total, error) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+             duration_ms, outcome, statements_done, statements_total, error, args, plan) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         ))
         .bind(&row.revision)
         .bind(row.direction.as_str())
@@ -137,6 +183,8 @@ impl Driver for SqliteDriver {
         .bind(row.statements_done)
         .bind(row.statements_total)
         .bind(&row.error)
+        .bind(&row.args)
+        .bind(&row.plan)
         .execute(&mut self.conn)
         .await?;
         Ok(done.last_insert_rowid())
@@ -158,15 +206,10 @@ impl Driver for SqliteDriver {
         .map(drop)
     }
 
-    async fn read_audit(&mut self, limit: i64) -> Result<Vec<AuditRow>, sqlx::Error> {
-        let rows = sqlx::query(&format!(
-            "SELECT id, revision, direction, checksum, started_at, finished_at, duration_ms, \
-             outcome, statements_done, statements_total, error \
-             FROM {AUDIT_TABLE} ORDER BY id DESC LIMIT ?"
-        ))
-        .bind(limit)
-        .fetch_all(&mut self.conn)
-        .await?;
+    async fn query_audit(&mut self, tail: &str) -> Result<Vec<AuditRow>, sqlx::Error> {
+        let rows = sqlx::query(&format!("SELECT {AUDIT_COLUMNS} FROM {AUDIT_TABLE} {tail}"))
+            .fetch_all(&mut self.conn)
+            .await?;
         rows.iter().map(audit_row).collect()
     }
 

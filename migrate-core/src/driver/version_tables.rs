@@ -30,7 +30,9 @@ pub(crate) fn ddl(backend: Backend) -> Vec<String> {
              outcome VARCHAR(16) NOT NULL, \
              statements_done BIGINT NOT NULL, \
              statements_total BIGINT NOT NULL, \
-             error TEXT NULL)"
+             error TEXT NULL, \
+             args TEXT NULL, \
+             plan TEXT NULL)"
         ),
     ]
 }

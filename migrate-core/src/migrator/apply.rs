@@ -17,9 +17,10 @@ use std::time::Instant;
 use chrono::Utc;
 
 use super::{ApplyError, RenderedStep, StepReport};
-use crate::Backend;
-use crate::driver::{AuditRow, Driver, Outcome};
-use crate::render::{Exec, Rebuild, SchemaObject, Statement};
+use crate::driver::{AuditRow, Driver, LockScope, Outcome};
+use crate::ops::Operation;
+use crate::render::{Exec, Rebuild, SchemaObject, Statement, sql};
+use crate::{Backend, Error};
 
 type BoxError = Box<dyn StdError + Send + Sync>;
 
@@ -32,12 +33,24 @@ pub(super) struct HeadsChange<'a> {
     pub(super) insert: Vec<&'a str>,
 }
 
+/// Where `resume` picks up a step that stopped part-way.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Resume {
+    /// The first statement not recorded as done (0-based).
+    pub(super) from: usize,
+    /// Whether that statement may have run anyway: the process died between
+    /// running it and counting it. It is run again, and an error saying its
+    /// effect is already there counts as done.
+    pub(super) uncertain: bool,
+}
+
 pub(super) async fn run_step(
     db: &mut dyn Driver,
     step: &RenderedStep,
     change: &HeadsChange<'_>,
     tables_exist: &mut bool,
-) -> Result<StepReport, Box<ApplyError>> {
+    resume: Option<Resume>,
+) -> Result<StepReport, Error> {
     let start = Instant::now();
     let mut audit = AuditRow {
         id: 0,
@@ -51,8 +64,10 @@ pub(super) async fn run_step(
         statements_done: 0,
         statements_total: step.statements.len() as i64,
         error: None,
+        args: step.args_json(),
+        plan: Some(step.plan_digest()),
     };
-    if db.backend().transactional_ddl() && !step.non_transactional() {
+    if db.backend().transactional_ddl() && !step.non_transactional() && resume.is_none() {
         let rebuilds = step
             .statements
             .iter()
@@ -79,7 +94,7 @@ pub(super) async fn run_step(
         }
         result?;
     } else {
-        progressive(db, step, change, tables_exist, &mut audit, start).await?;
+        progressive(db, step, change, tables_exist, &mut audit, start, resume).await?;
     }
     Ok(StepReport {
         revision: audit.revision,
@@ -130,28 +145,35 @@ async fn transactional(
     audit: &mut AuditRow,
     start: Instant,
     check_foreign_keys: bool,
-) -> Result<(), Box<ApplyError>> {
+) -> Result<(), Error> {
     let bookkeeping = |source| ApplyError::Bookkeeping {
         revision: step.registration.id.to_owned(),
         direction: step.direction,
         state: "the transaction was rolled back; nothing changed".to_owned(),
         source,
     };
-    db.begin().await.map_err(bookkeeping)?;
+    db.begin_step().await?;
     let result = async {
-        if !*tables_exist {
-            // Created on first write, inside the first step's transaction.
-            for ddl in db.version_tables_ddl() {
-                db.execute(&ddl).await.map_err(bookkeeping)?;
-            }
-        } else if db.backend() == crate::Backend::Sqlite {
-            // SQLite has no lock outside the transaction: re-read the heads
-            // now that `BEGIN IMMEDIATE` holds the write lock.
-            let heads = db.read_heads().await.map_err(bookkeeping)?;
+        if db.lock_scope() == LockScope::Step {
+            // The lock was only taken now, with the transaction: re-read
+            // what the plan was made from.
+            let exists = db.version_tables_exist().await.map_err(bookkeeping)?;
+            let heads = if exists {
+                db.read_heads().await.map_err(bookkeeping)?
+            } else {
+                Vec::new()
+            };
             if heads != change.expected {
                 return Err(ApplyError::ConcurrentChange {
                     revision: step.registration.id.to_owned(),
                 });
+            }
+            *tables_exist = exists;
+        }
+        if !*tables_exist {
+            // Created on first write, inside the first step's transaction.
+            for ddl in db.version_tables_ddl() {
+                db.execute(&ddl).await.map_err(bookkeeping)?;
             }
         }
         let rolled_back = "the transaction was rolled back: the schema and the version tables are as they were; fix the migration and run the command again";
@@ -183,7 +205,8 @@ async fn transactional(
             if let Err(rollback) = db.rollback().await {
                 tracing::warn!(%rollback, "rollback after a failed step failed");
             }
-            if *tables_exist {
+            let raced = matches!(error, ApplyError::ConcurrentChange { .. });
+            if *tables_exist && !raced {
                 // Keep a trace of the attempt, outside the rolled-back
                 // transaction. Version tables that did not exist before the
                 // run are not created just for this.
@@ -194,7 +217,7 @@ async fn transactional(
                     tracing::warn!(error = %e, "could not record the failed attempt");
                 }
             }
-            Err(error.into())
+            Err(Box::new(error).into())
         }
     }
 }
@@ -297,7 +320,8 @@ async fn run_statement(db: &mut dyn Driver, statement: &Statement) -> Result<(),
 }
 
 /// MySQL, and PostgreSQL steps that cannot run in a transaction: DDL commits
-/// as it goes, so record progress as it happens.
+/// as it goes, so record progress as it happens. With `resume`, starts at
+/// the first statement not done.
 async fn progressive(
     db: &mut dyn Driver,
     step: &RenderedStep,
@@ -305,6 +329,7 @@ async fn progressive(
     tables_exist: &mut bool,
     audit: &mut AuditRow,
     start: Instant,
+    resume: Option<Resume>,
 ) -> Result<(), Box<ApplyError>> {
     let bookkeeping = |state: &str| {
         let state = state.to_owned();
@@ -323,24 +348,43 @@ async fn progressive(
         }
         *tables_exist = true;
     }
+    let from = resume.map_or(0, |r| r.from);
+    audit.statements_done = from as i64;
     audit.id = db
         .insert_audit(audit)
         .await
         .map_err(bookkeeping("no statement of the step ran"))?;
-    for (i, statement) in step.statements.iter().enumerate() {
-        if let Err(failure) = run_statement(db, statement).await {
+    for (i, statement) in step.statements.iter().enumerate().skip(from) {
+        let uncertain = resume.is_some_and(|r| r.uncertain && r.from == i);
+        let outcome = match concurrent_index(step, i, db.backend()) {
+            Some(index) => run_concurrent_index(db, statement, index, uncertain).await,
+            None => run_statement(db, statement).await,
+        };
+        let outcome = match outcome {
+            Err(failure) if uncertain && already_done(&failure) => {
+                tracing::warn!(
+                    revision = step.registration.id,
+                    statement = i + 1,
+                    error = %failure.source,
+                    "statement had already run before the interruption; counting it as done"
+                );
+                Ok(())
+            }
+            other => other,
+        };
+        if let Err(failure) = outcome {
             let why = match db.backend() {
                 Backend::MySql => "MySQL commits DDL as it goes",
                 _ => "this step runs outside a transaction",
             };
             let mut state = format!(
-                "{why}: {i} of {} statements of this step ran and stay applied; the audit table marks the step as failed. Inspect with `status`, undo or finish those statements by hand, then run the command again",
-                step.statements.len()
+                "{why}: {i} of {} statements of this step ran and stay applied; the audit table marks the step as failed and nothing else runs until it is resolved. Fix the cause, then run `resume` to continue from statement {}, or finish or undo the step by hand and record it with `repair {} --applied` or `--reverted`",
+                step.statements.len(),
+                i + 1,
+                step.registration.id,
             );
-            if db.backend() == Backend::Postgres && statement.sql.contains("CONCURRENTLY") {
-                state.push_str(
-                    ". A failed CREATE INDEX CONCURRENTLY leaves an INVALID index behind: drop it with DROP INDEX CONCURRENTLY first",
-                );
+            if let Some(index) = concurrent_index(step, i, db.backend()) {
+                state.push_str(&drop_invalid_index(db, index).await);
             }
             let error = statement_error(step, i, failure, state);
             finish(audit, Outcome::Failed, i, start);
@@ -355,8 +399,7 @@ async fn progressive(
             .await
             .map_err(bookkeeping("the statements ran but the audit row lags"))?;
     }
-    let state =
-        "every statement ran, but the heads table was not updated; the audit row says `started`";
+    let state = "every statement ran, but the heads table was not updated; the audit row says `started`: record it with `repair <revision> --applied`";
     db.begin().await.map_err(bookkeeping(state))?;
     let result = async {
         db.write_heads(&change.delete, &change.insert).await?;
@@ -370,6 +413,120 @@ async fn progressive(
         return Err(bookkeeping(state)(source).into());
     }
     Ok(())
+}
+
+/// The index statement `i` builds with PostgreSQL's `CREATE INDEX
+/// CONCURRENTLY`, whose failure leaves an INVALID index behind.
+fn concurrent_index(step: &RenderedStep, i: usize, backend: Backend) -> Option<&str> {
+    let statement = &step.statements[i];
+    match step.plan.operations().get(statement.op) {
+        Some(Operation::CreateIndex(index))
+            if backend == Backend::Postgres && !statement.transactional =>
+        {
+            Some(index.name())
+        }
+        _ => None,
+    }
+}
+
+/// Whether PostgreSQL has an index of this name in the current schema, and
+/// whether it is valid.
+async fn index_validity(db: &mut dyn Driver, name: &str) -> Result<Option<bool>, sqlx::Error> {
+    let sql = format!(
+        "SELECT i.indisvalid::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = current_schema() AND c.relname = {}",
+        sql::string(Backend::Postgres, name)
+    );
+    let rows = db.fetch_text(&sql).await?;
+    Ok(rows
+        .first()
+        .and_then(|r| r.first().cloned().flatten())
+        .map(|valid| valid == "true"))
+}
+
+/// `CREATE INDEX CONCURRENTLY`, made safe to run again: an INVALID index
+/// left by an earlier failure or kill is dropped first, and when the
+/// statement may have run before an interruption, a valid index of that
+/// name means it did.
+async fn run_concurrent_index(
+    db: &mut dyn Driver,
+    statement: &Statement,
+    index: &str,
+    uncertain: bool,
+) -> Result<(), Failure> {
+    match index_validity(db, index).await? {
+        Some(true) if uncertain => return Ok(()),
+        Some(false) => {
+            tracing::warn!(
+                index,
+                "dropping the INVALID index an interrupted build left"
+            );
+            db.execute(&format!(
+                "DROP INDEX CONCURRENTLY IF EXISTS {}",
+                sql::ident(Backend::Postgres, index)
+            ))
+            .await?;
+        }
+        _ => {}
+    }
+    run_statement(db, statement).await
+}
+
+/// After `CREATE INDEX CONCURRENTLY` failed: drops the INVALID index it
+/// left, and says what happened, for the error message.
+async fn drop_invalid_index(db: &mut dyn Driver, index: &str) -> String {
+    match index_validity(db, index).await {
+        Ok(Some(false)) => {
+            let drop = format!(
+                "DROP INDEX CONCURRENTLY IF EXISTS {}",
+                sql::ident(Backend::Postgres, index)
+            );
+            match db.execute(&drop).await {
+                Ok(()) => format!(". The INVALID index {index} the failed build left was dropped"),
+                Err(e) => format!(
+                    ". The failed build left the INVALID index {index}, which could not be dropped ({e}): run `{drop}` before resuming"
+                ),
+            }
+        }
+        _ => String::new(),
+    }
+}
+
+/// Whether a statement failed only because its effect is already there:
+/// what running a DDL statement a second time says.
+fn already_done(failure: &Failure) -> bool {
+    let Some(db) = failure
+        .source
+        .downcast_ref::<sqlx::Error>()
+        .and_then(|e| e.as_database_error())
+    else {
+        return false;
+    };
+    let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
+    // PostgreSQL: duplicate table, column, object, schema; undefined table,
+    // column, object (a DROP that already ran).
+    if matches!(
+        code.as_str(),
+        "42P07" | "42701" | "42710" | "42P06" | "42P01" | "42703" | "42704"
+    ) {
+        return true;
+    }
+    // MySQL: table exists, duplicate column, duplicate key name, can't drop
+    // (missing), unknown table, duplicate foreign key, duplicate check name.
+    let message = db.message();
+    [
+        "already exists",
+        "Duplicate column name",
+        "Duplicate key name",
+        "check that column/key exists",
+        "check that it exists",
+        "Unknown table",
+        "Duplicate foreign key constraint name",
+        "Duplicate check constraint name",
+    ]
+    .iter()
+    .any(|known| message.contains(known))
 }
 
 fn finish(audit: &mut AuditRow, outcome: Outcome, done: usize, start: Instant) {

@@ -1,14 +1,13 @@
 //! `check`: the CI gate. Everything that should stop a merge or a deploy,
 //! one problem per line.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use chrono::{DateTime, Utc};
 
 use super::status::{Problem, RevisionRef};
 use super::{Migrator, PlanError};
-use crate::driver::{Direction, Driver, Outcome};
+use crate::driver::{Direction, Driver};
 use crate::{Backend, Error};
 
 /// Something `check` refuses.
@@ -52,6 +51,8 @@ pub enum CheckProblem {
         current: String,
         /// When it was applied.
         applied_at: DateTime<Utc>,
+        /// What differs, statement by statement, where the audit row says.
+        changes: Vec<String>,
     },
     /// The database is not at the heads.
     NotAtHead {
@@ -106,15 +107,26 @@ impl fmt::Display for CheckProblem {
                 applied,
                 current,
                 applied_at,
-            } => write!(
-                f,
-                "{} ({}) changed since it was applied on {}: checksum {} then, {} now; revert the edit in {location}, or put the change in a new migration",
-                revision.id,
-                revision.message,
-                applied_at.format("%Y-%m-%d %H:%M:%S UTC"),
-                short(applied),
-                short(current)
-            ),
+                changes,
+            } => {
+                write!(
+                    f,
+                    "{} ({}) changed since it was applied on {}: checksum {} then, {} now",
+                    revision.id,
+                    revision.message,
+                    applied_at.format("%Y-%m-%d %H:%M:%S UTC"),
+                    short(applied),
+                    short(current)
+                )?;
+                for change in changes {
+                    write!(f, "; {change}")?;
+                }
+                write!(
+                    f,
+                    "; revert the edit in {location} and put the change in a new migration, or record it with `accept {}` if the database already matches",
+                    revision.id
+                )
+            }
             Self::NotAtHead { current, pending } => write!(
                 f,
                 "the database is at {}, not at the heads: {} pending ({}); run `upgrade heads`",
@@ -194,12 +206,23 @@ impl Migrator {
     ) -> Result<(), Error> {
         let status = self.status(db).await?;
         for problem in status.problems {
-            // The graph's own problems are reported above, once.
-            if matches!(
-                problem,
-                Problem::UnknownRevisions { .. } | Problem::Unfinished { .. }
-            ) {
-                problems.push(CheckProblem::Database(problem));
+            match problem {
+                Problem::Edited { edit } => problems.push(CheckProblem::ChecksumChanged {
+                    revision: RevisionRef {
+                        id: edit.revision,
+                        message: edit.message,
+                    },
+                    location: edit.location,
+                    applied: edit.recorded,
+                    current: edit.current,
+                    applied_at: edit.applied_at,
+                    changes: edit.changes,
+                }),
+                Problem::UnknownRevisions { .. } | Problem::Unfinished { .. } => {
+                    problems.push(CheckProblem::Database(problem));
+                }
+                // The graph's own problems are reported above, once.
+                _ => {}
             }
         }
         if !status.pending.is_empty() {
@@ -208,50 +231,8 @@ impl Migrator {
                 pending: status.pending.clone(),
             });
         }
-        if !db.version_tables_exist().await.map_err(read_state)? {
-            return Ok(());
-        }
-        // The newest successful upgrade of each revision.
-        let mut applied = BTreeMap::new();
-        for row in db.read_audit(i64::MAX).await.map_err(read_state)? {
-            if row.direction == Direction::Upgrade && row.outcome == Outcome::Success {
-                applied.entry(row.revision.clone()).or_insert(row);
-            }
-        }
-        let graph = self.graph();
-        let current: Vec<usize> = status
-            .current
-            .iter()
-            .filter_map(|r| graph.index_of(&r.id))
-            .collect();
-        let backend = db.backend();
-        for (index, is_applied) in graph.ancestors_of(&current).into_iter().enumerate() {
-            let revision = graph.revision(index);
-            let Some(row) = applied.get(&revision.id).filter(|_| is_applied) else {
-                continue; // not applied, or stamped without running
-            };
-            let Ok(step) = self.step(index, Direction::Upgrade, backend) else {
-                continue; // reported as unrenderable
-            };
-            if step.checksum != row.checksum {
-                problems.push(CheckProblem::ChecksumChanged {
-                    revision: RevisionRef {
-                        id: revision.id.clone(),
-                        message: revision.message.clone(),
-                    },
-                    location: revision.location.clone(),
-                    applied: row.checksum.clone(),
-                    current: step.checksum,
-                    applied_at: row.started_at,
-                });
-            }
-        }
         Ok(())
     }
-}
-
-fn read_state(source: sqlx::Error) -> Error {
-    super::ApplyError::ReadState { source }.into()
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Errors of the plan and apply phases.
 
-use crate::driver::Direction;
+use super::state::{Edit, going};
+use crate::driver::{AuditRow, Direction, Outcome};
 use crate::render::RenderError;
 
 /// A plan could not be built or rendered. Raised for every step before the
@@ -177,6 +178,76 @@ pub enum ApplyError {
         #[source]
         source: sqlx::Error,
     },
+    /// A step stopped part-way with statements applied outside a
+    /// transaction; nothing else runs until a human resolves it.
+    #[error("{}", dirty_message(.step))]
+    Dirty {
+        /// Its audit row.
+        step: Box<AuditRow>,
+    },
+    /// Applied migrations were edited since.
+    #[error("{}", edited_message(.edits))]
+    Edited {
+        /// What changed.
+        edits: Vec<Edit>,
+    },
+    /// The version tables are not as migrate made them.
+    #[error(
+        "the version tables were altered by hand: {problem}; nothing was run. Restore them from a backup, or recreate them: `stamp --purge <revision>` rewrites the heads table once the audit table exists"
+    )]
+    VersionTablesAltered {
+        /// What is wrong.
+        problem: String,
+    },
+    /// `resume` or `repair` with nothing stopped part-way.
+    #[error(
+        "nothing to {verb}: no migration stopped part-way (the newest step in the audit table finished or rolled back); to set the heads table by hand, use `stamp`"
+    )]
+    NotDirty {
+        /// `resume` or `repair`.
+        verb: &'static str,
+    },
+    /// `repair REV` names another revision than the one that stopped.
+    #[error(
+        "repair {given}: the migration that stopped part-way is {dirty}, not {given}; run `status` to see it, and name it"
+    )]
+    RepairOther {
+        /// What was named.
+        given: String,
+        /// What stopped.
+        dirty: String,
+    },
+    /// `resume` of a step whose plan changed since it stopped.
+    #[error(
+        "resume {revision}: its plan changed since it stopped (checksum {recorded} then, {current} now), so the statements left are not the ones that were running; revert the edit, or finish by hand and record it with `repair {revision} --applied` or `--reverted`"
+    )]
+    ResumeEdited {
+        /// The revision.
+        revision: String,
+        /// The checksum then.
+        recorded: String,
+        /// Now.
+        current: String,
+    },
+    /// `accept REV` on a revision that is not applied, or not edited.
+    #[error("accept {revision}: {why}; nothing was recorded")]
+    NotEdited {
+        /// The revision.
+        revision: String,
+        /// Not applied, or its checksum matches.
+        why: String,
+    },
+    /// A step that must run outside a transaction, with PostgreSQL's
+    /// transaction-scoped lock, which only exists inside one.
+    #[error(
+        "{direction} {revision}: this migration runs outside a transaction (CONCURRENTLY), where --lock-mode transaction holds no lock; nothing was run. Run it with the session lock (the default), connecting to PostgreSQL directly rather than through PgBouncer's transaction pooling"
+    )]
+    NeedsSessionLock {
+        /// The revision.
+        revision: String,
+        /// Which way.
+        direction: Direction,
+    },
     /// The heads table changed between reading and writing it.
     #[error(
         "the heads table changed while this run was applying {revision}: another migrator ran at the same time; run the command again"
@@ -185,4 +256,47 @@ pub enum ApplyError {
         /// The revision about to be recorded.
         revision: String,
     },
+}
+
+fn dirty_message(step: &AuditRow) -> String {
+    let what = match step.outcome {
+        Outcome::Failed => "failed",
+        _ => "was interrupted (the process died or lost its connection)",
+    };
+    let mut message = format!(
+        "{} {} {what} on {} after {} of {} statements, which ran outside a transaction and stay applied",
+        going(step.direction),
+        step.revision,
+        step.started_at.format("%Y-%m-%d %H:%M:%S UTC"),
+        step.statements_done,
+        step.statements_total,
+    );
+    if let Some(error) = &step.error {
+        let first_line = error.lines().next().unwrap_or_default();
+        message.push_str(&format!(" ({first_line})"));
+    }
+    message.push_str(&format!(
+        "; nothing else runs until this is resolved: run `resume` to run statements {}..{} (after fixing the cause), or finish or undo them by hand and record it with `repair {} --applied` or `repair {} --reverted`",
+        step.statements_done + 1,
+        step.statements_total,
+        step.revision,
+        step.revision,
+    ));
+    message
+}
+
+fn edited_message(edits: &[Edit]) -> String {
+    let mut message = format!(
+        "{} applied migration(s) changed since they were applied, so this database no longer matches the code; nothing was run:",
+        edits.len()
+    );
+    for edit in edits {
+        message.push_str(&format!("\n  {edit}"));
+    }
+    let ids: Vec<&str> = edits.iter().map(|e| e.revision.as_str()).collect();
+    message.push_str(&format!(
+        "\nRevert the edit and put the change in a new migration; or, if the database already matches the new code (a fix applied by hand, a cosmetic change), record that with `accept {}`",
+        ids.join(" ")
+    ));
+    message
 }

@@ -5,7 +5,10 @@ mod apply;
 mod check;
 mod error;
 mod offline;
+mod repair;
 mod stamp;
+mod startup;
+mod state;
 mod status;
 mod step;
 
@@ -14,13 +17,16 @@ use std::time::Duration;
 
 pub use check::CheckProblem;
 pub use error::{ApplyError, PlanError};
+pub use repair::Resolution;
 pub use stamp::Stamped;
+pub use startup::{StartupReport, migrate_on_startup};
+pub use state::Edit;
 pub use status::{Problem, RevisionRef, Status};
 pub use step::{Args, RenderedStep, StepReport};
 
 pub(crate) use apply::execute_statement;
 
-use crate::driver::{Direction, Driver};
+use crate::driver::{Direction, Driver, LockScope};
 use crate::graph::{Graph, RevisionInfo, Target};
 use crate::registry::{self, Registration};
 use crate::{Backend, Error};
@@ -149,8 +155,8 @@ impl Migrator {
     /// The current heads in the database, as graph indexes. Reads only; a
     /// database without version tables is at base.
     pub async fn current(&self, db: &mut dyn Driver) -> Result<Vec<usize>, Error> {
-        let (_, heads) = self.read_state(db).await?;
-        Ok(self.resolve_heads(&heads)?)
+        let state = self.read_state(db).await?;
+        Ok(self.resolve_heads(&state.heads)?)
     }
 
     /// Applies what `target` needs, in order, calling `on_step` after each
@@ -183,8 +189,8 @@ impl Migrator {
         direction: Direction,
         target: &Target,
     ) -> Result<Vec<RenderedStep>, Error> {
-        let (_, heads) = self.read_state(db).await?;
-        let current = self.resolve_heads(&heads)?;
+        let state = self.read_state(db).await?;
+        let current = self.resolve_heads(&state.heads)?;
         self.render_plan(&current, direction, target, db.backend())
     }
 
@@ -211,13 +217,58 @@ impl Migrator {
         target: &Target,
         on_step: &mut (dyn FnMut(&StepReport) + Send),
     ) -> Result<Vec<StepReport>, Error> {
-        let (tables_exist, heads) = self.read_state(db).await?;
-        let current = self.resolve_heads(&heads)?;
-        // Build and render every step before the first one runs: a plan that
-        // cannot render stops the run with nothing applied.
-        let steps = self.render_plan(&current, direction, target, db.backend())?;
-        self.apply_steps(db, &steps, current, tables_exist, on_step)
-            .await
+        let mut reports = Vec::new();
+        loop {
+            let state = self.read_state(db).await?;
+            let current = self.resolve_heads(&state.heads)?;
+            if state.tables_exist {
+                self.refuse_unresolved(db, &current).await?;
+            }
+            // Build and render every step before the first one runs: a plan
+            // that cannot render stops the run with nothing applied.
+            let steps = self.render_plan(&current, direction, target, db.backend())?;
+            let applied = self
+                .apply_steps(
+                    db,
+                    &steps,
+                    current,
+                    state.tables_exist,
+                    on_step,
+                    &mut reports,
+                )
+                .await;
+            match applied {
+                // The lock is per step and another migrator moved the heads
+                // between two of ours: plan again from where it left them.
+                Err(Error::Apply(error))
+                    if matches!(*error, ApplyError::ConcurrentChange { .. })
+                        && db.lock_scope() == LockScope::Step
+                        && !matches!(
+                            target,
+                            Target::Relative(_) | Target::BranchRelative(..) | Target::Current
+                        ) =>
+                {
+                    tracing::info!("another migrator moved the heads; planning again");
+                }
+                other => return other.map(|()| reports),
+            }
+        }
+    }
+
+    /// Refuses to run over a step that stopped part-way, or over applied
+    /// migrations that were edited since.
+    async fn refuse_unresolved(&self, db: &mut dyn Driver, current: &[usize]) -> Result<(), Error> {
+        if let Some(step) = self.dirty_step(db).await? {
+            return Err(ApplyError::Dirty {
+                step: Box::new(step),
+            }
+            .into());
+        }
+        let edits = self.edits(db, current).await?;
+        if !edits.is_empty() {
+            return Err(ApplyError::Edited { edits }.into());
+        }
+        Ok(())
     }
 
     /// Runs one step of revision `index` in `direction`, whatever the graph
@@ -231,12 +282,19 @@ impl Migrator {
     ) -> Result<StepReport, Error> {
         db.lock(self.lock_timeout).await?;
         let result = async {
-            let (tables_exist, heads) = self.read_state(db).await?;
-            let current = self.resolve_heads(&heads)?;
+            let state = self.read_state(db).await?;
+            let current = self.resolve_heads(&state.heads)?;
             let step = self.step(index, direction, db.backend())?;
-            let reports = self
-                .apply_steps(db, &[step], current, tables_exist, &mut |_| {})
-                .await?;
+            let mut reports = Vec::new();
+            self.apply_steps(
+                db,
+                &[step],
+                current,
+                state.tables_exist,
+                &mut |_| {},
+                &mut reports,
+            )
+            .await?;
             Ok::<_, Error>(reports.into_iter().next().expect("one step ran"))
         }
         .await;
@@ -247,7 +305,7 @@ impl Migrator {
     }
 
     /// Applies rendered steps in order from the heads `current`, moving the
-    /// heads table with each.
+    /// heads table with each, and adds a report for each to `reports`.
     async fn apply_steps(
         &self,
         db: &mut dyn Driver,
@@ -255,26 +313,51 @@ impl Migrator {
         current: Vec<usize>,
         mut tables_exist: bool,
         on_step: &mut (dyn FnMut(&StepReport) + Send),
-    ) -> Result<Vec<StepReport>, Error> {
-        let mut heads: BTreeSet<usize> = current.into_iter().collect();
-        let mut reports = Vec::with_capacity(steps.len());
-        for step in steps {
-            let before = heads.clone();
-            match step.direction {
-                Direction::Upgrade => self.graph.heads_after_upgrade(&mut heads, step.index),
-                Direction::Downgrade => self.graph.heads_after_downgrade(&mut heads, step.index),
+        reports: &mut Vec<StepReport>,
+    ) -> Result<(), Error> {
+        if db.lock_scope() == LockScope::Step && db.backend() == Backend::Postgres {
+            if let Some(step) = steps.iter().find(|s| s.non_transactional()) {
+                return Err(ApplyError::NeedsSessionLock {
+                    revision: step.registration.id.to_owned(),
+                    direction: step.direction,
+                }
+                .into());
             }
-            let id = |i: &usize| self.graph.revision(*i).id.as_str();
-            let change = apply::HeadsChange {
-                expected: before.iter().map(id).collect(),
-                delete: before.difference(&heads).map(id).collect(),
-                insert: heads.difference(&before).map(id).collect(),
-            };
-            let report = apply::run_step(db, step, &change, &mut tables_exist).await?;
+        }
+        let mut heads: BTreeSet<usize> = current.into_iter().collect();
+        for step in steps {
+            db.check_lock().await?;
+            let before = heads.clone();
+            self.move_heads(&mut heads, step.index, step.direction);
+            let change = self.heads_change(&before, &heads);
+            let report = apply::run_step(db, step, &change, &mut tables_exist, None).await?;
             on_step(&report);
             reports.push(report);
         }
-        Ok(reports)
+        Ok(())
+    }
+
+    /// The heads after revision `index` moves in `direction`.
+    fn move_heads(&self, heads: &mut BTreeSet<usize>, index: usize, direction: Direction) {
+        match direction {
+            Direction::Upgrade => self.graph.heads_after_upgrade(heads, index),
+            Direction::Downgrade => self.graph.heads_after_downgrade(heads, index),
+        }
+    }
+
+    /// The rows to delete from and insert into the heads table to go from
+    /// `before` to `after`.
+    fn heads_change<'a>(
+        &'a self,
+        before: &BTreeSet<usize>,
+        after: &BTreeSet<usize>,
+    ) -> apply::HeadsChange<'a> {
+        let id = |i: &usize| self.graph.revision(*i).id.as_str();
+        apply::HeadsChange {
+            expected: before.iter().map(id).collect(),
+            delete: before.difference(after).map(id).collect(),
+            insert: after.difference(before).map(id).collect(),
+        }
     }
 
     fn render_plan(
@@ -292,18 +375,6 @@ impl Migrator {
             .into_iter()
             .map(|index| self.step(index, direction, backend).map_err(Error::from))
             .collect()
-    }
-
-    /// Whether the version tables exist, and the heads they hold.
-    async fn read_state(&self, db: &mut dyn Driver) -> Result<(bool, Vec<String>), Error> {
-        let read = async {
-            if !db.version_tables_exist().await? {
-                return Ok((false, Vec::new()));
-            }
-            Ok((true, db.read_heads().await?))
-        };
-        read.await
-            .map_err(|source| ApplyError::ReadState { source }.into())
     }
 
     fn resolve_heads(&self, heads: &[String]) -> Result<Vec<usize>, Box<ApplyError>> {

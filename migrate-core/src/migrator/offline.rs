@@ -142,12 +142,15 @@ impl Migrator {
         let _ = writeln!(
             out,
             "INSERT INTO {AUDIT_TABLE} (revision, direction, checksum, started_at, finished_at, \
-             duration_ms, outcome, statements_done, statements_total, error) VALUES ({}, {}, {}, \
-             {now}, {now}, 0, {}, {count}, {count}, NULL);",
+             duration_ms, outcome, statements_done, statements_total, error, args, plan) \
+             VALUES ({}, {}, {}, {now}, {now}, 0, {}, {count}, {count}, NULL, {}, {});",
             quote(&revision.id),
             quote(&step.direction.as_str().to_owned()),
             quote(&step.checksum),
             quote(&Outcome::Success.as_str().to_owned()),
+            step.args_json()
+                .map_or_else(|| "NULL".to_owned(), |a| quote(&a)),
+            quote(&step.plan_digest()),
             now = version_tables::now(backend),
         );
         if in_transaction {

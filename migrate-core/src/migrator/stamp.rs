@@ -51,7 +51,12 @@ impl Migrator {
         targets: &[Target],
         purge: bool,
     ) -> Result<Stamped, Error> {
-        let (tables_exist, before) = self.read_state(db).await?;
+        let state = if purge {
+            self.read_state_lenient(db).await?
+        } else {
+            self.read_state(db).await?
+        };
+        let (tables_exist, before) = (state.tables_exist, state.heads);
         let current = if purge || targets.contains(&Target::Base) {
             Vec::new()
         } else {

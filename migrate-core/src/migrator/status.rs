@@ -3,7 +3,8 @@
 use std::fmt;
 
 use super::Migrator;
-use crate::driver::{AuditRow, Driver, Outcome};
+use super::{ApplyError, Edit};
+use crate::driver::{AuditRow, Driver};
 use crate::{Backend, Error};
 
 /// A revision, by id and message.
@@ -31,10 +32,17 @@ pub enum Problem {
         heads: Vec<RevisionRef>,
     },
     /// A non-transactional step stopped part-way (MySQL, or PostgreSQL
-    /// with `CONCURRENTLY`).
+    /// with `CONCURRENTLY`): `upgrade` and `downgrade` refuse until `resume`
+    /// or `repair` resolves it.
     Unfinished {
         /// The audit row of the step.
         step: Box<AuditRow>,
+    },
+    /// An applied migration changed since it was applied: `upgrade` and
+    /// `downgrade` refuse until it is reverted or `accept`ed.
+    Edited {
+        /// What changed.
+        edit: Edit,
     },
     /// A migration has no `downgrade` function and its upgrade cannot be
     /// reversed automatically, so `downgrade` past it will refuse.
@@ -64,29 +72,13 @@ impl fmt::Display for Problem {
                 )
             }
             Problem::Unfinished { step } => {
-                write!(
-                    f,
-                    "{} of {} {} stopped after {} of {} statements ({}, started {})",
-                    step.direction,
-                    step.revision,
-                    match step.outcome {
-                        Outcome::Failed => "failed",
-                        _ => "never finished",
-                    },
-                    step.statements_done,
-                    step.statements_total,
-                    step.outcome,
-                    step.started_at.format("%Y-%m-%d %H:%M:%S UTC"),
-                )?;
-                if let Some(error) = &step.error {
-                    let first_line = error.lines().next().unwrap_or_default();
-                    write!(f, ": {first_line}")?;
-                }
-                write!(
-                    f,
-                    "; those statements ran outside a transaction and stay applied: finish or undo the rest by hand, then run the command again"
-                )
+                f.write_str(&ApplyError::Dirty { step: step.clone() }.to_string())
             }
+            Problem::Edited { edit } => write!(
+                f,
+                "{edit}; `upgrade` refuses until the edit is reverted, or accepted with `accept {}`",
+                edit.revision
+            ),
             Problem::Irreversible { revision, reason } => write!(
                 f,
                 "{} ({}) cannot be downgraded: it has no `downgrade` function and its {reason}",
@@ -117,7 +109,8 @@ impl Migrator {
     /// Reads where the database is and compares it with the graph. Reads only.
     pub async fn status(&self, db: &mut dyn Driver) -> Result<Status, Error> {
         let backend = db.backend();
-        let (tables_exist, head_ids) = self.read_state(db).await?;
+        let state = self.read_state(db).await?;
+        let (tables_exist, head_ids) = (state.tables_exist, state.heads);
         let mut problems = Vec::new();
         let graph = self.graph();
         let refer = |index: usize| {
@@ -172,20 +165,14 @@ impl Migrator {
             });
         }
         if tables_exist {
-            let newest = db
-                .read_audit(1)
-                .await
-                .map_err(|source| super::ApplyError::ReadState { source })?;
-            if let Some(step) = newest.into_iter().next() {
-                // A transactional step that failed left nothing behind: its
-                // audit row records zero statements done.
-                let left_something = !backend.transactional_ddl()
-                    || step.outcome == Outcome::Started
-                    || step.statements_done > 0;
-                if step.outcome != Outcome::Success && left_something {
-                    problems.push(Problem::Unfinished {
-                        step: Box::new(step),
-                    });
+            if let Some(step) = self.dirty_step(db).await? {
+                problems.push(Problem::Unfinished {
+                    step: Box::new(step),
+                });
+            }
+            if let Ok(current) = self.resolve_heads(&head_ids) {
+                for edit in self.edits(db, &current).await? {
+                    problems.push(Problem::Edited { edit });
                 }
             }
         }

@@ -33,6 +33,13 @@ pub struct RenderedStep {
     pub checksum: String,
 }
 
+/// A short hash of one statement, as the audit table's `plan` column keeps
+/// it.
+fn statement_hash(statement: &Statement) -> String {
+    let full = render::checksum(std::slice::from_ref(statement));
+    full[..12].to_owned()
+}
+
 impl RenderedStep {
     /// Records the revision's plan and renders it for `backend`, with no
     /// `-x` arguments.
@@ -77,6 +84,24 @@ impl RenderedStep {
     /// CONCURRENTLY`), statement by statement with its progress recorded.
     pub fn non_transactional(&self) -> bool {
         self.statements.iter().any(|s| !s.transactional)
+    }
+
+    /// The `-x` arguments the plan read, as the audit table stores them: a
+    /// JSON object, or `None` when it read none.
+    pub fn args_json(&self) -> Option<String> {
+        let read = self.plan.args_read();
+        (!read.is_empty()).then(|| serde_json::to_string(&read).unwrap_or_default())
+    }
+
+    /// One line per statement, `<hash> <operation>`, as the audit table's
+    /// `plan` column stores it, so that an edit can be located later.
+    pub fn plan_digest(&self) -> String {
+        self.statements
+            .iter()
+            .enumerate()
+            .map(|(i, s)| format!("{} {}", statement_hash(s), self.describe_statement(i)))
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     /// A short description of statement `i` for messages.

@@ -1,7 +1,7 @@
 //! The plan a migration function records.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use super::{
     AddEnumValue, AlterColumn, Column, Constraint, ConstraintRef, Enum, Index, RawSql, Rows, Table,
@@ -170,6 +170,20 @@ pub struct Migration {
     ops: Vec<Operation>,
     irreversible: Option<String>,
     args: Arc<BTreeMap<String, String>>,
+    args_read: ArgsRead,
+}
+
+/// The `-x` keys a plan read, with what it got: the audit table stores them
+/// so that the checksum of an applied migration is later checked against
+/// the plan recorded with the same arguments.
+#[derive(Debug, Clone, Default)]
+struct ArgsRead(Arc<Mutex<BTreeMap<String, Option<String>>>>);
+
+/// Which arguments were read does not make two plans differ.
+impl PartialEq for ArgsRead {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 impl Migration {
@@ -193,7 +207,7 @@ impl Migration {
     ///
     /// ```
     /// use std::collections::BTreeMap;
-    /// use std::sync::Arc;
+    /// use std::sync::{Arc, Mutex};
     /// use migrate_core::prelude::*;
     ///
     /// let args = Arc::new(BTreeMap::from([("dev_data".to_owned(), "true".to_owned())]));
@@ -203,7 +217,31 @@ impl Migration {
     /// assert!(!Migration::new().flag("dev_data"));
     /// ```
     pub fn arg(&self, key: &str) -> Option<&str> {
-        self.args.get(key).map(String::as_str)
+        let value = self.args.get(key).map(String::as_str);
+        if let Ok(mut read) = self.args_read.0.lock() {
+            read.insert(key.to_owned(), value.map(str::to_owned));
+        }
+        value
+    }
+
+    /// A plan with no operations that shares this one's arguments (and what
+    /// was read of them).
+    pub(crate) fn emptied(&self) -> Migration {
+        Migration {
+            args: Arc::clone(&self.args),
+            args_read: self.args_read.clone(),
+            ..Migration::default()
+        }
+    }
+
+    /// The `-x` arguments [`arg`](Self::arg) and [`flag`](Self::flag) were
+    /// asked for, with the value each got (`None`: not given).
+    pub fn args_read(&self) -> BTreeMap<String, Option<String>> {
+        self.args_read
+            .0
+            .lock()
+            .map(|read| read.clone())
+            .unwrap_or_default()
     }
 
     /// Whether `-x key=...` was given as `true`, `1`, `yes` or `on` (in any

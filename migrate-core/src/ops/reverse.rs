@@ -33,7 +33,7 @@ impl Migration {
     /// assert!(lossy.reversed().unwrap_err().why.contains("Column"));
     /// ```
     pub fn reversed(&self) -> Result<Migration, Irreversible> {
-        let mut down = Migration::new();
+        let mut down = self.emptied();
         for (i, op) in self.operations().iter().enumerate().rev() {
             let inverse = op.inverse().map_err(|why| Irreversible {
                 step: i + 1,

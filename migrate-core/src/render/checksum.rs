@@ -14,7 +14,7 @@ use super::Statement;
 pub fn checksum(statements: &[Statement]) -> String {
     let mut hasher = Sha256::new();
     for statement in statements {
-        let text = statement.canonical();
+        let text = statement.checksum_text();
         hasher.update((text.len() as u64).to_le_bytes());
         hasher.update(text.as_bytes());
     }
@@ -42,5 +42,21 @@ mod tests {
         assert_eq!(a.len(), 64);
         assert_ne!(a, checksum(&stmts(&["SELECT 1SELECT 2"])));
         assert_ne!(a, checksum(&stmts(&["SELECT 2", "SELECT 1"])));
+    }
+
+    #[test]
+    fn layout_comments_and_line_endings_do_not_count() {
+        let plain = checksum(&stmts(&[
+            "CREATE VIEW active AS SELECT id, 'a  b' AS tag FROM users WHERE NOT deleted",
+        ]));
+        let formatted = checksum(&stmts(&[
+            "-- the users we still serve\r\nCREATE VIEW active AS\r\n    SELECT id, 'a  b' AS tag /* kept */\r\n    FROM users\r\n    WHERE NOT deleted\r\n",
+        ]));
+        assert_eq!(plain, formatted);
+        // What a string literal holds does count.
+        let literal = checksum(&stmts(&[
+            "CREATE VIEW active AS SELECT id, 'a b' AS tag FROM users WHERE NOT deleted",
+        ]));
+        assert_ne!(plain, literal);
     }
 }

@@ -46,7 +46,7 @@ impl Statement {
     }
 
     /// The statement's text with everything that defines it (bound values
-    /// included), for checksums and dry runs.
+    /// included), for dry runs.
     pub fn canonical(&self) -> String {
         match &self.exec {
             Exec::Bound(values) => {
@@ -59,5 +59,46 @@ impl Statement {
             }
             Exec::Sql | Exec::SqliteRebuild(_) => self.sql.clone(),
         }
+    }
+
+    /// What the checksum hashes: [`canonical`](Self::canonical) without
+    /// whitespace and comments, so that raw SQL that is only re-indented,
+    /// re-wrapped or commented differently keeps its checksum. A SQLite
+    /// rebuild is described by its comment, which is kept.
+    pub fn checksum_text(&self) -> String {
+        match &self.exec {
+            Exec::SqliteRebuild(_) => self.sql.clone(),
+            Exec::Sql => normalize(&self.sql),
+            Exec::Bound(values) => {
+                let mut text = normalize(&self.sql);
+                text.push_str(" -- bound:");
+                for value in values {
+                    let _ = write!(text, " {}", value.canonical());
+                }
+                text
+            }
+        }
+    }
+}
+
+/// SQL as its tokens, one space apart: no comments, no layout. String
+/// literals and quoted identifiers keep their text. SQL the tokenizer
+/// cannot read keeps its text, with runs of whitespace made one space.
+fn normalize(sql: &str) -> String {
+    use sqlparser::dialect::GenericDialect;
+    use sqlparser::tokenizer::{Token, Tokenizer};
+
+    match Tokenizer::new(&GenericDialect {}, sql).tokenize() {
+        Ok(tokens) => {
+            let mut out = String::with_capacity(sql.len());
+            for token in tokens.iter().filter(|t| !matches!(t, Token::Whitespace(_))) {
+                if !out.is_empty() {
+                    out.push(' ');
+                }
+                let _ = write!(out, "{token}");
+            }
+            out
+        }
+        Err(_) => sql.split_whitespace().collect::<Vec<_>>().join(" "),
     }
 }

@@ -1,0 +1,372 @@
+//! What the version tables say, read and checked before anything runs: the
+//! heads, a step that stopped part-way (dirty), and applied migrations
+//! whose plan changed since (edited).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use super::{ApplyError, Migrator, RenderedStep};
+use crate::driver::{AUDIT_TABLE, AuditRow, Direction, Driver, HEADS_TABLE, Outcome};
+use crate::{Backend, Error};
+
+/// The columns each version table must have.
+const HEADS_COLUMNS: &[&str] = &["revision"];
+const AUDIT_COLUMNS: &[&str] = &[
+    "id",
+    "revision",
+    "direction",
+    "checksum",
+    "started_at",
+    "finished_at",
+    "duration_ms",
+    "outcome",
+    "statements_done",
+    "statements_total",
+    "error",
+    "args",
+    "plan",
+];
+
+/// The version tables as read at the start of a run.
+#[derive(Debug)]
+pub(crate) struct State {
+    /// Whether both tables exist (neither exists on a fresh database).
+    pub(crate) tables_exist: bool,
+    /// The heads table, sorted.
+    pub(crate) heads: Vec<String>,
+}
+
+/// An applied migration whose plan is not the one that was applied.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Edit {
+    /// The revision.
+    pub revision: String,
+    /// Its message.
+    pub message: String,
+    /// Where it is written.
+    pub location: String,
+    /// When it was applied (or its last edit accepted).
+    pub applied_at: DateTime<Utc>,
+    /// The checksum recorded then.
+    pub recorded: String,
+    /// The checksum of its plan now.
+    pub current: String,
+    /// What differs, statement by statement, when the audit row kept the
+    /// applied plan's digest; empty otherwise.
+    pub changes: Vec<String>,
+}
+
+impl fmt::Display for Edit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} ({}), applied {}, changed since: checksum {} then, {} now",
+            self.revision,
+            self.message,
+            self.applied_at.format("%Y-%m-%d %H:%M:%S UTC"),
+            short(&self.recorded),
+            short(&self.current),
+        )?;
+        if !self.changes.is_empty() {
+            write!(f, "; {}", self.changes.join("; "))?;
+        }
+        write!(f, " (in {})", self.location)
+    }
+}
+
+fn short(checksum: &str) -> &str {
+    checksum.get(..12).unwrap_or(checksum)
+}
+
+/// Whether a step's audit row says it stopped part-way, leaving statements
+/// applied outside a transaction: a crash or kill (`started`), or a failure
+/// after some statements ran.
+pub(crate) fn is_dirty(row: &AuditRow) -> bool {
+    match row.outcome {
+        Outcome::Started => true,
+        Outcome::Failed => row.statements_done > 0,
+        _ => false,
+    }
+}
+
+impl Migrator {
+    /// Reads the version tables, checking that they are as migrate made
+    /// them. Reads only.
+    pub(crate) async fn read_state(&self, db: &mut dyn Driver) -> Result<State, Error> {
+        let read_error = |source| ApplyError::ReadState { source };
+        let (heads_columns, audit_columns) = version_table_columns(db).await.map_err(read_error)?;
+        match (heads_columns.is_empty(), audit_columns.is_empty()) {
+            (true, true) => {
+                return Ok(State {
+                    tables_exist: false,
+                    heads: Vec::new(),
+                });
+            }
+            (false, true) | (true, false) => {
+                let (present, missing) = if heads_columns.is_empty() {
+                    (AUDIT_TABLE, HEADS_TABLE)
+                } else {
+                    (HEADS_TABLE, AUDIT_TABLE)
+                };
+                return Err(ApplyError::VersionTablesAltered {
+                    problem: format!("{present} exists but {missing} does not"),
+                }
+                .into());
+            }
+            (false, false) => {}
+        }
+        for (table, expected, found) in [
+            (HEADS_TABLE, HEADS_COLUMNS, &heads_columns),
+            (AUDIT_TABLE, AUDIT_COLUMNS, &audit_columns),
+        ] {
+            let missing: Vec<&str> = expected
+                .iter()
+                .copied()
+                .filter(|c| !found.iter().any(|f| f.eq_ignore_ascii_case(c)))
+                .collect();
+            if !missing.is_empty() {
+                return Err(ApplyError::VersionTablesAltered {
+                    problem: format!("{table} has no column {}", missing.join(", ")),
+                }
+                .into());
+            }
+        }
+        let heads = db.read_heads().await.map_err(read_error)?;
+        self.check_heads(&heads)?;
+        Ok(State {
+            tables_exist: true,
+            heads,
+        })
+    }
+
+    /// The version tables without the checks, for `stamp --purge`, which
+    /// rewrites them: `tables_exist` says both exist.
+    pub(crate) async fn read_state_lenient(&self, db: &mut dyn Driver) -> Result<State, Error> {
+        let read_error = |source| ApplyError::ReadState { source };
+        let (heads_columns, audit_columns) = version_table_columns(db).await.map_err(read_error)?;
+        let (heads_table, audit_table) = (!heads_columns.is_empty(), !audit_columns.is_empty());
+        let heads = if heads_table {
+            db.read_heads().await.map_err(read_error)?
+        } else {
+            Vec::new()
+        };
+        Ok(State {
+            tables_exist: heads_table && audit_table,
+            heads,
+        })
+    }
+
+    /// No head may be below another through `revises` (a `depends_on`
+    /// target may stay a head: heads follow `revises` only, as in Alembic).
+    fn check_heads(&self, heads: &[String]) -> Result<(), Error> {
+        let graph = self.graph();
+        let known: Vec<usize> = heads.iter().filter_map(|id| graph.index_of(id)).collect();
+        for &head in &known {
+            let mut below = vec![false; graph.len()];
+            let mut stack = graph.parents(head).to_vec();
+            while let Some(i) = stack.pop() {
+                if !std::mem::replace(&mut below[i], true) {
+                    stack.extend_from_slice(graph.parents(i));
+                }
+            }
+            if let Some(&other) = known.iter().find(|&&o| below[o]) {
+                return Err(ApplyError::VersionTablesAltered {
+                    problem: format!(
+                        "{HEADS_TABLE} lists both {} and its ancestor {}, which migrate never writes",
+                        graph.revision(head).id,
+                        graph.revision(other).id
+                    ),
+                }
+                .into());
+            }
+        }
+        Ok(())
+    }
+
+    /// The step that stopped part-way, if the newest step in the audit
+    /// table did. Reads only.
+    pub(crate) async fn dirty_step(&self, db: &mut dyn Driver) -> Result<Option<AuditRow>, Error> {
+        let newest = db
+            .query_audit("WHERE outcome <> 'accepted' ORDER BY id DESC LIMIT 1")
+            .await
+            .map_err(|source| ApplyError::ReadState { source })?;
+        Ok(newest.into_iter().next().filter(is_dirty))
+    }
+
+    /// Applied migrations whose upgrade plan, recorded with the arguments it
+    /// read when it was applied, no longer has the checksum stored then.
+    /// Revisions stamped without an audit row are not checked.
+    pub(crate) async fn edits(
+        &self,
+        db: &mut dyn Driver,
+        current: &[usize],
+    ) -> Result<Vec<Edit>, Error> {
+        let rows = db
+            .query_audit(
+                "WHERE id IN (SELECT MAX(id) FROM migrate_audit WHERE direction = 'upgrade' \
+                 AND outcome IN ('success', 'accepted', 'marked_done') GROUP BY revision) \
+                 ORDER BY id",
+            )
+            .await
+            .map_err(|source| ApplyError::ReadState { source })?;
+        let graph = self.graph();
+        let applied = graph.ancestors_of(current);
+        let mut edits = Vec::new();
+        for row in rows {
+            let Some(index) = graph.index_of(&row.revision).filter(|&i| applied[i]) else {
+                continue;
+            };
+            let Ok(step) = self.step_as_recorded(index, &row, db.backend()) else {
+                // A plan that no longer builds is `check`'s to report.
+                continue;
+            };
+            if step.checksum != row.checksum {
+                let registration = self.registration(index);
+                edits.push(Edit {
+                    revision: row.revision.clone(),
+                    message: registration.message.to_owned(),
+                    location: registration.location(),
+                    applied_at: row.finished_at.unwrap_or(row.started_at),
+                    recorded: row.checksum.clone(),
+                    current: step.checksum.clone(),
+                    changes: row
+                        .plan
+                        .as_deref()
+                        .map(|then| plan_changes(then, &step.plan_digest()))
+                        .unwrap_or_default(),
+                });
+            }
+        }
+        Ok(edits)
+    }
+
+    /// The step of revision `index` in the audit row's direction, recorded
+    /// with the `-x` arguments the row says it read (over this run's).
+    pub(crate) fn step_as_recorded(
+        &self,
+        index: usize,
+        row: &AuditRow,
+        backend: Backend,
+    ) -> Result<RenderedStep, super::PlanError> {
+        let mut args: BTreeMap<String, String> = (*self.args).clone();
+        let recorded: BTreeMap<String, Option<String>> = row
+            .args
+            .as_deref()
+            .and_then(|json| serde_json::from_str(json).ok())
+            .unwrap_or_default();
+        for (key, value) in recorded {
+            match value {
+                Some(value) => args.insert(key, value),
+                None => args.remove(&key),
+            };
+        }
+        RenderedStep::build_with_args(
+            index,
+            self.registration(index),
+            row.direction,
+            backend,
+            &Arc::new(args),
+        )
+    }
+}
+
+/// The column names of the heads and of the audit table, each empty if the
+/// table does not exist. One statement, so one snapshot: a migrator creating
+/// the tables at that moment is seen before or after, never half-way.
+async fn version_table_columns(
+    db: &mut dyn Driver,
+) -> Result<(Vec<String>, Vec<String>), sqlx::Error> {
+    let sql = match db.backend() {
+        Backend::Postgres => format!(
+            "SELECT table_name::text, column_name::text FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name IN ('{HEADS_TABLE}', '{AUDIT_TABLE}')"
+        ),
+        Backend::MySql => format!(
+            "SELECT CAST(table_name AS CHAR), CAST(column_name AS CHAR) \
+             FROM information_schema.columns \
+             WHERE table_schema = DATABASE() AND table_name IN ('{HEADS_TABLE}', '{AUDIT_TABLE}')"
+        ),
+        Backend::Sqlite => format!(
+            "SELECT '{HEADS_TABLE}', name FROM pragma_table_info('{HEADS_TABLE}') \
+             UNION ALL SELECT '{AUDIT_TABLE}', name FROM pragma_table_info('{AUDIT_TABLE}')"
+        ),
+    };
+    let (mut heads, mut audit) = (Vec::new(), Vec::new());
+    for row in db.fetch_text(&sql).await? {
+        let mut cells = row.into_iter().map(Option::unwrap_or_default);
+        let (table, column) = (
+            cells.next().unwrap_or_default(),
+            cells.next().unwrap_or_default(),
+        );
+        if table.eq_ignore_ascii_case(HEADS_TABLE) {
+            heads.push(column);
+        } else {
+            audit.push(column);
+        }
+    }
+    Ok((heads, audit))
+}
+
+/// Statement by statement, how the plan digest `now` differs from `then`
+/// (lines `<hash> <operation>`).
+pub(crate) fn plan_changes(then: &str, now: &str) -> Vec<String> {
+    let split = |digest: &str| -> Vec<(String, String)> {
+        digest
+            .lines()
+            .map(|line| {
+                let (hash, op) = line.split_once(' ').unwrap_or((line, ""));
+                (hash.to_owned(), op.to_owned())
+            })
+            .collect()
+    };
+    let (then, now) = (split(then), split(now));
+    let mut changes = Vec::new();
+    for i in 0..then.len().max(now.len()) {
+        match (then.get(i), now.get(i)) {
+            (Some((a, _)), Some((b, op))) if a != b => {
+                changes.push(format!("statement {} ({op}) changed", i + 1));
+            }
+            (Some(_), Some(_)) => {}
+            (None, Some((_, op))) => changes.push(format!("statement {} ({op}) added", i + 1)),
+            (Some((_, op)), None) => changes.push(format!("statement {} ({op}) removed", i + 1)),
+            (None, None) => {}
+        }
+    }
+    changes
+}
+
+/// The direction a dirty step was going, as a verb for messages.
+pub(crate) fn going(direction: Direction) -> &'static str {
+    match direction {
+        Direction::Upgrade => "upgrade",
+        Direction::Downgrade => "downgrade",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plan_changes;
+
+    #[test]
+    fn changes_are_located_by_statement() {
+        let then = "aaa create_table users\nbbb add_column users.email";
+        let now = "aaa create_table users\nccc add_column users.email\nddd create_index ix";
+        assert_eq!(
+            plan_changes(then, now),
+            [
+                "statement 2 (add_column users.email) changed",
+                "statement 3 (create_index ix) added"
+            ]
+        );
+        assert_eq!(
+            plan_changes(now, then),
+            [
+                "statement 2 (add_column users.email) changed",
+                "statement 3 (create_index ix) removed"
+            ]
+        );
+    }
+}

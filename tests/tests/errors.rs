@@ -1,0 +1,351 @@
+//! Every bad input of docs/errors.md, for real: the message says what
+//! failed, where, and what to do next; the exit code is 1 (2 for usage);
+//! nothing panics. The table in docs/errors.md quotes these messages.
+
+mod support;
+
+use std::process::{Command, Output};
+
+use migrate_core::driver::{self, Access, ConnectOptions, Driver};
+use migrate_core::graph::Target;
+use migrate_core::ops::Migration;
+use migrate_core::{Migrator, Registration};
+use support::TestDb;
+
+fn cli(url: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_app-migrate"))
+        .args(args)
+        .arg("--database-url")
+        .arg(url)
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("run app-migrate")
+}
+
+/// Runs a command that must fail; returns its stderr (after its stdout,
+/// where `status` prints the problems it finds).
+fn fails(url: &str, args: &[&str], code: i32) -> String {
+    let out = cli(url, args);
+    let stderr =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(code), "{args:?}: {stderr}");
+    assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    stderr
+}
+
+fn ok(url: &str, args: &[&str]) {
+    let out = cli(url, args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn assert_has(text: &str, parts: &[&str]) {
+    for part in parts {
+        assert!(text.contains(part), "missing {part:?} in:\n{text}");
+    }
+}
+
+#[test]
+fn connection_errors_name_the_host_hide_the_password_and_say_what_to_do() {
+    let unreachable = fails(
+        "postgres://app:hunter2@127.0.0.1:1/app",
+        &[
+            "status",
+            "--connect-attempts",
+            "2",
+            "--connect-delay",
+            "0.01",
+        ],
+        1,
+    );
+    assert_has(
+        &unreachable,
+        &[
+            "connect to `postgres://app:***@127.0.0.1:1/app`: no connection to 127.0.0.1:1 after 2 attempt(s)",
+            "last error:",
+            "check that the server runs",
+        ],
+    );
+    assert!(!unreachable.contains("hunter2"));
+    let malformed = fails("postgres://app:hunter2@:5432/app", &["status"], 1);
+    assert_has(
+        &malformed,
+        &[
+            "the database URL `postgres://app:***@:5432/app` is malformed",
+            "expected e.g. postgres://user:password@host:5432/dbname",
+        ],
+    );
+    assert!(!malformed.contains("hunter2"));
+    let scheme = fails("oracle://db/app", &["status"], 1);
+    assert_has(&scheme, &["unknown URL scheme; use postgres://"]);
+}
+
+/// `host:port` of a test server URL.
+fn server(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split('/').next().unwrap_or(rest);
+    authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, h)| h)
+        .to_owned()
+}
+
+#[tokio::test]
+async fn wrong_credentials_and_unknown_databases_are_not_retried() {
+    let servers = [
+        ("MIGRATE_TEST_POSTGRES_URL", "postgres"),
+        ("MIGRATE_TEST_MYSQL_URL", "mysql"),
+    ];
+    for (var, scheme) in servers {
+        let Ok(admin) = std::env::var(var) else {
+            continue;
+        };
+        let host = server(&admin);
+        let started = std::time::Instant::now();
+        let rejected = fails(
+            &format!("{scheme}://no_such_user:wrong@{host}/{scheme}"),
+            &["status"],
+            1,
+        );
+        assert_has(
+            &rejected,
+            &[
+                "refused the credentials",
+                "check the user name and password in the URL (not retried)",
+            ],
+        );
+        assert!(!rejected.contains("wrong@"), "{rejected}");
+        let user = admin
+            .split_once("://")
+            .and_then(|(_, r)| r.split_once('@'))
+            .map_or("root", |(u, _)| u);
+        let unknown = fails(
+            &format!("{scheme}://{user}@{host}/no_such_database"),
+            &["status"],
+            1,
+        );
+        assert_has(
+            &unknown,
+            &[
+                "the database `no_such_database` does not exist",
+                "create it first",
+            ],
+        );
+        // Neither waited for retries (5 attempts from 2 s would take 30 s).
+        assert!(started.elapsed().as_secs() < 10, "{scheme} retried");
+    }
+}
+
+#[tokio::test]
+async fn database_state_errors() {
+    let db = TestDb::sqlite();
+    let url = db.url.clone();
+    // Unknown revision, and a malformed target (usage, exit 2).
+    let unknown = fails(&url, &["upgrade", "zzzz9999"], 1);
+    assert_has(&unknown, &["zzzz9999"]);
+    let malformed = fails(&url, &["upgrade", "+"], 2);
+    assert_has(&malformed, &["error:"]);
+
+    ok(&url, &["upgrade"]);
+
+    // Dirty: a step that stopped part-way (as a kill leaves it).
+    db.execute(
+        "INSERT INTO migrate_audit (revision, direction, checksum, started_at, outcome, \
+         statements_done, statements_total) VALUES ('7d3e9a1b5c20', 'upgrade', 'x', \
+         '2026-11-23T10:00:00Z', 'started', 1, 3)",
+    )
+    .await;
+    let dirty = fails(&url, &["upgrade"], 1);
+    assert_has(
+        &dirty,
+        &[
+            "upgrade 7d3e9a1b5c20 was interrupted (the process died or lost its connection) on 2026-11-23 10:00:00 UTC after 1 of 3 statements",
+            "run `resume` to run statements 2..3",
+            "`repair 7d3e9a1b5c20 --applied` or `repair 7d3e9a1b5c20 --reverted`",
+        ],
+    );
+    let status = fails(&url, &["status"], 1);
+    assert_has(&status, &["was interrupted"]);
+    ok(&url, &["repair", "7d3e9a1b5c20", "--reverted"]);
+    let resume = fails(&url, &["resume"], 1);
+    assert_has(
+        &resume,
+        &["nothing to resume: no migration stopped part-way"],
+    );
+
+    // A database a newer build migrated.
+    db.execute("UPDATE migrate_heads SET revision = 'ffffffffffff'")
+        .await;
+    let newer = fails(&url, &["upgrade"], 1);
+    assert_has(
+        &newer,
+        &[
+            "the database is at ffffffffffff, which this build does not know",
+            "a newer build was probably deployed",
+        ],
+    );
+
+    // The heads table edited by hand into nonsense.
+    db.execute(
+        "DELETE FROM migrate_heads; \
+         INSERT INTO migrate_heads (revision) VALUES ('3f1c0a9b2d4e'), ('8d2e4b6a1c0f')",
+    )
+    .await;
+    let altered = fails(&url, &["upgrade"], 1);
+    assert_has(
+        &altered,
+        &[
+            "the version tables were altered by hand: migrate_heads lists both 8d2e4b6a1c0f and its ancestor 3f1c0a9b2d4e",
+            "nothing was run",
+            "stamp --purge",
+        ],
+    );
+    ok(&url, &["stamp", "--purge", "head"]);
+
+    // A column dropped from the audit table.
+    db.execute("ALTER TABLE migrate_audit DROP COLUMN plan")
+        .await;
+    let dropped = fails(&url, &["status"], 1);
+    assert_has(
+        &dropped,
+        &["the version tables were altered by hand: migrate_audit has no column plan"],
+    );
+    // A version table dropped.
+    db.execute("DROP TABLE migrate_audit").await;
+    let gone = fails(&url, &["upgrade"], 1);
+    assert_has(
+        &gone,
+        &["altered by hand: migrate_heads exists but migrate_audit does not"],
+    );
+}
+
+#[tokio::test]
+async fn lock_timeouts_say_who_holds_the_lock() {
+    // SQLite: another connection holds the write lock.
+    let db = TestDb::sqlite();
+    ok(&db.url, &["upgrade", "3f1c"]);
+    let mut holder = driver::connect(&db.url, Access::ReadWrite).await.unwrap();
+    holder.execute("BEGIN IMMEDIATE").await.unwrap();
+    let waited = fails(&db.url, &["upgrade", "--lock-timeout", "1"], 1);
+    assert_has(
+        &waited,
+        &[
+            "take the migration lock: the database is locked by another migrator (another connection is writing to the SQLite file); waited 1s",
+            "raise --lock-timeout",
+        ],
+    );
+    holder.execute("ROLLBACK").await.unwrap();
+    holder.close().await.ok();
+
+    // PostgreSQL and MySQL: another migrator holds it.
+    for db in [TestDb::postgres().await, TestDb::mysql().await]
+        .into_iter()
+        .flatten()
+    {
+        let mut holder: Box<dyn Driver> = ConnectOptions::new(Access::ReadWrite)
+            .connect(&db.url)
+            .await
+            .unwrap();
+        holder
+            .lock(std::time::Duration::from_secs(5))
+            .await
+            .unwrap();
+        let waited = fails(&db.url, &["upgrade", "--lock-timeout", "1"], 1);
+        assert_has(
+            &waited,
+            &["the database is locked by another migrator (", "waited 1s"],
+        );
+        if db.kind == support::Kind::Postgres {
+            assert_has(
+                &waited,
+                &[
+                    &format!("migrate pid {} on ", std::process::id()),
+                    " since 20",
+                ],
+            );
+        }
+        // A holder that dies releases the lock: the next run gets it.
+        drop(holder);
+        ok(&db.url, &["upgrade", "--lock-timeout", "10"]);
+    }
+}
+
+fn nothing(_: &mut Migration) {}
+fn one_way(m: &mut Migration) {
+    m.irreversible("the old values are gone");
+}
+
+fn registration(
+    id: &'static str,
+    revises: &'static [&'static str],
+    downgrade: Option<fn(&mut Migration)>,
+) -> &'static Registration {
+    Box::leak(Box::new(Registration {
+        id,
+        revises,
+        branch_labels: &[],
+        depends_on: &[],
+        message: "m",
+        module: "errors",
+        file: "src/versions/m.rs",
+        line: 1,
+        upgrade: nothing,
+        downgrade,
+    }))
+}
+
+#[tokio::test]
+async fn graph_and_target_errors() {
+    let graph_error = |regs| Migrator::new(regs).unwrap_err().to_string();
+    let cycle = graph_error(vec![
+        registration("aaaa0001", &["bbbb0002"], None),
+        registration("bbbb0002", &["aaaa0001"], None),
+    ]);
+    assert_has(&cycle, &["cycle", "aaaa0001", "bbbb0002"]);
+    let duplicate = graph_error(vec![
+        registration("aaaa0001", &[], None),
+        registration("aaaa0001", &[], None),
+    ]);
+    assert_has(&duplicate, &["aaaa0001", "src/versions/m.rs"]);
+    let missing = graph_error(vec![registration("aaaa0001", &["ffff0009"], None)]);
+    assert_has(&missing, &["ffff0009"]);
+
+    let migrator = Migrator::new(vec![
+        registration("abcd0001", &[], None),
+        registration("abcd0002", &[], Some(one_way)),
+    ])
+    .unwrap();
+    let ambiguous = migrator
+        .graph()
+        .resolve(&[], &Target::parse("abcd").unwrap())
+        .unwrap_err()
+        .to_string();
+    assert_has(&ambiguous, &["abcd", "abcd0001", "abcd0002"]);
+    let db = TestDb::sqlite();
+    let mut conn = driver::connect(&db.url, Access::ReadWrite).await.unwrap();
+    let heads = migrator
+        .upgrade(conn.as_mut(), &Target::Head, &mut |_| {})
+        .await
+        .unwrap_err()
+        .to_string();
+    assert_has(&heads, &["abcd0001", "abcd0002", "heads"]);
+    migrator
+        .upgrade(conn.as_mut(), &Target::Heads, &mut |_| {})
+        .await
+        .unwrap();
+    let irreversible = migrator
+        .downgrade(conn.as_mut(), &Target::Base, &mut |_| {})
+        .await
+        .unwrap_err()
+        .to_string();
+    assert_has(
+        &irreversible,
+        &[
+            "downgrade abcd0002: the migration is marked irreversible: the old values are gone; nothing was run",
+        ],
+    );
+    conn.close().await.ok();
+}
