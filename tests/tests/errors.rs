@@ -6,11 +6,11 @@ mod support;
 
 use std::process::{Command, Output};
 
+use migrate_core::Migrator;
 use migrate_core::driver::{self, Access, ConnectOptions, Driver};
 use migrate_core::graph::Target;
 use migrate_core::ops::Migration;
-use migrate_core::{Migrator, Registration};
-use support::TestDb;
+use support::{TestDb, registration};
 
 fn cli(url: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_app-migrate"))
@@ -278,44 +278,25 @@ fn one_way(m: &mut Migration) {
     m.irreversible("the old values are gone");
 }
 
-fn registration(
-    id: &'static str,
-    revises: &'static [&'static str],
-    downgrade: Option<fn(&mut Migration)>,
-) -> &'static Registration {
-    Box::leak(Box::new(Registration {
-        id,
-        revises,
-        branch_labels: &[],
-        depends_on: &[],
-        message: "m",
-        module: "errors",
-        file: "src/versions/m.rs",
-        line: 1,
-        upgrade: nothing,
-        downgrade,
-    }))
-}
-
 #[tokio::test]
 async fn graph_and_target_errors() {
     let graph_error = |regs| Migrator::new(regs).unwrap_err().to_string();
     let cycle = graph_error(vec![
-        registration("aaaa0001", &["bbbb0002"], None),
-        registration("bbbb0002", &["aaaa0001"], None),
+        registration("aaaa0001", &["bbbb0002"], nothing, None),
+        registration("bbbb0002", &["aaaa0001"], nothing, None),
     ]);
     assert_has(&cycle, &["cycle", "aaaa0001", "bbbb0002"]);
     let duplicate = graph_error(vec![
-        registration("aaaa0001", &[], None),
-        registration("aaaa0001", &[], None),
+        registration("aaaa0001", &[], nothing, None),
+        registration("aaaa0001", &[], nothing, None),
     ]);
-    assert_has(&duplicate, &["aaaa0001", "src/versions/m.rs"]);
-    let missing = graph_error(vec![registration("aaaa0001", &["ffff0009"], None)]);
+    assert_has(&duplicate, &["aaaa0001", "src/versions/tests.rs"]);
+    let missing = graph_error(vec![registration("aaaa0001", &["ffff0009"], nothing, None)]);
     assert_has(&missing, &["ffff0009"]);
 
     let migrator = Migrator::new(vec![
-        registration("abcd0001", &[], None),
-        registration("abcd0002", &[], Some(one_way)),
+        registration("abcd0001", &[], nothing, None),
+        registration("abcd0002", &[], nothing, Some(one_way)),
     ])
     .unwrap();
     let ambiguous = migrator

@@ -17,7 +17,7 @@ use migrate_core::graph::Target;
 use migrate_core::migrator::{ApplyError, Problem, RenderedStep, Resolution};
 use migrate_core::ops::{Column, Index, Migration, Table};
 use migrate_core::{Error, Migrator, Registration};
-use support::{Kind, TestDb};
+use support::{Kind, TestDb, registration};
 
 /// `items`, with two rows whose `code` is the same.
 fn create_items(m: &mut Migration) {
@@ -58,26 +58,6 @@ fn flag_items(m: &mut Migration) {
 fn unflag_items(m: &mut Migration) {
     m.drop_column("items", "flag");
     m.drop_column("items", "note");
-}
-
-fn registration(
-    id: &'static str,
-    revises: &'static [&'static str],
-    upgrade: fn(&mut Migration),
-    downgrade: Option<fn(&mut Migration)>,
-) -> &'static Registration {
-    Box::leak(Box::new(Registration {
-        id,
-        revises,
-        branch_labels: &[],
-        depends_on: &[],
-        message: id,
-        module: "recovery",
-        file: file!(),
-        line: line!(),
-        upgrade,
-        downgrade,
-    }))
 }
 
 fn first() -> &'static Registration {

@@ -249,6 +249,13 @@ fn host_of(url: &str) -> String {
 /// Sorts a failed attempt: `Ok` when waiting may help, else the final error.
 fn classify(url: &str, source: sqlx::Error) -> Result<sqlx::Error, DriverError> {
     let redacted = redact_url(url);
+    let final_error = |source| DriverError::Connect {
+        url: redact_url(url),
+        host: host_of(url),
+        attempts: 1,
+        elapsed: Duration::ZERO,
+        source,
+    };
     match &source {
         sqlx::Error::Io(_) | sqlx::Error::Protocol(_) | sqlx::Error::PoolTimedOut => Ok(source),
         sqlx::Error::Configuration(_) => Err(DriverError::MalformedUrl {
@@ -277,22 +284,10 @@ fn classify(url: &str, source: sqlx::Error) -> Result<sqlx::Error, DriverError> 
                 // connection-class error: worth waiting for.
                 ("57P03" | "53300" | "57P01", _) | (_, Some(1040 | 1053)) => Ok(source),
                 (code, _) if code.starts_with("08") => Ok(source),
-                _ => Err(DriverError::Connect {
-                    url: redacted,
-                    host: host_of(url),
-                    attempts: 1,
-                    elapsed: Duration::ZERO,
-                    source,
-                }),
+                _ => Err(final_error(source)),
             }
         }
-        _ => Err(DriverError::Connect {
-            url: redacted,
-            host: host_of(url),
-            attempts: 1,
-            elapsed: Duration::ZERO,
-            source,
-        }),
+        _ => Err(final_error(source)),
     }
 }
 

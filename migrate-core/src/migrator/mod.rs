@@ -202,12 +202,25 @@ impl Migrator {
         on_step: &mut (dyn FnMut(&StepReport) + Send),
     ) -> Result<Vec<StepReport>, Error> {
         // Lock before reading state, so that what we read stays true.
+        self.locked(db, async |this, db| {
+            this.run_locked(db, direction, target, on_step).await
+        })
+        .await
+    }
+
+    /// Runs `body` under the migration lock, and releases it whatever
+    /// `body` returns.
+    pub(crate) async fn locked<T>(
+        &self,
+        db: &mut dyn Driver,
+        body: impl AsyncFnOnce(&Self, &mut dyn Driver) -> Result<T, Error>,
+    ) -> Result<T, Error> {
         db.lock(self.lock_timeout).await?;
-        let result = self.run_locked(db, direction, target, on_step).await;
+        let result = body(self, &mut *db).await;
         let unlocked = db.unlock().await;
-        let reports = result?;
+        let value = result?;
         unlocked?;
-        Ok(reports)
+        Ok(value)
     }
 
     async fn run_locked(
@@ -280,13 +293,12 @@ impl Migrator {
         index: usize,
         direction: Direction,
     ) -> Result<StepReport, Error> {
-        db.lock(self.lock_timeout).await?;
-        let result = async {
-            let state = self.read_state(db).await?;
-            let current = self.resolve_heads(&state.heads)?;
-            let step = self.step(index, direction, db.backend())?;
+        self.locked(db, async |this, db| {
+            let state = this.read_state(db).await?;
+            let current = this.resolve_heads(&state.heads)?;
+            let step = this.step(index, direction, db.backend())?;
             let mut reports = Vec::new();
-            self.apply_steps(
+            this.apply_steps(
                 db,
                 &[step],
                 current,
@@ -295,13 +307,9 @@ impl Migrator {
                 &mut reports,
             )
             .await?;
-            Ok::<_, Error>(reports.into_iter().next().expect("one step ran"))
-        }
-        .await;
-        let unlocked = db.unlock().await;
-        let report = result?;
-        unlocked?;
-        Ok(report)
+            Ok(reports.into_iter().next().expect("one step ran"))
+        })
+        .await
     }
 
     /// Applies rendered steps in order from the heads `current`, moving the

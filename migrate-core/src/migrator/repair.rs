@@ -195,20 +195,6 @@ impl Migrator {
         .await
     }
 
-    /// Runs `body` under the migration lock.
-    async fn locked<T>(
-        &self,
-        db: &mut dyn Driver,
-        body: impl AsyncFnOnce(&Self, &mut dyn Driver) -> Result<T, Error>,
-    ) -> Result<T, Error> {
-        db.lock(self.lock_timeout).await?;
-        let result = body(self, &mut *db).await;
-        let unlocked = db.unlock().await;
-        let value = result?;
-        unlocked?;
-        Ok(value)
-    }
-
     /// The dirty step's audit row, its graph index and the current heads.
     async fn dirty_locked(
         &self,

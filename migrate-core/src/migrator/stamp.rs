@@ -37,12 +37,10 @@ impl Migrator {
         targets: &[Target],
         purge: bool,
     ) -> Result<Stamped, Error> {
-        db.lock(self.lock_timeout).await?;
-        let result = self.stamp_locked(db, targets, purge).await;
-        let unlocked = db.unlock().await;
-        let stamped = result?;
-        unlocked?;
-        Ok(stamped)
+        self.locked(db, async |this, db| {
+            this.stamp_locked(db, targets, purge).await
+        })
+        .await
     }
 
     async fn stamp_locked(

@@ -9,6 +9,28 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use sqlx::{Connection, Row};
 
+/// A registration as `#[migration]` would submit it, for tests that build
+/// graphs on the fly.
+pub(crate) fn registration(
+    id: &'static str,
+    revises: &'static [&'static str],
+    upgrade: fn(&mut migrate_core::ops::Migration),
+    downgrade: Option<fn(&mut migrate_core::ops::Migration)>,
+) -> &'static migrate_core::Registration {
+    Box::leak(Box::new(migrate_core::Registration {
+        id,
+        revises,
+        branch_labels: &[],
+        depends_on: &[],
+        message: id,
+        module: "tests",
+        file: "src/versions/tests.rs",
+        line: 1,
+        upgrade,
+        downgrade,
+    }))
+}
+
 /// Which server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
