@@ -301,6 +301,11 @@ Examples:
 Examples:
   migrations repair 3f1c --applied     I ran the remaining statements myself
   migrations repair 3f1c --reverted    I undid the statements that had run")]
+    #[command(group(
+        clap::ArgGroup::new("resolution")
+            .required(true)
+            .args(["applied", "reverted"])
+    ))]
     Repair {
         /// The migration that stopped part-way (as `status` names it)
         revision: String,

@@ -1,6 +1,6 @@
 //! Errors of the plan and apply phases.
 
-use super::state::{Edit, going};
+use super::state::Edit;
 use crate::driver::{AuditRow, Direction, Outcome};
 use crate::render::RenderError;
 
@@ -265,7 +265,7 @@ fn dirty_message(step: &AuditRow) -> String {
     };
     let mut message = format!(
         "{} {} {what} on {} after {} of {} statements, which ran outside a transaction and stay applied",
-        going(step.direction),
+        step.direction,
         step.revision,
         step.started_at.format("%Y-%m-%d %H:%M:%S UTC"),
         step.statements_done,

@@ -7,10 +7,9 @@ use std::collections::BTreeSet;
 use chrono::Utc;
 
 use super::apply::{self, Resume};
-use super::state::is_dirty;
 use super::{ApplyError, Migrator, StepReport};
 use crate::Error;
-use crate::driver::{AuditRow, Direction, Driver, Outcome};
+use crate::driver::{AuditRow, Direction, Driver, LockScope, Outcome};
 use crate::graph::Target;
 
 /// What a human did about a step that stopped part-way.
@@ -45,6 +44,13 @@ impl Migrator {
         self.locked(db, async |this, db| {
             let (row, index, current) = this.dirty_locked(db, "resume").await?;
             let step = this.step_as_recorded(index, &row, db.backend())?;
+            if db.lock_scope() == LockScope::Step && step.non_transactional() {
+                return Err(ApplyError::NeedsSessionLock {
+                    revision: row.revision.clone(),
+                    direction: row.direction,
+                }
+                .into());
+            }
             if step.checksum != row.checksum {
                 return Err(ApplyError::ResumeEdited {
                     revision: row.revision.clone(),
@@ -207,7 +213,7 @@ impl Migrator {
             true => self.dirty_step(db).await?,
             false => None,
         };
-        let Some(row) = row.filter(is_dirty) else {
+        let Some(row) = row else {
             return Err(ApplyError::NotDirty { verb }.into());
         };
         let Some(index) = self.graph().index_of(&row.revision) else {

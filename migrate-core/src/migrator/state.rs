@@ -9,7 +9,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::{ApplyError, Migrator, RenderedStep};
-use crate::driver::{AUDIT_TABLE, AuditRow, Direction, Driver, HEADS_TABLE, Outcome};
+use crate::driver::{AUDIT_TABLE, AuditRow, Driver, HEADS_TABLE, Outcome};
 use crate::{Backend, Error};
 
 /// The columns each version table must have.
@@ -336,14 +336,6 @@ pub(crate) fn plan_changes(then: &str, now: &str) -> Vec<String> {
         }
     }
     changes
-}
-
-/// The direction a dirty step was going, as a verb for messages.
-pub(crate) fn going(direction: Direction) -> &'static str {
-    match direction {
-        Direction::Upgrade => "upgrade",
-        Direction::Downgrade => "downgrade",
-    }
 }
 
 #[cfg(test)]
