@@ -124,9 +124,18 @@ pub enum Command {
     /// or `<label>@+N`. Independent branches are applied in topological
     /// order, ties broken by smallest id.
     ///
+    /// A migration with a backfill runs in phases: the steps before it
+    /// commit, each batch commits with its last key, the steps after it
+    /// commit last. A run that stopped in the middle of one (a kill, a
+    /// failed batch, `max_rows`) is continued by the next `upgrade`, after
+    /// the last key done. Progress goes to stderr: a bar on a terminal,
+    /// otherwise a line every 5 s.
+    ///
     /// With --sql, nothing runs and no database is read: the SQL script is
     /// printed for the backend of the URL, from base, or from FROM when
-    /// TARGET is `FROM:TO`.
+    /// TARGET is `FROM:TO`. A backfill is written as the one UPDATE it
+    /// amounts to; one that runs a Rust function cannot be written, and is
+    /// refused.
     #[command(after_help = "\
 Examples:
   migrations upgrade                       apply everything up to the head
@@ -363,8 +372,9 @@ Examples:
         dir: Option<PathBuf>,
     },
 
-    /// Show the current revision, what is pending, and anything wrong.
-    /// Changes nothing; exits 1 when it finds a problem.
+    /// Show the current revision, what is pending, a migration in progress
+    /// (the phase and the backfill's rows, last key and share done), and
+    /// anything wrong. Changes nothing; exits 1 when it finds a problem.
     #[command(after_help = "\
 Examples:
   migrations status

@@ -93,7 +93,8 @@ async fn execute(cli: Cli) -> Result<u8, Failure> {
     let migrator = || -> Result<Migrator, Failure> {
         Ok(Migrator::from_registry()?
             .with_lock_timeout(lock_timeout)
-            .with_args(cli.x.clone()))
+            .with_args(cli.x.clone())
+            .with_progress(crate::progress::reporter()))
     };
     match cli.command {
         Command::Revision {

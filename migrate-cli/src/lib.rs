@@ -20,6 +20,7 @@ mod args;
 mod commands;
 mod exit;
 mod output;
+mod progress;
 mod scaffold;
 mod tool;
 

@@ -292,6 +292,9 @@ impl Printer {
                 println!("  {}  {}", r.id, r.message);
             }
         }
+        if let Some(in_progress) = &status.in_progress {
+            println!("in progress: {in_progress}");
+        }
         if status.problems.is_empty() {
             println!("problems: none");
         } else {

@@ -31,9 +31,10 @@ pub mod prelude {
     pub use crate::backend::Backend;
     pub use crate::migration;
     pub use crate::ops::{
-        Action, AddEnumValue, AlterColumn, Column, ColumnType, Constraint, Enum, ForeignKey, Index,
-        Literal, Migration, RawSql, Rows, Table,
+        Action, AddEnumValue, AlterColumn, Backfill, BackfillRow, Column, ColumnType, Constraint,
+        Enum, ForeignKey, Index, Literal, Migration, RawSql, Rows, Table,
     };
+    pub use sea_query::{self, Alias, Expr, Func, SimpleExpr};
 }
 
 /// Used by the code that `#[migration]` generates. Not public API.

@@ -9,14 +9,17 @@ use std::process::{Command, Output};
 
 use support::TestDb;
 
-const HEAD: &str = "7d3e9a1b5c20";
+const HEAD: &str = "e2d84b17c6f3";
+/// The demo users, before the backfill migrations.
+const DEMO: &str = "7d3e9a1b5c20";
 const NOTIFICATIONS: &str = "6f61e53762d5";
 const BEFORE_NOTIFICATIONS: &str = "aacf5257b9c5";
-const MIGRATIONS: usize = 12;
-const APP_TABLES: [&str; 6] = [
+const MIGRATIONS: usize = 15;
+const APP_TABLES: [&str; 7] = [
     "notification_kinds",
     "notifications",
     "posts",
+    "products",
     "published_posts",
     "tasks",
     "users",
@@ -96,16 +99,37 @@ async fn walk_through_every_verb(db: TestDb) {
 
     let current = ok(&db, &["current"]);
     assert!(current.starts_with(&format!("{HEAD} (head)")), "{current}");
+    // The two backfills: a value, and a price parsed in Rust.
+    let cents = "SELECT name FROM products WHERE (name = 'Notebook' AND price_cents = 350) \
+                 OR (name = 'Fountain pen' AND price_cents = 124900) \
+                 OR (name = 'Ink' AND price_cents = 1200) \
+                 OR (name = 'Gift card' AND price_cents IS NULL) ORDER BY id";
+    assert_eq!(
+        db.strings(cents).await,
+        ["Notebook", "Fountain pen", "Ink", "Gift card"],
+        "{kind:?}"
+    );
+    assert!(db.columns("users").await.contains(&"locale".to_owned()));
+
+    // Down past the backfills: each reverses without a `downgrade`.
+    let out = ok(&db, &["downgrade", DEMO]);
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("downgrade")).count(),
+        3,
+        "{out}"
+    );
+    assert!(!db.columns("users").await.contains(&"locale".to_owned()));
+    assert_eq!(db.heads().await, [DEMO]);
 
     let out = ok(&db, &["downgrade", "-1"]);
-    assert!(out.contains(&format!("downgrade {HEAD}")), "{out}");
+    assert!(out.contains(&format!("downgrade {DEMO}")), "{out}");
     assert_eq!(db.heads().await, [NOTIFICATIONS]);
     ok(&db, &["downgrade", "-1"]);
     assert_eq!(db.heads().await, [BEFORE_NOTIFICATIONS]);
     assert!(!db.tables().await.contains(&"notifications".to_owned()));
 
     let status = ok(&db, &["status"]);
-    assert!(status.contains("pending:  2"), "{status}");
+    assert!(status.contains("pending:  5"), "{status}");
 
     // This one has no `downgrade`: its upgrade runs reversed (the rename of
     // `done` to `completed` is undone).
@@ -128,7 +152,7 @@ async fn walk_through_every_verb(db: TestDb) {
     assert_eq!(db.heads().await, [NOTIFICATIONS]);
     // -x reaches the migrations: demo users only with dev_data=true.
     ok(&db, &["upgrade", "+1"]);
-    assert_eq!(db.heads().await, [HEAD]);
+    assert_eq!(db.heads().await, [DEMO]);
     let demo = "SELECT email FROM users WHERE email LIKE '%@demo.invalid' ORDER BY email";
     assert_eq!(db.strings(demo).await, Vec::<String>::new());
     ok(&db, &["downgrade", "-1"]);
@@ -154,8 +178,8 @@ async fn walk_through_every_verb(db: TestDb) {
     assert_eq!(app_tables(&db).await, Vec::<String>::new(), "{kind:?}");
     assert_eq!(db.heads().await, Vec::<String>::new());
     let audit = db.audit().await;
-    // Up, then 4 steps down and 4 up in between, then down.
-    assert_eq!(audit.len(), MIGRATIONS + 8 + MIGRATIONS, "{audit:?}");
+    // Up, then 7 steps down and 7 up in between, then down.
+    assert_eq!(audit.len(), MIGRATIONS + 14 + MIGRATIONS, "{audit:?}");
 
     let status: serde_json::Value =
         serde_json::from_str(&ok(&db, &["status", "--format", "json"])).unwrap();

@@ -52,6 +52,9 @@ pub(crate) use bind_literals;
 pub const HEADS_TABLE: &str = "migrate_heads";
 /// The audit table: one row per applied (or attempted) step.
 pub const AUDIT_TABLE: &str = "migrate_audit";
+/// The backfill progress table: one row per backfill of a step that ran,
+/// with the last key done; created by the first backfill.
+pub const BACKFILL_TABLE: &str = "migrate_backfill";
 
 /// What the migration lock covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,6 +91,9 @@ pub trait Driver: Send + std::fmt::Debug {
 
     /// Runs SQL as-is (several statements separated by `;` are allowed).
     async fn execute(&mut self, sql: &str) -> Result<(), sqlx::Error>;
+
+    /// Runs one statement as-is and returns how many rows it changed.
+    async fn execute_affected(&mut self, sql: &str) -> Result<u64, sqlx::Error>;
 
     /// Runs one statement with `values` bound to its placeholders, in order.
     async fn execute_bound(&mut self, sql: &str, values: &[Literal]) -> Result<(), sqlx::Error>;

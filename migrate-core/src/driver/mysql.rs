@@ -49,6 +49,13 @@ impl Driver for MySqlDriver {
         self.conn.execute(sql).await.map(drop)
     }
 
+    async fn execute_affected(&mut self, sql: &str) -> Result<u64, sqlx::Error> {
+        self.conn
+            .execute(sql)
+            .await
+            .map(|done| done.rows_affected())
+    }
+
     async fn execute_bound(&mut self, sql: &str, values: &[Literal]) -> Result<(), sqlx::Error> {
         super::bind_literals!(sqlx::query(sql), values)
             .execute(&mut self.conn)

@@ -137,6 +137,13 @@ impl Driver for PgDriver {
         self.conn.execute(sql).await.map(drop)
     }
 
+    async fn execute_affected(&mut self, sql: &str) -> Result<u64, sqlx::Error> {
+        self.conn
+            .execute(sql)
+            .await
+            .map(|done| done.rows_affected())
+    }
+
     async fn execute_bound(&mut self, sql: &str, values: &[Literal]) -> Result<(), sqlx::Error> {
         let mut query = sqlx::query(sql);
         for value in values {

@@ -1,7 +1,7 @@
 //! The version tables' DDL, per backend: what the drivers run on the first
 //! write, and what the offline script starts with.
 
-use super::{AUDIT_TABLE, HEADS_TABLE};
+use super::{AUDIT_TABLE, BACKFILL_TABLE, HEADS_TABLE};
 use crate::Backend;
 
 /// The statements that create the heads and audit tables (`IF NOT EXISTS`).
@@ -35,6 +35,34 @@ pub(crate) fn ddl(backend: Backend) -> Vec<String> {
              plan TEXT NULL)"
         ),
     ]
+}
+
+/// The statement that creates the backfill progress table (`IF NOT
+/// EXISTS`): the first backfill runs it.
+pub(crate) fn backfill_ddl(backend: Backend) -> String {
+    let timestamp = match backend {
+        Backend::Postgres => "TIMESTAMPTZ",
+        Backend::MySql => "DATETIME(6)",
+        Backend::Sqlite => "TEXT",
+    };
+    format!(
+        "CREATE TABLE IF NOT EXISTS {BACKFILL_TABLE} (\
+         revision VARCHAR(32) NOT NULL, \
+         direction VARCHAR(16) NOT NULL, \
+         statement INTEGER NOT NULL, \
+         operation VARCHAR(255) NOT NULL, \
+         checksum CHAR(64) NOT NULL, \
+         last_key TEXT NULL, \
+         rows_updated BIGINT NOT NULL, \
+         rows_scanned BIGINT NOT NULL, \
+         batches BIGINT NOT NULL, \
+         estimate BIGINT NULL, \
+         owner VARCHAR(255) NOT NULL, \
+         started_at {timestamp} NOT NULL, \
+         updated_at {timestamp} NOT NULL, \
+         finished_at {timestamp} NULL, \
+         PRIMARY KEY (revision, direction, statement))"
+    )
 }
 
 /// The database's clock, as each backend stores a timestamp of the audit

@@ -16,8 +16,9 @@ use std::time::Instant;
 
 use chrono::Utc;
 
+use super::backfill::{self, OnProgress, Stop};
 use super::{ApplyError, RenderedStep, StepReport};
-use crate::driver::{AuditRow, Driver, LockScope, Outcome};
+use crate::driver::{AuditRow, Driver, DriverError, LockScope, Outcome};
 use crate::ops::Operation;
 use crate::render::{Exec, Rebuild, SchemaObject, Statement, sql};
 use crate::{Backend, Error};
@@ -50,6 +51,7 @@ pub(super) async fn run_step(
     change: &HeadsChange<'_>,
     tables_exist: &mut bool,
     resume: Option<Resume>,
+    on_progress: Option<&OnProgress>,
 ) -> Result<StepReport, Error> {
     let start = Instant::now();
     let mut audit = AuditRow {
@@ -67,7 +69,8 @@ pub(super) async fn run_step(
         args: step.args_json(),
         plan: Some(step.plan_digest()),
     };
-    if db.backend().transactional_ddl() && !step.non_transactional() && resume.is_none() {
+    let in_phases = resume.is_some() || backfill::backfills(step).next().is_some();
+    if db.backend().transactional_ddl() && !step.non_transactional() && !in_phases {
         let rebuilds = step
             .statements
             .iter()
@@ -87,14 +90,20 @@ pub(super) async fn run_step(
             foreign_keys,
         )
         .await;
-        if foreign_keys {
-            if let Err(error) = db.execute("PRAGMA foreign_keys = ON").await {
-                tracing::warn!(%error, "could not turn foreign keys back on");
-            }
-        }
+        foreign_keys_on(db, foreign_keys).await;
         result?;
     } else {
-        progressive(db, step, change, tables_exist, &mut audit, start, resume).await?;
+        phased(
+            db,
+            step,
+            change,
+            tables_exist,
+            &mut audit,
+            start,
+            resume,
+            on_progress,
+        )
+        .await?;
     }
     Ok(StepReport {
         revision: audit.revision,
@@ -134,6 +143,15 @@ async fn foreign_keys_off(
             .map_err(bookkeeping)?;
     }
     Ok(on)
+}
+
+/// Turns SQLite's foreign keys back on after a rebuild, if they were on.
+async fn foreign_keys_on(db: &mut dyn Driver, were_on: bool) {
+    if were_on {
+        if let Err(error) = db.execute("PRAGMA foreign_keys = ON").await {
+            tracing::warn!(%error, "could not turn foreign keys back on");
+        }
+    }
 }
 
 /// PostgreSQL and SQLite: everything in one transaction.
@@ -289,6 +307,12 @@ async fn run_statement(db: &mut dyn Driver, statement: &Statement) -> Result<(),
     match &statement.exec {
         Exec::Sql => db.execute(&statement.sql).await?,
         Exec::Bound(values) => db.execute_bound(&statement.sql, values).await?,
+        Exec::Backfill(_) => {
+            return Err(Failure {
+                sql: None,
+                source: "a backfill runs in phases, not as one statement".into(),
+            });
+        }
         Exec::SqliteRebuild(rebuild) => {
             let rows = db.fetch_text(Rebuild::SCHEMA_QUERY).await?;
             let schema: Vec<SchemaObject> = rows
@@ -319,10 +343,66 @@ async fn run_statement(db: &mut dyn Driver, statement: &Statement) -> Result<(),
     Ok(())
 }
 
-/// MySQL, and PostgreSQL steps that cannot run in a transaction: DDL commits
-/// as it goes, so record progress as it happens. With `resume`, starts at
-/// the first statement not done.
-async fn progressive(
+/// How the statements of a phased step group: a run of statements that
+/// share one transaction, a backfill, or one statement that commits on its
+/// own (MySQL DDL, `CONCURRENTLY`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Statements `start..end` in one transaction.
+    Transaction { start: usize, end: usize },
+    /// The backfill at this statement.
+    Backfill(usize),
+    /// One statement outside a transaction.
+    Alone(usize),
+}
+
+/// The phases of a step from statement `from`.
+fn phases(step: &RenderedStep, backend: Backend, from: usize) -> Vec<Phase> {
+    let mut phases = Vec::new();
+    let mut i = from;
+    while i < step.statements.len() {
+        let statement = &step.statements[i];
+        if matches!(statement.exec, Exec::Backfill(_)) {
+            phases.push(Phase::Backfill(i));
+            i += 1;
+        } else if backend.transactional_ddl() && statement.transactional {
+            let start = i;
+            while i < step.statements.len()
+                && step.statements[i].transactional
+                && !matches!(step.statements[i].exec, Exec::Backfill(_))
+            {
+                i += 1;
+            }
+            phases.push(Phase::Transaction { start, end: i });
+        } else {
+            phases.push(Phase::Alone(i));
+            i += 1;
+        }
+    }
+    phases
+}
+
+/// Whether statement `i` of a step can run again after an interruption
+/// with no doubt about what it did: a backfill (its progress commits with
+/// each batch) or a statement that shares a transaction with the audit
+/// row's count.
+pub(super) fn restartable_at(step: &RenderedStep, backend: Backend, i: usize) -> bool {
+    match step.statements.get(i) {
+        Some(statement) => {
+            matches!(statement.exec, Exec::Backfill(_))
+                || (backend.transactional_ddl() && statement.transactional)
+        }
+        None => false,
+    }
+}
+
+/// Steps with a backfill, MySQL, and PostgreSQL steps that cannot run in a
+/// transaction: the step runs in phases, each committing on its own with
+/// the audit row's count of statements done, so progress is never lost
+/// and never in doubt but for a statement that commits on its own. With
+/// `resume`, starts at the first statement not done.
+#[expect(clippy::too_many_arguments, reason = "one step's whole context")]
+async fn phased(
     db: &mut dyn Driver,
     step: &RenderedStep,
     change: &HeadsChange<'_>,
@@ -330,14 +410,17 @@ async fn progressive(
     audit: &mut AuditRow,
     start: Instant,
     resume: Option<Resume>,
-) -> Result<(), Box<ApplyError>> {
+    on_progress: Option<&OnProgress>,
+) -> Result<(), Error> {
     let bookkeeping = |state: &str| {
         let state = state.to_owned();
-        move |source| ApplyError::Bookkeeping {
-            revision: step.registration.id.to_owned(),
-            direction: step.direction,
-            state,
-            source,
+        move |source| {
+            Error::from(Box::new(ApplyError::Bookkeeping {
+                revision: step.registration.id.to_owned(),
+                direction: step.direction,
+                state,
+                source,
+            }))
         }
     };
     if !*tables_exist {
@@ -354,65 +437,355 @@ async fn progressive(
         .insert_audit(audit)
         .await
         .map_err(bookkeeping("no statement of the step ran"))?;
-    for (i, statement) in step.statements.iter().enumerate().skip(from) {
-        let uncertain = resume.is_some_and(|r| r.uncertain && r.from == i);
-        let outcome = match concurrent_index(step, i, db.backend()) {
-            Some(index) => run_concurrent_index(db, statement, index, uncertain).await,
-            None => run_statement(db, statement).await,
-        };
-        let outcome = match outcome {
-            Err(failure) if uncertain && already_done(&failure) => {
-                tracing::warn!(
-                    revision = step.registration.id,
-                    statement = i + 1,
-                    error = %failure.source,
-                    "statement had already run before the interruption; counting it as done"
-                );
-                Ok(())
-            }
-            other => other,
-        };
-        if let Err(failure) = outcome {
-            let why = match db.backend() {
-                Backend::MySql => "MySQL commits DDL as it goes",
-                _ => "this step runs outside a transaction",
-            };
-            let mut state = format!(
-                "{why}: {i} of {} statements of this step ran and stay applied; the audit table marks the step as failed and nothing else runs until it is resolved. Fix the cause, then run `resume` to continue from statement {}, or finish or undo the step by hand and record it with `repair {} --applied` or `--reverted`",
-                step.statements.len(),
-                i + 1,
-                step.registration.id,
-            );
-            if let Some(index) = concurrent_index(step, i, db.backend()) {
-                state.push_str(&drop_invalid_index(db, index).await);
-            }
-            let error = statement_error(step, i, failure, state);
-            finish(audit, Outcome::Failed, i, start);
-            audit.error = Some(error.to_string());
-            if let Err(e) = db.update_audit(audit).await {
-                tracing::warn!(error = %e, "could not record the failed step");
-            }
-            return Err(error.into());
-        }
-        audit.statements_done = i as i64 + 1;
-        db.update_audit(audit)
+    let owner = backfill::owner_label();
+    if backfill::backfills(step).next().is_some() {
+        backfill::claim_rows(db, step, &owner, resume.is_none())
             .await
-            .map_err(bookkeeping("the statements ran but the audit row lags"))?;
+            .map_err(bookkeeping("no statement of the step ran"))?;
+    }
+    let backend = db.backend();
+    let total = step.statements.len();
+    let mut heads_written = false;
+    for phase in phases(step, backend, from) {
+        let outcome = match phase {
+            Phase::Transaction { start: first, end } => {
+                let last = end == total;
+                match transaction_phase(db, step, change, audit, first, end, last, start).await {
+                    Ok(()) => {
+                        heads_written = last;
+                        continue;
+                    }
+                    Err(PhaseError::Apply(error)) => return Err(error.into()),
+                    Err(PhaseError::Driver(error)) => return Err(error.into()),
+                    Err(PhaseError::Statement(i, failure)) => Err((i, failure)),
+                }
+            }
+            Phase::Backfill(i) => {
+                let Exec::Backfill(rendered) = &step.statements[i].exec else {
+                    unreachable!("a backfill phase is a backfill statement");
+                };
+                let walk = backfill::Walk {
+                    db: &mut *db,
+                    step,
+                    statement: i,
+                    backfill: rendered,
+                    owner: &owner,
+                    on_progress,
+                };
+                match walk.run().await {
+                    Ok(_) => {
+                        audit.statements_done = i as i64 + 1;
+                        db.update_audit(audit).await.map_err(bookkeeping(
+                            "the backfill is done but the audit row lags; run `upgrade` again",
+                        ))?;
+                        continue;
+                    }
+                    Err(stop) => {
+                        return Err(backfill_stopped(db, step, audit, i, stop, start).await);
+                    }
+                }
+            }
+            Phase::Alone(i) => {
+                let uncertain = resume.is_some_and(|r| r.uncertain && r.from == i);
+                let statement = &step.statements[i];
+                let outcome = match concurrent_index(step, i, backend) {
+                    Some(index) => run_concurrent_index(db, statement, index, uncertain).await,
+                    None => run_statement(db, statement).await,
+                };
+                match outcome {
+                    Err(failure) if uncertain && already_done(&failure) => {
+                        tracing::warn!(
+                            revision = step.registration.id,
+                            statement = i + 1,
+                            error = %failure.source,
+                            "statement had already run before the interruption; counting it as done"
+                        );
+                        Ok(i)
+                    }
+                    Ok(()) => Ok(i),
+                    Err(failure) => Err((i, failure)),
+                }
+            }
+        };
+        match outcome {
+            Ok(i) => {
+                audit.statements_done = i as i64 + 1;
+                db.update_audit(audit)
+                    .await
+                    .map_err(bookkeeping("the statements ran but the audit row lags"))?;
+            }
+            Err((i, failure)) => {
+                let in_doubt = !restartable_at(step, backend, i);
+                let mut state = if in_doubt {
+                    let why = match backend {
+                        Backend::MySql => "MySQL commits DDL as it goes",
+                        _ => "this step runs outside a transaction",
+                    };
+                    format!(
+                        "{why}: {i} of {total} statements of this step ran and stay applied; the audit table marks the step as failed and nothing else runs until it is resolved. Fix the cause, then run `resume` to continue from statement {}, or finish or undo the step by hand and record it with `repair {} --applied` or `--reverted`",
+                        i + 1,
+                        step.registration.id,
+                    )
+                } else {
+                    phase_rolled_back(step, i)
+                };
+                if let Some(index) = concurrent_index(step, i, backend) {
+                    state.push_str(&drop_invalid_index(db, index).await);
+                }
+                let error = statement_error(step, i, failure, state);
+                finish(audit, Outcome::Failed, i, start);
+                audit.error = Some(error.to_string());
+                if let Err(e) = db.update_audit(audit).await {
+                    tracing::warn!(error = %e, "could not record the failed step");
+                }
+                return Err(Box::new(error).into());
+            }
+        }
+    }
+    if heads_written {
+        return Ok(());
     }
     let state = "every statement ran, but the heads table was not updated; the audit row says `started`: record it with `repair <revision> --applied`";
-    db.begin().await.map_err(bookkeeping(state))?;
+    db.begin_step().await?;
     let result = async {
+        if let Some(error) = heads_moved(db, step, change).await? {
+            return Ok(Err(error));
+        }
         db.write_heads(&change.delete, &change.insert).await?;
-        finish(audit, Outcome::Success, step.statements.len(), start);
+        finish(audit, Outcome::Success, total, start);
         db.update_audit(audit).await?;
-        db.commit().await
+        db.commit().await.map(Ok)
     }
     .await;
-    if let Err(source) = result {
-        let _ = db.rollback().await;
-        return Err(bookkeeping(state)(source).into());
+    match result {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(error)) => {
+            let _ = db.rollback().await;
+            Err(Box::new(error).into())
+        }
+        Err(source) => {
+            let _ = db.rollback().await;
+            Err(bookkeeping(state)(source))
+        }
     }
-    Ok(())
+}
+
+/// What state a failed phase of a phased step leaves.
+fn phase_rolled_back(step: &RenderedStep, i: usize) -> String {
+    let before = if i == 0 {
+        "no earlier phase ran".to_owned()
+    } else {
+        format!("statements 1..{i} committed in earlier phases and stay")
+    };
+    format!(
+        "this phase was rolled back and {before}; the migration is in progress: fix the cause and run `upgrade` again, which continues from statement {} (or undo the earlier phases by hand and record it with `repair {} --reverted`)",
+        i + 1,
+        step.registration.id
+    )
+}
+
+/// Under a per-step lock, another migrator may have moved the heads since
+/// the plan was made.
+async fn heads_moved(
+    db: &mut dyn Driver,
+    step: &RenderedStep,
+    change: &HeadsChange<'_>,
+) -> Result<Option<ApplyError>, sqlx::Error> {
+    if db.lock_scope() != LockScope::Step {
+        return Ok(None);
+    }
+    let heads = db.read_heads().await?;
+    Ok(
+        (heads != change.expected).then(|| ApplyError::ConcurrentChange {
+            revision: step.registration.id.to_owned(),
+        }),
+    )
+}
+
+enum PhaseError {
+    Apply(Box<ApplyError>),
+    Driver(DriverError),
+    Statement(usize, Failure),
+}
+
+/// Statements `first..end` and the audit row's count in one transaction;
+/// the step's last phase also moves the heads and records success.
+#[expect(clippy::too_many_arguments, reason = "one phase's whole context")]
+async fn transaction_phase(
+    db: &mut dyn Driver,
+    step: &RenderedStep,
+    change: &HeadsChange<'_>,
+    audit: &mut AuditRow,
+    first: usize,
+    end: usize,
+    last: bool,
+    start: Instant,
+) -> Result<(), PhaseError> {
+    let bookkeeping = |source| {
+        PhaseError::Apply(Box::new(ApplyError::Bookkeeping {
+            revision: step.registration.id.to_owned(),
+            direction: step.direction,
+            state: phase_rolled_back(step, first),
+            source,
+        }))
+    };
+    let rebuilds = step.statements[first..end]
+        .iter()
+        .any(|s| matches!(s.exec, Exec::SqliteRebuild(_)));
+    let foreign_keys = if rebuilds {
+        foreign_keys_off(db, step)
+            .await
+            .map_err(PhaseError::Apply)?
+    } else {
+        false
+    };
+    if let Err(error) = db.begin_step().await {
+        foreign_keys_on(db, foreign_keys).await;
+        return Err(PhaseError::Driver(error));
+    }
+    let result = async {
+        for i in first..end {
+            run_statement(db, &step.statements[i])
+                .await
+                .map_err(|failure| PhaseError::Statement(i, failure))?;
+        }
+        if foreign_keys {
+            foreign_key_check(db)
+                .await
+                .map_err(|failure| PhaseError::Statement(end - 1, failure))?;
+        }
+        if last {
+            if let Some(error) = heads_moved(db, step, change).await.map_err(bookkeeping)? {
+                return Err(PhaseError::Apply(Box::new(error)));
+            }
+            db.write_heads(&change.delete, &change.insert)
+                .await
+                .map_err(bookkeeping)?;
+            finish(audit, Outcome::Success, end, start);
+        } else {
+            audit.statements_done = end as i64;
+        }
+        db.update_audit(audit).await.map_err(bookkeeping)?;
+        db.commit().await.map_err(bookkeeping)
+    }
+    .await;
+    if result.is_err() {
+        if let Err(e) = db.rollback().await {
+            tracing::warn!(error = %e, "rollback after a failed phase failed");
+        }
+        if last {
+            audit.outcome = Outcome::Started;
+            audit.finished_at = None;
+            audit.duration_ms = None;
+            audit.statements_done = first as i64;
+        }
+    }
+    foreign_keys_on(db, foreign_keys).await;
+    result
+}
+
+/// Records why a backfill stopped and builds the error that says what to
+/// do.
+async fn backfill_stopped(
+    db: &mut dyn Driver,
+    step: &RenderedStep,
+    audit: &mut AuditRow,
+    i: usize,
+    stop: Stop,
+    start: Instant,
+) -> Error {
+    let rows = backfill::read_rows(db, step.registration.id, step.direction)
+        .await
+        .unwrap_or_default();
+    let progress = rows.get(&i).map(|(p, _)| p.clone()).unwrap_or_default();
+    let kept = match progress.last_key_text() {
+        Some(key) => format!(
+            "the {} batch(es) committed before it stay ({} rows, up to key {key})",
+            progress.batches, progress.rows_updated
+        ),
+        None => "no batch had committed".to_owned(),
+    };
+    let continue_at = progress
+        .last_key_text()
+        .map_or_else(|| "from the start".to_owned(), |k| format!("after key {k}"));
+    let operation = step.describe_statement(i);
+    let error = match stop {
+        Stop::Paused { rows } => {
+            // Not a failure: the step stays in progress.
+            audit.statements_done = i as i64;
+            if let Err(e) = db.update_audit(audit).await {
+                tracing::warn!(error = %e, "could not record the paused step");
+            }
+            return Box::new(ApplyError::BackfillPaused {
+                revision: step.registration.id.to_owned(),
+                operation,
+                rows,
+                continue_at,
+            })
+            .into();
+        }
+        Stop::TakenOver { owner } => {
+            tracing::warn!(revision = step.registration.id, %owner, "another migrator took the backfill over");
+            finish(audit, Outcome::Failed, i, start);
+            audit.error = Some(format!("the backfill was taken over by {owner}"));
+            let _ = db.update_audit(audit).await;
+            return Box::new(ApplyError::ConcurrentChange {
+                revision: step.registration.id.to_owned(),
+            })
+            .into();
+        }
+        Stop::Lock(error) => {
+            audit.statements_done = i as i64;
+            let _ = db.update_audit(audit).await;
+            return error.into();
+        }
+        Stop::Invalid(problem) => ApplyError::Backfill {
+            revision: step.registration.id.to_owned(),
+            direction: step.direction,
+            number: i + 1,
+            total: step.statements.len(),
+            operation,
+            problem: format!("{problem}; no batch ran"),
+            state: format!(
+                "{}; fix the migration and run `upgrade` again, which continues with this backfill",
+                phase_rolled_back(step, i)
+                    .split(';')
+                    .next()
+                    .unwrap_or_default()
+            ),
+        },
+        Stop::Row { key, why } => ApplyError::Backfill {
+            revision: step.registration.id.to_owned(),
+            direction: step.direction,
+            number: i + 1,
+            total: step.statements.len(),
+            operation,
+            problem: format!("the Rust function failed on the row with key {key}: {why}"),
+            state: format!(
+                "that batch was rolled back and {kept}; fix the function or the row and run `upgrade` again, which continues {continue_at}"
+            ),
+        },
+        Stop::Sql { sql, source } => {
+            let failure = Failure {
+                sql: Some(sql),
+                source: source.into(),
+            };
+            statement_error(
+                step,
+                i,
+                failure,
+                format!(
+                    "that batch was rolled back and {kept}; fix the cause and run `upgrade` again, which continues {continue_at}"
+                ),
+            )
+        }
+    };
+    finish(audit, Outcome::Failed, i, start);
+    audit.error = Some(error.to_string());
+    if let Err(e) = db.update_audit(audit).await {
+        tracing::warn!(error = %e, "could not record the failed backfill");
+    }
+    Box::new(error).into()
 }
 
 /// The index statement `i` builds with PostgreSQL's `CREATE INDEX

@@ -39,7 +39,7 @@ pub enum PlanError {
     /// A step whose SQL is only known against a live database, in offline
     /// mode.
     #[error(
-        "revision {revision}: statement {statement} ({operation}) cannot be rendered offline on {backend}: its SQL is derived from the live table; run this migration online (without --sql), or write the step as raw SQL, in {location}"
+        "revision {revision}: statement {statement} ({operation}) cannot be rendered offline on {backend}: {why}; run this migration online (without --sql), or write the step as raw SQL, in {location}"
     )]
     NotOffline {
         /// The revision.
@@ -52,6 +52,8 @@ pub enum PlanError {
         operation: String,
         /// The backend.
         backend: crate::Backend,
+        /// Why.
+        why: &'static str,
     },
     /// The plan mixes statements that must run outside a transaction with
     /// statements that run inside one.
@@ -247,6 +249,54 @@ pub enum ApplyError {
         revision: String,
         /// Which way.
         direction: Direction,
+    },
+    /// A backfill stopped: a check before its first batch, or the Rust
+    /// function on a row.
+    #[error(
+        "{direction} {revision}: statement {number} of {total} ({operation}) failed: {problem}\n  {state}"
+    )]
+    Backfill {
+        /// The revision.
+        revision: String,
+        /// Which way.
+        direction: Direction,
+        /// 1-based position of the backfill in the step.
+        number: usize,
+        /// Statements in the step.
+        total: usize,
+        /// The operation, e.g. `backfill users.locale`.
+        operation: String,
+        /// What is wrong.
+        problem: String,
+        /// What state the database is in now, and what to do.
+        state: String,
+    },
+    /// A backfill reached its `max_rows` for this run.
+    #[error(
+        "upgrade {revision}: {operation} stopped after {rows} rows, the most it may update in one run (`max_rows`); the migration stays in its backfill phase and nothing after it ran: run `upgrade` again to continue {continue_at}"
+    )]
+    BackfillPaused {
+        /// The revision.
+        revision: String,
+        /// The operation.
+        operation: String,
+        /// Rows this run updated.
+        rows: u64,
+        /// Where the next run starts.
+        continue_at: String,
+    },
+    /// Another migrator is running this migration's backfill (per-step
+    /// lock only), and did not finish within the lock timeout.
+    #[error(
+        "{revision} is in progress in another migrator ({owner}), which was still running it after {waited_secs} s; nothing was run. Wait for it to finish, or stop it: a new run continues where it stopped"
+    )]
+    BackfillBusy {
+        /// The revision.
+        revision: String,
+        /// Who runs it.
+        owner: String,
+        /// How long this run waited.
+        waited_secs: u64,
     },
     /// The heads table changed between reading and writing it.
     #[error(

@@ -2,6 +2,7 @@
 //! or reverts each step with its version update.
 
 mod apply;
+mod backfill;
 mod check;
 mod error;
 mod offline;
@@ -15,13 +16,14 @@ mod step;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+pub use backfill::{BackfillProgress, OnProgress};
 pub use check::CheckProblem;
 pub use error::{ApplyError, PlanError};
 pub use repair::Resolution;
 pub use stamp::Stamped;
 pub use startup::{StartupReport, migrate_on_startup};
 pub use state::Edit;
-pub use status::{Problem, RevisionRef, Status};
+pub use status::{BackfillState, InProgress, Problem, RevisionRef, Status};
 pub use step::{Args, RenderedStep, StepReport};
 
 pub(crate) use apply::execute_statement;
@@ -44,12 +46,41 @@ use crate::{Backend, Error};
 /// migrator.upgrade(db.as_mut(), &Target::Head, &mut |_| {}).await?;
 /// # Ok(()) }
 /// ```
-#[derive(Debug)]
 pub struct Migrator {
     graph: Graph,
     registrations: Vec<&'static Registration>,
     lock_timeout: Duration,
     args: Args,
+    on_progress: Option<OnProgress>,
+}
+
+impl std::fmt::Debug for Migrator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Migrator")
+            .field("graph", &self.graph)
+            .field("lock_timeout", &self.lock_timeout)
+            .field("args", &self.args)
+            .field("on_progress", &self.on_progress.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where a run starts: the heads, whether the version tables exist, and the
+/// step that stopped part-way it continues, if any.
+#[derive(Debug)]
+struct Start {
+    current: Vec<usize>,
+    tables_exist: bool,
+    resume: Option<apply::Resume>,
+}
+
+/// A step that stopped part-way and that the next run continues by itself:
+/// nothing it did is in doubt.
+#[derive(Debug)]
+struct Continuation {
+    index: usize,
+    row: crate::driver::AuditRow,
+    resume: apply::Resume,
 }
 
 impl Migrator {
@@ -74,6 +105,7 @@ impl Migrator {
             registrations,
             lock_timeout: Duration::from_secs(60),
             args: Args::default(),
+            on_progress: None,
         })
     }
 
@@ -89,6 +121,13 @@ impl Migrator {
     /// the checksums of migrations that read them will not match.
     pub fn with_args(mut self, args: impl IntoIterator<Item = (String, String)>) -> Self {
         self.args = Args::new(args.into_iter().collect());
+        self
+    }
+
+    /// Calls `on_progress` after every batch of a backfill, and once when
+    /// it ends: what a progress bar needs.
+    pub fn with_progress(mut self, on_progress: OnProgress) -> Self {
+        self.on_progress = Some(on_progress);
         self
     }
 
@@ -231,24 +270,60 @@ impl Migrator {
         on_step: &mut (dyn FnMut(&StepReport) + Send),
     ) -> Result<Vec<StepReport>, Error> {
         let mut reports = Vec::new();
+        let waiting_since = std::time::Instant::now();
         loop {
             let state = self.read_state(db).await?;
             let current = self.resolve_heads(&state.heads)?;
-            if state.tables_exist {
-                self.refuse_unresolved(db, &current).await?;
-            }
+            let continuing = match state.tables_exist {
+                true => self.unresolved(db, &current).await?,
+                false => None,
+            };
             // Build and render every step before the first one runs: a plan
             // that cannot render stops the run with nothing applied.
             let steps = self.render_plan(&current, direction, target, db.backend())?;
+            let resume = match continuing {
+                Some(continuation) => {
+                    let first = steps.first();
+                    if !first.is_some_and(|s| {
+                        s.index == continuation.index && s.direction == continuation.row.direction
+                    }) {
+                        // This run goes elsewhere: the step must be
+                        // finished or undone first.
+                        return Err(ApplyError::Dirty {
+                            step: Box::new(continuation.row),
+                        }
+                        .into());
+                    }
+                    if let Some(owner) = self.running_elsewhere(db, &continuation).await? {
+                        let waited = waiting_since.elapsed();
+                        if waited >= self.lock_timeout {
+                            return Err(ApplyError::BackfillBusy {
+                                revision: continuation.row.revision.clone(),
+                                owner,
+                                waited_secs: waited.as_secs(),
+                            }
+                            .into());
+                        }
+                        tracing::info!(%owner, "another migrator is running this migration; waiting");
+                        tokio::time::sleep(Duration::from_millis(250)).await;
+                        continue;
+                    }
+                    tracing::info!(
+                        revision = %continuation.row.revision,
+                        statement = continuation.resume.from + 1,
+                        "continuing the migration that stopped part-way"
+                    );
+                    Some(continuation.resume)
+                }
+                None => None,
+            };
+            let start = Start {
+                current,
+                tables_exist: state.tables_exist,
+                resume,
+            };
             let applied = self
-                .apply_steps(
-                    db,
-                    &steps,
-                    current,
-                    state.tables_exist,
-                    on_step,
-                    &mut reports,
-                )
+                .apply_steps(db, &steps, start, on_step, &mut reports)
                 .await;
             match applied {
                 // The lock is per step and another migrator moved the heads
@@ -268,20 +343,92 @@ impl Migrator {
         }
     }
 
-    /// Refuses to run over a step that stopped part-way, or over applied
-    /// migrations that were edited since.
-    async fn refuse_unresolved(&self, db: &mut dyn Driver, current: &[usize]) -> Result<(), Error> {
-        if let Some(step) = self.dirty_step(db).await? {
-            return Err(ApplyError::Dirty {
-                step: Box::new(step),
+    /// What stops a run: a step that stopped part-way in doubt, or applied
+    /// migrations that were edited since. A step that stopped part-way with
+    /// nothing in doubt (a backfill, a failed phase) is returned, for the
+    /// run to continue.
+    async fn unresolved(
+        &self,
+        db: &mut dyn Driver,
+        current: &[usize],
+    ) -> Result<Option<Continuation>, Error> {
+        let mut continuing = None;
+        if let Some(row) = self.dirty_step(db).await? {
+            match self.continuation(&row, db.backend()) {
+                Some((index, resume)) => {
+                    continuing = Some(Continuation { index, row, resume });
+                }
+                None => {
+                    return Err(ApplyError::Dirty {
+                        step: Box::new(row),
+                    }
+                    .into());
+                }
             }
-            .into());
         }
         let edits = self.edits(db, current).await?;
         if !edits.is_empty() {
             return Err(ApplyError::Edited { edits }.into());
         }
-        Ok(())
+        Ok(continuing)
+    }
+
+    /// Whether the step of `row` can be continued with nothing in doubt:
+    /// it stopped at a backfill or a transactional phase, and the
+    /// statements before that are the ones that ran.
+    fn continuation(
+        &self,
+        row: &crate::driver::AuditRow,
+        backend: Backend,
+    ) -> Option<(usize, apply::Resume)> {
+        let index = self.graph.index_of(&row.revision)?;
+        let step = self.step_as_recorded(index, row, backend).ok()?;
+        let from = usize::try_from(row.statements_done).ok()?;
+        if !apply::restartable_at(&step, backend, from) {
+            return None;
+        }
+        let hashes = |digest: &str| -> Vec<String> {
+            digest
+                .lines()
+                .take(from)
+                .map(|l| l.split(' ').next().unwrap_or_default().to_owned())
+                .collect()
+        };
+        if hashes(row.plan.as_deref()?) != hashes(&step.plan_digest()) {
+            return None;
+        }
+        Some((
+            index,
+            apply::Resume {
+                from,
+                uncertain: false,
+            },
+        ))
+    }
+
+    /// Under a per-step lock, who else is running the step to continue, if
+    /// anyone: its backfill's owner is alive on this host, or (elsewhere)
+    /// wrote progress within the lock timeout.
+    async fn running_elsewhere(
+        &self,
+        db: &mut dyn Driver,
+        continuation: &Continuation,
+    ) -> Result<Option<String>, Error> {
+        if db.lock_scope() != LockScope::Step {
+            return Ok(None);
+        }
+        let rows = backfill::read_rows(db, &continuation.row.revision, continuation.row.direction)
+            .await
+            .map_err(|source| ApplyError::ReadState { source })?;
+        let me = std::process::id().to_string();
+        Ok(rows.into_values().map(|(p, _)| p).find_map(|p| {
+            let pid = p.owner.split_whitespace().nth(2).unwrap_or_default();
+            let alive = match backfill::owner_alive(&p.owner) {
+                Some(alive) => alive && pid != me,
+                None => p.idle < self.lock_timeout.as_secs_f64(),
+            };
+            alive.then_some(p.owner)
+        }))
     }
 
     /// Runs one step of revision `index` in `direction`, whatever the graph
@@ -298,15 +445,13 @@ impl Migrator {
             let current = this.resolve_heads(&state.heads)?;
             let step = this.step(index, direction, db.backend())?;
             let mut reports = Vec::new();
-            this.apply_steps(
-                db,
-                &[step],
+            let start = Start {
                 current,
-                state.tables_exist,
-                &mut |_| {},
-                &mut reports,
-            )
-            .await?;
+                tables_exist: state.tables_exist,
+                resume: None,
+            };
+            this.apply_steps(db, &[step], start, &mut |_| {}, &mut reports)
+                .await?;
             Ok(reports.into_iter().next().expect("one step ran"))
         })
         .await
@@ -318,11 +463,15 @@ impl Migrator {
         &self,
         db: &mut dyn Driver,
         steps: &[RenderedStep],
-        current: Vec<usize>,
-        mut tables_exist: bool,
+        from: Start,
         on_step: &mut (dyn FnMut(&StepReport) + Send),
         reports: &mut Vec<StepReport>,
     ) -> Result<(), Error> {
+        let Start {
+            current,
+            mut tables_exist,
+            mut resume,
+        } = from;
         if db.lock_scope() == LockScope::Step && db.backend() == Backend::Postgres {
             if let Some(step) = steps.iter().find(|s| s.non_transactional()) {
                 return Err(ApplyError::NeedsSessionLock {
@@ -338,7 +487,15 @@ impl Migrator {
             let before = heads.clone();
             self.move_heads(&mut heads, step.index, step.direction);
             let change = self.heads_change(&before, &heads);
-            let report = apply::run_step(db, step, &change, &mut tables_exist, None).await?;
+            let report = apply::run_step(
+                db,
+                step,
+                &change,
+                &mut tables_exist,
+                resume.take(),
+                self.on_progress.as_ref(),
+            )
+            .await?;
             on_step(&report);
             reports.push(report);
         }

@@ -114,12 +114,13 @@ impl Migrator {
             out.push_str("BEGIN;\n");
         }
         for (i, statement) in step.statements.iter().enumerate() {
-            let text = offline_sql(backend, statement).ok_or_else(|| PlanError::NotOffline {
+            let text = offline_sql(backend, statement).map_err(|why| PlanError::NotOffline {
                 revision: revision.id.clone(),
                 location: revision.location.clone(),
                 statement: i + 1,
                 operation: step.describe_statement(i),
                 backend,
+                why,
             })?;
             let _ = writeln!(out, "{text};");
         }
@@ -171,12 +172,21 @@ fn client(backend: Backend) -> &'static str {
 }
 
 /// The statement as text a client can run, its bound values written as
-/// literals; `None` when it is only known against a live database.
-fn offline_sql(backend: Backend, statement: &Statement) -> Option<String> {
+/// literals, or why it has none.
+fn offline_sql(backend: Backend, statement: &Statement) -> Result<String, &'static str> {
     match &statement.exec {
-        Exec::Sql => Some(statement.sql.clone()),
-        Exec::Bound(values) => Some(inline(backend, &statement.sql, values)),
-        Exec::SqliteRebuild(_) => None,
+        Exec::Sql => Ok(statement.sql.clone()),
+        Exec::Bound(values) => Ok(inline(backend, &statement.sql, values)),
+        Exec::SqliteRebuild(_) => Err("its SQL is derived from the live table"),
+        Exec::Backfill(backfill) if backfill.backfill.is_map() => {
+            Err("it runs a Rust function on every row, which a script cannot")
+        }
+        // A script has no loop: the batches become the one statement they
+        // add up to, said so above it.
+        Exec::Backfill(_) => Ok(format!(
+            "-- backfill: online, this runs in key-range batches of its own transactions; here it is one UPDATE\n{}",
+            statement.sql
+        )),
     }
 }
 

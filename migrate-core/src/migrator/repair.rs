@@ -70,8 +70,15 @@ impl Migrator {
                 uncertain: row.outcome == Outcome::Started,
             };
             let mut tables_exist = true;
-            let report =
-                apply::run_step(db, &step, &change, &mut tables_exist, Some(resume)).await?;
+            let report = apply::run_step(
+                db,
+                &step,
+                &change,
+                &mut tables_exist,
+                Some(resume),
+                this.on_progress.as_ref(),
+            )
+            .await?;
             on_step(&report);
             Ok(report)
         })

@@ -4,7 +4,7 @@ use std::fmt;
 
 use super::Migrator;
 use super::{ApplyError, Edit};
-use crate::driver::{AuditRow, Driver};
+use crate::driver::{AuditRow, Direction, Driver};
 use crate::{Backend, Error};
 
 /// A revision, by id and message.
@@ -88,6 +88,87 @@ impl fmt::Display for Problem {
     }
 }
 
+/// A migration that runs in phases (around a backfill) and stopped
+/// part-way with nothing in doubt: the next `upgrade` continues it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct InProgress {
+    /// The revision.
+    pub revision: RevisionRef,
+    /// Which way.
+    pub direction: Direction,
+    /// The next statement to run, from 1.
+    pub statement: usize,
+    /// Statements in the step.
+    pub total: usize,
+    /// What that statement does, e.g. `backfill users.locale`.
+    pub operation: String,
+    /// The step's backfills and how far each got.
+    pub backfills: Vec<BackfillState>,
+    /// Why the last attempt stopped, if it failed.
+    pub error: Option<String>,
+}
+
+/// How far one backfill got.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct BackfillState {
+    /// The operation.
+    pub operation: String,
+    /// Rows updated so far.
+    pub rows_updated: u64,
+    /// Batches committed.
+    pub batches: u64,
+    /// The last key done.
+    pub last_key: Option<String>,
+    /// Rows walked, and the table's estimated rows.
+    pub position: u64,
+    /// The estimate.
+    pub estimate: Option<u64>,
+    /// Whether it reached the end.
+    pub finished: bool,
+}
+
+impl fmt::Display for InProgress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {} ({}) is in progress at statement {} of {} ({})",
+            self.direction,
+            self.revision.id,
+            self.revision.message,
+            self.statement,
+            self.total,
+            self.operation
+        )?;
+        for backfill in &self.backfills {
+            write!(
+                f,
+                "; {}: {} rows updated in {} batches",
+                backfill.operation, backfill.rows_updated, backfill.batches
+            )?;
+            if let Some(key) = &backfill.last_key {
+                write!(f, ", last key {key}")?;
+            }
+            match backfill.estimate {
+                _ if backfill.finished => f.write_str(", done")?,
+                Some(estimate) if estimate > 0 => write!(
+                    f,
+                    ", about {}% of ~{estimate} rows",
+                    (backfill.position.min(estimate) * 100) / estimate
+                )?,
+                _ => {}
+            }
+        }
+        if let Some(error) = &self.error {
+            write!(
+                f,
+                "; the last attempt stopped: {}",
+                error.lines().next().unwrap_or_default()
+            )?;
+        }
+        write!(f, "; `upgrade` continues it")
+    }
+}
+
 /// What `status` reports.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Status {
@@ -101,6 +182,8 @@ pub struct Status {
     pub pending: Vec<RevisionRef>,
     /// The heads of the graph.
     pub heads: Vec<RevisionRef>,
+    /// A migration in progress that the next `upgrade` continues.
+    pub in_progress: Option<InProgress>,
     /// What needs a human; empty when all is well.
     pub problems: Vec<Problem>,
 }
@@ -164,11 +247,17 @@ impl Migrator {
                 reason: error.to_string(),
             });
         }
+        let mut in_progress = None;
         if tables_exist {
             if let Some(step) = self.dirty_step(db).await? {
-                problems.push(Problem::Unfinished {
-                    step: Box::new(step),
-                });
+                match self.continuation(&step, backend) {
+                    Some((index, resume)) => {
+                        in_progress = Some(self.in_progress(db, index, &step, resume.from).await?);
+                    }
+                    None => problems.push(Problem::Unfinished {
+                        step: Box::new(step),
+                    }),
+                }
             }
             if let Ok(current) = self.resolve_heads(&head_ids) {
                 for edit in self.edits(db, &current).await? {
@@ -182,7 +271,46 @@ impl Migrator {
             applied,
             pending,
             heads,
+            in_progress,
             problems,
+        })
+    }
+
+    async fn in_progress(
+        &self,
+        db: &mut dyn Driver,
+        index: usize,
+        row: &AuditRow,
+        from: usize,
+    ) -> Result<InProgress, Error> {
+        let step = self.step_as_recorded(index, row, db.backend())?;
+        let rows = super::backfill::read_rows(db, &row.revision, row.direction)
+            .await
+            .map_err(|source| ApplyError::ReadState { source })?;
+        let backfills = rows
+            .into_values()
+            .map(|(p, _)| BackfillState {
+                last_key: p.last_key_text(),
+                operation: p.operation,
+                rows_updated: p.rows_updated,
+                batches: p.batches,
+                position: p.rows_scanned,
+                estimate: p.estimate,
+                finished: p.finished,
+            })
+            .collect();
+        let registration = self.registration(index);
+        Ok(InProgress {
+            revision: RevisionRef {
+                id: registration.id.to_owned(),
+                message: registration.message.to_owned(),
+            },
+            direction: row.direction,
+            statement: from + 1,
+            total: step.statements.len(),
+            operation: step.describe_statement(from),
+            backfills,
+            error: row.error.clone(),
         })
     }
 }

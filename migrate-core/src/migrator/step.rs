@@ -133,8 +133,12 @@ fn check_transactional(
         // MySQL runs every step statement by statement anyway.
         return Ok(());
     }
-    let outside = statements.iter().find(|s| !s.transactional);
-    let inside = statements.iter().find(|s| s.transactional);
+    // A backfill commits batch by batch whatever surrounds it.
+    let mut statements = statements
+        .iter()
+        .filter(|s| !matches!(s.exec, render::Exec::Backfill(_)));
+    let outside = statements.clone().find(|s| !s.transactional);
+    let inside = statements.find(|s| s.transactional);
     match (outside, inside) {
         (Some(outside), Some(inside)) => Err(PlanError::MixedTransactional {
             revision: registration.id.to_owned(),

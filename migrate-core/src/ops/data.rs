@@ -164,6 +164,13 @@ impl IntoRow for Vec<Literal> {
     }
 }
 
+/// One value: a row of one column.
+impl<T: Into<Literal>> IntoRow for T {
+    fn into_row(self) -> Vec<Literal> {
+        vec![self.into()]
+    }
+}
+
 impl<const N: usize> IntoRow for [Literal; N] {
     fn into_row(self) -> Vec<Literal> {
         self.into()

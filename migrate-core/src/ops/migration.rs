@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use super::{
-    AddEnumValue, AlterColumn, Column, Constraint, ConstraintRef, Enum, Index, RawSql, Rows, Table,
+    AddEnumValue, AlterColumn, Backfill, Column, Constraint, ConstraintRef, Enum, Index, RawSql,
+    Rows, Table,
 };
 use crate::Backend;
 
@@ -97,6 +98,8 @@ pub enum Operation {
     BulkInsert(Rows),
     /// Raw SQL.
     Execute(RawSql),
+    /// A batched data change, one transaction per batch, resumable.
+    Backfill(Backfill),
 }
 
 impl Operation {
@@ -139,6 +142,13 @@ impl Operation {
                 format!("bulk_insert {} ({} rows)", rows.table, rows.rows.len())
             }
             Self::Execute(_) => "execute".to_owned(),
+            Self::Backfill(backfill) => {
+                format!(
+                    "backfill {}.{}",
+                    backfill.table,
+                    backfill.written().join(",")
+                )
+            }
         }
     }
 
@@ -512,6 +522,13 @@ impl Migration {
     /// Inserts typed rows; the values are bound, never spliced into SQL.
     pub fn bulk_insert(&mut self, rows: Rows) -> &mut Self {
         self.push(Operation::BulkInsert(rows))
+    }
+
+    /// A batched data change: see [`Backfill`]. The migration then runs in
+    /// phases: the steps before it commit, each batch commits on its own,
+    /// and the steps after it run in a transaction of their own.
+    pub fn backfill(&mut self, backfill: Backfill) -> &mut Self {
+        self.push(Operation::Backfill(backfill))
     }
 
     /// Raw SQL: a string run as-is on every backend, or a [`RawSql`] with

@@ -6,6 +6,7 @@
 //! automatic downgrades ([`Migration::reversed`]) and tests.
 
 mod alter;
+mod backfill;
 mod column;
 mod constraint;
 mod data;
@@ -19,6 +20,8 @@ mod table;
 mod tests;
 
 pub use alter::AlterColumn;
+pub(crate) use backfill::Work;
+pub use backfill::{Backfill, BackfillRow, BoxError, CellError, FromCell};
 pub use column::{Column, ColumnDefault, ColumnType};
 pub use constraint::{Action, Constraint, ConstraintKind, ConstraintRef, ForeignKey};
 pub use data::{IntoRow, RawSql, Rows};

@@ -35,6 +35,13 @@ impl Migration {
     pub fn reversed(&self) -> Result<Migration, Irreversible> {
         let mut down = self.emptied();
         for (i, op) in self.operations().iter().enumerate().rev() {
+            if let Operation::Backfill(backfill) = op {
+                if backfill.reverse.is_none() && creates_written(&self.operations()[..i], backfill)
+                {
+                    // The downgrade drops what it filled.
+                    continue;
+                }
+            }
             let inverse = op.inverse().map_err(|why| Irreversible {
                 step: i + 1,
                 op: op.describe(),
@@ -134,6 +141,19 @@ impl Operation {
                 "inserted rows are not deleted automatically; write a `downgrade`, e.g. `m.execute(\"DELETE FROM {} WHERE ...\")`",
                 rows.table
             )),
+            Self::Backfill(backfill) => match &backfill.reverse {
+                Some(reverse) => {
+                    let mut inverse = (**reverse).clone();
+                    let mut original = backfill.clone();
+                    original.reverse = None;
+                    inverse.reverse = Some(Box::new(original));
+                    one(Self::Backfill(inverse))
+                }
+                None => Err(format!(
+                    "a backfill of `{}` that the plan did not add columns for has no known inverse; give one with `.reverse(Backfill::new(..))`, or write a `downgrade`",
+                    backfill.table
+                )),
+            },
             Self::Execute(raw) => match &raw.reverse {
                 Some(reverse) => {
                     let mut inverse = (**reverse).clone();
@@ -149,6 +169,20 @@ impl Operation {
             },
         }
     }
+}
+
+/// Whether the operations before a backfill create every column it writes
+/// (a new table, or new columns), so that undoing them undoes it.
+fn creates_written(before: &[Operation], backfill: &super::Backfill) -> bool {
+    backfill.written().iter().all(|column| {
+        before.iter().any(|op| match op {
+            Operation::CreateTable(table) => table.name == backfill.table,
+            Operation::AddColumn {
+                table, column: c, ..
+            } => *table == backfill.table && c.name == *column,
+            _ => false,
+        })
+    })
 }
 
 fn inverse_alter(alter: &AlterColumn) -> Result<AlterColumn, String> {

@@ -78,7 +78,7 @@ pub(super) fn render(rows: &Rows, backend: Backend, op: usize) -> Result<Vec<Sta
 
 /// A value as `jsonb_populate_recordset` reads it: JSON scalars for numbers
 /// and booleans, the type's text form for the rest.
-fn json(value: &Literal) -> Value {
+pub(crate) fn json(value: &Literal) -> Value {
     match value {
         Literal::Null => Value::Null,
         Literal::Bool(b) => Value::Bool(*b),

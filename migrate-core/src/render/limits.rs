@@ -3,7 +3,7 @@
 
 use super::RenderError;
 use crate::Backend;
-use crate::ops::{ConstraintKind, IndexPart, Operation};
+use crate::ops::{ConstraintKind, IndexPart, Operation, Work};
 
 /// PostgreSQL's `NAMEDATALEN - 1`, in bytes.
 const POSTGRES_MAX_BYTES: usize = 63;
@@ -137,6 +137,14 @@ fn identifiers(op: &Operation) -> Vec<String> {
             names.extend(rows.columns.iter().cloned());
         }
         Operation::Execute(_) => {}
+        Operation::Backfill(backfill) => {
+            names.push(backfill.table.clone());
+            names.extend(backfill.written().into_iter().map(str::to_owned));
+            names.extend(backfill.key.iter().cloned());
+            if let Work::Map { read, .. } = &backfill.work {
+                names.extend(read.iter().cloned());
+            }
+        }
     }
     names
 }

@@ -5,6 +5,7 @@
 //! explicit: SQLite's table rebuild ([`Exec::SqliteRebuild`]) is resolved
 //! against the live table when it runs.
 
+mod backfill;
 mod checksum;
 mod error;
 mod insert;
@@ -16,8 +17,10 @@ mod statement;
 #[cfg(test)]
 mod tests;
 
+pub use backfill::BackfillSql;
 pub use checksum::checksum;
 pub use error::RenderError;
+pub(crate) use insert::json as json_value;
 pub use rebuild::{Rebuild, RebuildError, SchemaObject, TableChange};
 pub use schema::render;
 pub use statement::{Exec, Statement};

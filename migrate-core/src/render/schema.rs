@@ -207,6 +207,9 @@ impl Renderer<'_> {
             Operation::BulkInsert(rows) => insert::render(rows, b, self.op)
                 .map(Rendered::Statements)
                 .map_err(|why| self.invalid(why)),
+            Operation::Backfill(backfill) => super::backfill::render(backfill, b, self.op)
+                .map(|statement| Rendered::Statements(vec![statement]))
+                .map_err(|why| self.invalid(why)),
             Operation::Execute(raw) => Ok(Rendered::Sql(
                 raw.sql_for(b)
                     .map(|s| vec![s.to_owned()])

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::Rebuild;
+use super::{BackfillSql, Rebuild};
 use crate::ops::Literal;
 
 /// One statement of a rendered plan.
@@ -33,6 +33,9 @@ pub enum Exec {
     /// SQLite's table rebuild: read the table's definition, then run the
     /// statements [`Rebuild::statements`] derives from it.
     SqliteRebuild(Rebuild),
+    /// A batched data change: key ranges, one transaction per batch. The
+    /// statement's SQL is the single `UPDATE` it amounts to.
+    Backfill(Box<BackfillSql>),
 }
 
 impl Statement {
@@ -57,7 +60,7 @@ impl Statement {
                 }
                 text
             }
-            Exec::Sql | Exec::SqliteRebuild(_) => self.sql.clone(),
+            Exec::Sql | Exec::SqliteRebuild(_) | Exec::Backfill(_) => self.sql.clone(),
         }
     }
 
@@ -68,7 +71,7 @@ impl Statement {
     pub fn checksum_text(&self) -> String {
         match &self.exec {
             Exec::SqliteRebuild(_) => self.sql.clone(),
-            Exec::Sql => normalize(&self.sql),
+            Exec::Sql | Exec::Backfill(_) => normalize(&self.sql),
             Exec::Bound(values) => {
                 let mut text = normalize(&self.sql);
                 text.push_str(" -- bound:");

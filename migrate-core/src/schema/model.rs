@@ -172,6 +172,18 @@ pub enum SqlType {
     Other(String),
 }
 
+impl SqlType {
+    /// An integer type.
+    pub fn is_integer(&self) -> bool {
+        matches!(self, Self::SmallInt | Self::Integer | Self::BigInt)
+    }
+
+    /// A number type: integers, decimals, floats.
+    pub fn is_numeric(&self) -> bool {
+        self.is_integer() || matches!(self, Self::Numeric { .. } | Self::Real | Self::Double)
+    }
+}
+
 impl fmt::Display for SqlType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let len = |f: &mut fmt::Formatter<'_>, name: &str, n: &Option<u32>| match n {

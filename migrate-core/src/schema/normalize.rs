@@ -131,15 +131,7 @@ pub(crate) fn default(raw: &str, ty: &SqlType) -> Option<String> {
             _ => {}
         }
     }
-    let numeric = matches!(
-        ty,
-        SqlType::SmallInt
-            | SqlType::Integer
-            | SqlType::BigInt
-            | SqlType::Numeric { .. }
-            | SqlType::Real
-            | SqlType::Double
-    );
+    let numeric = ty.is_numeric();
     if numeric && value.parse::<f64>().is_ok() {
         // `0.00` (MySQL's decimal) and `0` are the same default.
         let trimmed = if value.contains('.') {

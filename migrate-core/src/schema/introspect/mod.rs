@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use super::model::{Index, Schema, Table};
 use crate::Backend;
-use crate::driver::{AUDIT_TABLE, Driver, HEADS_TABLE};
+use crate::driver::{AUDIT_TABLE, BACKFILL_TABLE, Driver, HEADS_TABLE};
 
 /// Reading the schema failed.
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +39,7 @@ pub async fn snapshot(db: &mut dyn Driver) -> Result<Schema, IntrospectError> {
     };
     schema.tables.remove(HEADS_TABLE);
     schema.tables.remove(AUDIT_TABLE);
+    schema.tables.remove(BACKFILL_TABLE);
     for table in schema.tables.values_mut() {
         sort(table);
     }

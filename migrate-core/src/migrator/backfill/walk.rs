@@ -1,0 +1,411 @@
+//! The walk: key-range batches, each in its own transaction with its last
+//! key, until the table's end.
+
+use std::time::Instant;
+
+use super::rows::{read_rows, statement_checksum};
+use super::{
+    BackfillProgress, KeyColumn, OnProgress, Progress, RenderedStep, Stop, placeholders, text_cast,
+};
+use crate::Backend;
+use crate::driver::{BACKFILL_TABLE, Driver, LockScope, version_tables};
+use crate::ops::{Literal, Operation, Work};
+use crate::render::{BackfillSql, sql};
+
+/// The state a run needs to walk one backfill.
+pub(crate) struct Walk<'a> {
+    pub(crate) db: &'a mut dyn Driver,
+    pub(crate) step: &'a RenderedStep,
+    pub(crate) statement: usize,
+    pub(crate) backfill: &'a BackfillSql,
+    pub(crate) owner: &'a str,
+    pub(crate) on_progress: Option<&'a OnProgress>,
+}
+
+impl Walk<'_> {
+    pub(super) fn backend(&self) -> Backend {
+        self.backfill.backend
+    }
+
+    pub(super) fn ident(&self, name: &str) -> String {
+        sql::ident(self.backend(), name)
+    }
+
+    /// Runs every batch left. Returns the rows updated by this run.
+    pub(crate) async fn run(mut self) -> Result<u64, Stop> {
+        let rows = read_rows(self.db, self.step.registration.id, self.step.direction)
+            .await
+            .map_err(Stop::sql("SELECT ... FROM migrate_backfill"))?;
+        let (mut progress, recorded) = rows.get(&self.statement).cloned().unwrap_or_default();
+        if progress.finished {
+            return Ok(0);
+        }
+        if progress.batches > 0 && recorded != statement_checksum(self.step, self.statement) {
+            return Err(Stop::Invalid(format!(
+                "it changed after {} of its batches ran (up to key {}), so the rows before and after that key would be treated differently; revert the edit to finish it, or undo it by hand and record that with `repair {} --reverted`",
+                progress.batches,
+                progress.last_key_text().unwrap_or_default(),
+                self.step.registration.id
+            )));
+        }
+        let key = self.check().await?;
+        let resumed_after = progress.last_key_text();
+        if progress.estimate.is_none() {
+            progress.estimate = self.estimate(&key).await;
+        }
+        let start = Instant::now();
+        let mut size = self.backfill.backfill.batch.rows;
+        let mut updated_now = 0u64;
+        let first_key = self.first_integer_key(&key).await;
+        loop {
+            if let Some(max) = self.backfill.backfill.max_rows {
+                if updated_now >= max {
+                    return Err(Stop::Paused { rows: updated_now });
+                }
+            }
+            let began = Instant::now();
+            let batch = self.batch(&key, &progress, size, first_key).await;
+            let (updated, bound, position) = match batch {
+                Ok(Some(done)) => done,
+                Ok(None) => break,
+                Err(stop) => {
+                    if let Err(e) = self.db.rollback().await {
+                        tracing::warn!(error = %e, "rollback after a failed batch failed");
+                    }
+                    return Err(stop);
+                }
+            };
+            updated_now += updated;
+            progress.rows_updated += updated;
+            progress.batches += 1;
+            progress.rows_scanned = position;
+            progress.last_key = Some(bound);
+            size = self.backfill.backfill.batch.next(size, began.elapsed());
+            self.report(&progress, size, &resumed_after, false, start);
+            if !self.backfill.backfill.pause.is_zero() {
+                tokio::time::sleep(self.backfill.backfill.pause).await;
+            }
+        }
+        self.finish().await?;
+        progress.estimate = progress.estimate.map(|e| e.max(progress.rows_scanned));
+        self.report(&progress, size, &resumed_after, true, start);
+        Ok(updated_now)
+    }
+
+    pub(super) fn report(
+        &self,
+        progress: &Progress,
+        size: u64,
+        resumed_after: &Option<String>,
+        done: bool,
+        start: Instant,
+    ) {
+        let report = BackfillProgress {
+            revision: self.step.registration.id.to_owned(),
+            operation: Operation::Backfill(self.backfill.backfill.clone()).describe(),
+            rows_updated: progress.rows_updated,
+            position: progress.rows_scanned,
+            estimate: progress.estimate,
+            batches: progress.batches,
+            batch_size: size,
+            last_key: progress.last_key_text(),
+            resumed_after: resumed_after.clone(),
+            done,
+            elapsed: start.elapsed(),
+        };
+        tracing::debug!(
+            revision = %report.revision,
+            operation = %report.operation,
+            rows = report.rows_updated,
+            batches = report.batches,
+            last_key = report.last_key.as_deref().unwrap_or(""),
+            "backfill batch committed"
+        );
+        if let Some(on_progress) = self.on_progress {
+            on_progress(&report);
+        }
+    }
+
+    /// A cheap count of the table's rows: the span of an integer key (two
+    /// index lookups), else the planner's estimate (PostgreSQL, MySQL) or a
+    /// count (SQLite).
+    pub(super) async fn estimate(&mut self, key: &[KeyColumn]) -> Option<u64> {
+        let backend = self.backend();
+        let table = self.backfill.table();
+        if let [only] = key {
+            if only.integer {
+                let column = self.ident(&only.name);
+                let sql = format!(
+                    "SELECT {}, {} FROM {table}",
+                    text_cast(backend, &format!("MIN({column})")),
+                    text_cast(backend, &format!("MAX({column})"))
+                );
+                let rows = self.db.fetch_text(&sql).await.ok()?;
+                let row = rows.first()?;
+                let number = |i: usize| row.get(i).cloned().flatten()?.parse::<i64>().ok();
+                return Some(match (number(0), number(1)) {
+                    (Some(min), Some(max)) => (max - min + 1).max(0) as u64,
+                    _ => 0,
+                });
+            }
+        }
+        let sql = match backend {
+            Backend::Postgres => format!(
+                "SELECT CAST(CAST(reltuples AS bigint) AS text) FROM pg_class WHERE oid = to_regclass({})",
+                sql::string(backend, &table)
+            ),
+            Backend::MySql => format!(
+                "SELECT CAST(table_rows AS CHAR) FROM information_schema.tables \
+                 WHERE table_schema = DATABASE() AND table_name = {}",
+                sql::string(backend, &self.backfill.backfill.table)
+            ),
+            Backend::Sqlite => format!("SELECT CAST(COUNT(*) AS TEXT) FROM {table}"),
+        };
+        let rows = self.db.fetch_text(&sql).await.ok()?;
+        let estimate: i64 = rows.first()?.first()?.as_deref()?.parse().ok()?;
+        (estimate > 0).then_some(estimate as u64)
+    }
+
+    pub(super) async fn first_integer_key(&mut self, key: &[KeyColumn]) -> Option<i64> {
+        let [only] = key else { return None };
+        if !only.integer {
+            return None;
+        }
+        let sql = format!(
+            "SELECT {} FROM {}",
+            text_cast(self.backend(), &format!("MIN({})", self.ident(&only.name))),
+            self.backfill.table()
+        );
+        let rows = self.db.fetch_text(&sql).await.ok()?;
+        rows.first()?.first()?.as_deref()?.parse().ok()
+    }
+
+    /// `key > last` (or `>=`, `<=`), as the backend optimises it: a row
+    /// value on PostgreSQL and SQLite, the expanded form on MySQL.
+    pub(super) fn compare(&self, key: &[KeyColumn], values: &[String], op: &str) -> String {
+        let backend = self.backend();
+        let literal = |k: &KeyColumn, v: &str| {
+            if k.integer && v.parse::<i64>().is_ok() {
+                v.to_owned()
+            } else {
+                sql::string(backend, v)
+            }
+        };
+        if key.len() == 1 {
+            return format!(
+                "{} {op} {}",
+                self.ident(&key[0].name),
+                literal(&key[0], &values[0])
+            );
+        }
+        if backend != Backend::MySql {
+            let columns: Vec<String> = key.iter().map(|k| self.ident(&k.name)).collect();
+            let values: Vec<String> = key.iter().zip(values).map(|(k, v)| literal(k, v)).collect();
+            return format!("({}) {op} ({})", columns.join(", "), values.join(", "));
+        }
+        // (a, b) > (x, y)  <=>  a > x OR (a = x AND b > y); the last column
+        // carries `op`, the others are strict.
+        let strict = &op[..1];
+        let mut alternatives = Vec::new();
+        for i in 0..key.len() {
+            let mut parts: Vec<String> = (0..i)
+                .map(|j| {
+                    format!(
+                        "{} = {}",
+                        self.ident(&key[j].name),
+                        literal(&key[j], &values[j])
+                    )
+                })
+                .collect();
+            let this_op = if i + 1 == key.len() { op } else { strict };
+            parts.push(format!(
+                "{} {this_op} {}",
+                self.ident(&key[i].name),
+                literal(&key[i], &values[i])
+            ));
+            alternatives.push(format!("({})", parts.join(" AND ")));
+        }
+        format!("({})", alternatives.join(" OR "))
+    }
+
+    pub(super) fn key_list(&self, key: &[KeyColumn], descending: bool) -> (String, String) {
+        // Aliased: `ORDER BY "id"` would otherwise sort by the text the
+        // select list calls "id" on PostgreSQL.
+        let columns: Vec<String> = key
+            .iter()
+            .enumerate()
+            .map(|(i, k)| {
+                format!(
+                    "{} AS key_{i}",
+                    text_cast(self.backend(), &self.ident(&k.name))
+                )
+            })
+            .collect();
+        let order: Vec<String> = key
+            .iter()
+            .map(|k| {
+                format!(
+                    "{}{}",
+                    self.ident(&k.name),
+                    if descending { " DESC" } else { "" }
+                )
+            })
+            .collect();
+        (columns.join(", "), order.join(", "))
+    }
+
+    /// The key `size` rows after `last` (or the table's last key, when
+    /// fewer are left), or `None` at the end.
+    pub(super) async fn bound(
+        &mut self,
+        key: &[KeyColumn],
+        last: Option<&[String]>,
+        size: u64,
+    ) -> Result<Option<(Vec<String>, u64)>, Stop> {
+        let after = last
+            .map(|l| format!(" WHERE {}", self.compare(key, l, ">")))
+            .unwrap_or_default();
+        let (columns, order) = self.key_list(key, false);
+        let table = self.backfill.table();
+        let sql = format!(
+            "SELECT {columns} FROM {table}{after} ORDER BY {order} LIMIT 1 OFFSET {}",
+            size - 1
+        );
+        let rows = self.db.fetch_text(&sql).await.map_err(Stop::sql(&sql))?;
+        if let Some(row) = rows.into_iter().next() {
+            return Ok(Some((
+                row.into_iter().map(Option::unwrap_or_default).collect(),
+                size,
+            )));
+        }
+        let (_, descending) = self.key_list(key, true);
+        let sql = format!("SELECT {columns} FROM {table}{after} ORDER BY {descending} LIMIT 1");
+        let rows = self.db.fetch_text(&sql).await.map_err(Stop::sql(&sql))?;
+        Ok(rows.into_iter().next().map(|row| {
+            (
+                row.into_iter().map(Option::unwrap_or_default).collect(),
+                // Fewer than `size` were left; the span says how many.
+                0,
+            )
+        }))
+    }
+
+    /// One batch in its own transaction: `Some((updated, last key,
+    /// keys covered))`, or `None` when no key is left.
+    pub(super) async fn batch(
+        &mut self,
+        key: &[KeyColumn],
+        progress: &Progress,
+        size: u64,
+        first_key: Option<i64>,
+    ) -> Result<Option<(u64, Vec<String>, u64)>, Stop> {
+        self.db.begin_step().await.map_err(Stop::Lock)?;
+        if self.db.lock_scope() == LockScope::Step {
+            self.check_owner().await?;
+        }
+        let last = progress.last_key.as_deref();
+        let Some((bound, scanned)) = self.bound(key, last, size).await? else {
+            self.db.rollback().await.map_err(Stop::sql("ROLLBACK"))?;
+            return Ok(None);
+        };
+        let mut range = Vec::new();
+        if let Some(last) = last {
+            range.push(self.compare(key, last, ">"));
+        }
+        range.push(self.compare(key, &bound, "<="));
+        let range = range.join(" AND ");
+        let updated = match &self.backfill.backfill.work {
+            Work::Set(_) => {
+                let sql = self.backfill.update(Some(&range));
+                self.db
+                    .execute_affected(&sql)
+                    .await
+                    .map_err(Stop::sql(&sql))?
+            }
+            Work::Map { .. } => self.map_batch(key, &range).await?,
+        };
+        // How far the walk is: exact from an integer key's span, else the
+        // keys counted (the last, short batch is not counted).
+        let position = match (first_key, bound.first().map(|b| b.parse::<i64>())) {
+            (Some(first), Some(Ok(last))) if key.len() == 1 => (last - first + 1).max(0) as u64,
+            _ => progress.rows_scanned + scanned,
+        };
+        self.save(&bound, updated, position, progress).await?;
+        self.db.commit().await.map_err(Stop::sql("COMMIT"))?;
+        Ok(Some((updated, bound, position)))
+    }
+
+    /// Per-step lock: another migrator may have taken the backfill over
+    /// between two batches; stop rather than walk beside it.
+    pub(super) async fn check_owner(&mut self) -> Result<(), Stop> {
+        let sql = format!(
+            "SELECT owner FROM {BACKFILL_TABLE} WHERE revision = {} AND direction = {} AND statement = {}",
+            sql::string(self.backend(), self.step.registration.id),
+            sql::string(self.backend(), self.step.direction.as_str()),
+            self.statement
+        );
+        let rows = self.db.fetch_text(&sql).await.map_err(Stop::sql(&sql))?;
+        let owner = rows.first().and_then(|r| r.first()).cloned().flatten();
+        match owner {
+            Some(owner) if owner != self.owner => {
+                let _ = self.db.rollback().await;
+                Err(Stop::TakenOver { owner })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Stores the batch's last key and counts, in the batch's transaction.
+    pub(super) async fn save(
+        &mut self,
+        bound: &[String],
+        updated: u64,
+        position: u64,
+        progress: &Progress,
+    ) -> Result<(), Stop> {
+        let backend = self.backend();
+        let p = placeholders(backend, 6);
+        let sql = format!(
+            "UPDATE {BACKFILL_TABLE} SET last_key = {}, rows_updated = rows_updated + {}, \
+             rows_scanned = {}, batches = batches + 1, estimate = {}, owner = {}, \
+             updated_at = {} WHERE revision = {} AND direction = {} AND statement = {}",
+            p[0],
+            p[1],
+            p[2],
+            progress
+                .estimate
+                .map_or_else(|| "NULL".to_owned(), |e| e.to_string()),
+            p[3],
+            version_tables::now(backend),
+            p[4],
+            p[5],
+            self.statement
+        );
+        let values = [
+            Literal::String(serde_json::to_string(bound).unwrap_or_default()),
+            Literal::Int(updated as i64),
+            Literal::Int(position as i64),
+            Literal::from(self.owner),
+            Literal::from(self.step.registration.id),
+            Literal::from(self.step.direction.as_str()),
+        ];
+        self.db
+            .execute_bound(&sql, &values)
+            .await
+            .map_err(Stop::sql(&sql))
+    }
+
+    /// Marks the backfill done.
+    pub(super) async fn finish(&mut self) -> Result<(), Stop> {
+        let backend = self.backend();
+        let now = version_tables::now(backend);
+        let sql = format!(
+            "UPDATE {BACKFILL_TABLE} SET finished_at = {now}, updated_at = {now} \
+             WHERE revision = {} AND direction = {} AND statement = {}",
+            sql::string(backend, self.step.registration.id),
+            sql::string(backend, self.step.direction.as_str()),
+            self.statement
+        );
+        self.db.execute(&sql).await.map_err(Stop::sql(&sql))
+    }
+}
