@@ -162,6 +162,37 @@ pub trait Driver: Send + std::fmt::Debug {
     /// Inserts an audit row and returns its id.
     async fn insert_audit(&mut self, row: &AuditRow) -> Result<i64, sqlx::Error>;
 
+    /// Ends a step that succeeded in its transaction: moves the heads,
+    /// inserts its audit row and commits. PostgreSQL and SQLite send all of
+    /// it as one call ([`version_tables::record_step`] and `COMMIT`), which
+    /// saves three round trips per migration; if a statement fails, the
+    /// rest is not run and the caller rolls back.
+    async fn finish_step(
+        &mut self,
+        delete: &[&str],
+        insert: &[&str],
+        row: &AuditRow,
+    ) -> Result<(), sqlx::Error> {
+        match self.backend() {
+            Backend::Postgres | Backend::Sqlite => {
+                let mut sql = version_tables::record_step(
+                    self.backend(),
+                    delete,
+                    insert,
+                    row,
+                    version_tables::Stamp::Recorded,
+                );
+                sql.push_str("COMMIT;");
+                self.execute(&sql).await
+            }
+            Backend::MySql => {
+                self.write_heads(delete, insert).await?;
+                self.insert_audit(row).await?;
+                self.commit().await
+            }
+        }
+    }
+
     /// Updates the progress and outcome of the audit row `row.id`.
     async fn update_audit(&mut self, row: &AuditRow) -> Result<(), sqlx::Error>;
 

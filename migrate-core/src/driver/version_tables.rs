@@ -1,8 +1,14 @@
 //! The version tables' DDL, per backend: what the drivers run on the first
 //! write, and what the offline script starts with.
 
-use super::{AUDIT_TABLE, BACKFILL_TABLE, HEADS_TABLE};
+use std::fmt::Write as _;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+use super::{AUDIT_TABLE, AuditRow, BACKFILL_TABLE, HEADS_TABLE};
 use crate::Backend;
+use crate::ops::Literal;
+use crate::render::sql;
 
 /// The statements that create the heads and audit tables (`IF NOT EXISTS`).
 pub(crate) fn ddl(backend: Backend) -> Vec<String> {
@@ -73,4 +79,77 @@ pub(crate) fn now(backend: Backend) -> &'static str {
         Backend::MySql => "CURRENT_TIMESTAMP(6)",
         Backend::Sqlite => "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
     }
+}
+
+/// When a recorded step ran, as [`record_step`] writes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stamp {
+    /// The row's own times and duration (a run).
+    Recorded,
+    /// The database's clock and a duration of 0 (an offline script, whose
+    /// run time nobody knows when it is rendered).
+    Now,
+}
+
+/// The statements that record a step that succeeded, each ended by `;` and a
+/// newline: the heads `delete`d and `insert`ed, then `row` in the audit
+/// table, every value written as a literal. A run sends them as one call
+/// with the `COMMIT` ([`Driver::finish_step`](super::Driver::finish_step));
+/// an offline script prints them; so both write the same rows.
+pub(crate) fn record_step(
+    backend: Backend,
+    delete: &[&str],
+    insert: &[&str],
+    row: &AuditRow,
+    stamp: Stamp,
+) -> String {
+    let text = |s: &str| sql::literal(backend, &Literal::String(s.to_owned()));
+    let optional = |s: &Option<String>| s.as_deref().map_or_else(|| "NULL".to_owned(), text);
+    let mut out = String::new();
+    for revision in delete {
+        let _ = writeln!(
+            out,
+            "DELETE FROM {HEADS_TABLE} WHERE revision = {};",
+            text(revision)
+        );
+    }
+    for revision in insert {
+        let _ = writeln!(
+            out,
+            "INSERT INTO {HEADS_TABLE} (revision) VALUES ({});",
+            text(revision)
+        );
+    }
+    // RFC 3339 as sqlx encodes a `DateTime<Utc>`, so that SQLite's text
+    // column holds one format whichever way a row was written.
+    let time = |t: DateTime<Utc>| text(&t.to_rfc3339_opts(SecondsFormat::AutoSi, false));
+    let (started, finished, duration) = match stamp {
+        Stamp::Now => (
+            now(backend).to_owned(),
+            now(backend).to_owned(),
+            "0".to_owned(),
+        ),
+        Stamp::Recorded => (
+            time(row.started_at),
+            row.finished_at.map_or_else(|| "NULL".to_owned(), time),
+            row.duration_ms
+                .map_or_else(|| "NULL".to_owned(), |d| d.to_string()),
+        ),
+    };
+    let _ = writeln!(
+        out,
+        "INSERT INTO {AUDIT_TABLE} (revision, direction, checksum, started_at, finished_at, \
+         duration_ms, outcome, statements_done, statements_total, error, args, plan) \
+         VALUES ({}, {}, {}, {started}, {finished}, {duration}, {}, {}, {}, {}, {}, {});",
+        text(&row.revision),
+        text(row.direction.as_str()),
+        text(&row.checksum),
+        text(row.outcome.as_str()),
+        row.statements_done,
+        row.statements_total,
+        optional(&row.error),
+        optional(&row.args),
+        optional(&row.plan),
+    );
+    out
 }

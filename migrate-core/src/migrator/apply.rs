@@ -175,7 +175,10 @@ async fn transactional(
         if db.lock_scope() == LockScope::Step {
             // The lock was only taken now, with the transaction: re-read
             // what the plan was made from.
-            let exists = db.version_tables_exist().await.map_err(bookkeeping)?;
+            // Tables seen earlier in the run are still there (dropped by
+            // hand, reading the heads fails): one query less per step.
+            let exists =
+                *tables_exist || db.version_tables_exist().await.map_err(bookkeeping)?;
             let heads = if exists {
                 db.read_heads().await.map_err(bookkeeping)?
             } else {
@@ -206,12 +209,10 @@ async fn transactional(
                 return Err(statement_error(step, last, failure, rolled_back.to_owned()));
             }
         }
-        db.write_heads(&change.delete, &change.insert)
-            .await
-            .map_err(bookkeeping)?;
         finish(audit, Outcome::Success, step.statements.len(), start);
-        db.insert_audit(audit).await.map_err(bookkeeping)?;
-        db.commit().await.map_err(bookkeeping)
+        db.finish_step(&change.delete, &change.insert, audit)
+            .await
+            .map_err(bookkeeping)
     }
     .await;
     match result {

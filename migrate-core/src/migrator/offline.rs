@@ -4,9 +4,11 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
+use chrono::Utc;
+
 use super::{Migrator, PlanError, RenderedStep};
-use crate::driver::version_tables;
-use crate::driver::{AUDIT_TABLE, Direction, HEADS_TABLE, Outcome};
+use crate::driver::version_tables::{self, Stamp};
+use crate::driver::{AuditRow, Direction, Outcome};
 use crate::graph::Target;
 use crate::ops::Literal;
 use crate::render::sql;
@@ -124,36 +126,31 @@ impl Migrator {
             })?;
             let _ = writeln!(out, "{text};");
         }
-        let quote = |id: &String| sql::literal(backend, &Literal::String(id.clone()));
-        for id in deleted {
-            let _ = writeln!(
-                out,
-                "DELETE FROM {HEADS_TABLE} WHERE revision = {};",
-                quote(id)
-            );
-        }
-        for id in inserted {
-            let _ = writeln!(
-                out,
-                "INSERT INTO {HEADS_TABLE} (revision) VALUES ({});",
-                quote(id)
-            );
-        }
-        let count = step.statements.len();
-        let _ = writeln!(
-            out,
-            "INSERT INTO {AUDIT_TABLE} (revision, direction, checksum, started_at, finished_at, \
-             duration_ms, outcome, statements_done, statements_total, error, args, plan) \
-             VALUES ({}, {}, {}, {now}, {now}, 0, {}, {count}, {count}, NULL, {}, {});",
-            quote(&revision.id),
-            quote(&step.direction.as_str().to_owned()),
-            quote(&step.checksum),
-            quote(&Outcome::Success.as_str().to_owned()),
-            step.args_json()
-                .map_or_else(|| "NULL".to_owned(), |a| quote(&a)),
-            quote(&step.plan_digest()),
-            now = version_tables::now(backend),
-        );
+        let count = step.statements.len() as i64;
+        let row = AuditRow {
+            id: 0,
+            revision: revision.id.clone(),
+            direction: step.direction,
+            checksum: step.checksum.clone(),
+            started_at: Utc::now(),
+            finished_at: None,
+            duration_ms: None,
+            outcome: Outcome::Success,
+            statements_done: count,
+            statements_total: count,
+            error: None,
+            args: step.args_json(),
+            plan: Some(step.plan_digest()),
+        };
+        let deleted: Vec<&str> = deleted.iter().map(String::as_str).collect();
+        let inserted: Vec<&str> = inserted.iter().map(String::as_str).collect();
+        out.push_str(&version_tables::record_step(
+            backend,
+            &deleted,
+            &inserted,
+            &row,
+            Stamp::Now,
+        ));
         if in_transaction {
             out.push_str("COMMIT;\n");
         }
