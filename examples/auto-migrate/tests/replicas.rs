@@ -68,11 +68,17 @@ async fn three_replicas_start_at_once_and_each_migration_runs_once() {
         for replica in &mut replicas {
             let lines = wait_until_serving(replica);
             let last = lines.last().cloned().unwrap_or_default();
-            assert!(
-                last.contains("serving on"),
-                "{:?}: a replica did not come up: {lines:?}",
-                db.kind
-            );
+            if !last.contains("serving on") {
+                let _ = replica.kill();
+                let mut stderr = String::new();
+                if let Some(mut pipe) = replica.stderr.take() {
+                    let _ = pipe.read_to_string(&mut stderr);
+                }
+                panic!(
+                    "{:?}: a replica did not come up: {lines:?}\nits stderr:\n{stderr}",
+                    db.kind
+                );
+            }
             // "database ready at X (N migrations applied by this replica ...); serving on ADDR"
             let count: usize = last
                 .split('(')

@@ -19,7 +19,7 @@ use chrono::Utc;
 use super::backfill::{self, OnProgress, Stop};
 use super::{ApplyError, RenderedStep, StepReport};
 use crate::driver::{AuditRow, Driver, DriverError, LockScope, Outcome};
-use crate::ops::Operation;
+use crate::ops::{Literal, Operation};
 use crate::render::{Exec, Rebuild, SchemaObject, Statement, sql};
 use crate::{Backend, Error};
 
@@ -434,15 +434,19 @@ async fn phased(
     }
     let from = resume.map_or(0, |r| r.from);
     audit.statements_done = from as i64;
-    audit.id = db
-        .insert_audit(audit)
-        .await
-        .map_err(bookkeeping("no statement of the step ran"))?;
     let owner = backfill::owner_label();
-    if backfill::backfills(step).next().is_some() {
-        backfill::claim_rows(db, step, &owner, resume.is_none())
+    if db.lock_scope() == LockScope::Step {
+        claim_step(db, step, change, audit, &owner, resume.is_none()).await?;
+    } else {
+        audit.id = db
+            .insert_audit(audit)
             .await
             .map_err(bookkeeping("no statement of the step ran"))?;
+        if backfill::backfills(step).next().is_some() {
+            backfill::claim_rows(db, step, &owner, resume.is_none())
+                .await
+                .map_err(bookkeeping("no statement of the step ran"))?;
+        }
     }
     let backend = db.backend();
     let total = step.statements.len();
@@ -583,6 +587,71 @@ fn phase_rolled_back(step: &RenderedStep, i: usize) -> String {
         i + 1,
         step.registration.id
     )
+}
+
+/// Under a per-step lock, a phased step's audit row and its backfills'
+/// owner are written in one transaction, which takes the lock: the heads
+/// must still be those the plan was made from and, for a step not being
+/// continued, no other migrator may have started it since. Otherwise two
+/// migrators that planned at once would both run its first phase; the one
+/// that finds the other's row plans again, and then waits for the owner as
+/// for any step that another migrator is running.
+async fn claim_step(
+    db: &mut dyn Driver,
+    step: &RenderedStep,
+    change: &HeadsChange<'_>,
+    audit: &mut AuditRow,
+    owner: &str,
+    fresh: bool,
+) -> Result<(), Error> {
+    let bookkeeping = |source| ApplyError::Bookkeeping {
+        revision: step.registration.id.to_owned(),
+        direction: step.direction,
+        state: "no statement of the step ran".to_owned(),
+        source,
+    };
+    db.begin_step().await?;
+    let claimed = async {
+        if let Some(moved) = heads_moved(db, step, change).await.map_err(bookkeeping)? {
+            return Err(moved);
+        }
+        if fresh {
+            let started = db
+                .query_audit(&format!(
+                    "WHERE revision = {} AND direction = {} AND outcome = {}",
+                    sql::literal(db.backend(), &Literal::String(audit.revision.clone())),
+                    sql::literal(
+                        db.backend(),
+                        &Literal::String(audit.direction.as_str().to_owned())
+                    ),
+                    sql::literal(
+                        db.backend(),
+                        &Literal::String(Outcome::Started.as_str().to_owned())
+                    ),
+                ))
+                .await
+                .map_err(bookkeeping)?;
+            if !started.is_empty() {
+                return Err(ApplyError::ConcurrentChange {
+                    revision: step.registration.id.to_owned(),
+                });
+            }
+        }
+        audit.id = db.insert_audit(audit).await.map_err(bookkeeping)?;
+        if backfill::backfills(step).next().is_some() {
+            backfill::claim_rows(db, step, owner, fresh)
+                .await
+                .map_err(bookkeeping)?;
+        }
+        db.commit().await.map_err(bookkeeping)
+    }
+    .await;
+    if claimed.is_err() {
+        if let Err(e) = db.rollback().await {
+            tracing::warn!(error = %e, "rollback after a failed claim failed");
+        }
+    }
+    claimed.map_err(|error| Box::new(error).into())
 }
 
 /// Under a per-step lock, another migrator may have moved the heads since
