@@ -18,11 +18,9 @@ pub fn checksum(statements: &[Statement]) -> String {
         hasher.update((text.len() as u64).to_le_bytes());
         hasher.update(text.as_bytes());
     }
-    hasher
-        .finalize()
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    // One allocation: a history of 10,000 migrations is checksummed on
+    // every `status` and `upgrade`.
+    format!("{:x}", hasher.finalize())
 }
 
 #[cfg(test)]
