@@ -14,10 +14,21 @@ use crate::ops::{Column, ColumnDefault, ColumnType, Constraint, ConstraintKind, 
 
 /// `name`, quoted for `backend`.
 pub(crate) fn ident(backend: Backend, name: &str) -> String {
-    match backend {
-        Backend::MySql => format!("`{}`", name.replace('`', "``")),
-        Backend::Postgres | Backend::Sqlite => format!("\"{}\"", name.replace('"', "\"\"")),
+    let quote = match backend {
+        Backend::MySql => '`',
+        Backend::Postgres | Backend::Sqlite => '"',
+    };
+    // One allocation: every plan re-rendered by `status` quotes each name.
+    let mut out = String::with_capacity(name.len() + 2);
+    out.push(quote);
+    for c in name.chars() {
+        if c == quote {
+            out.push(quote);
+        }
+        out.push(c);
     }
+    out.push(quote);
+    out
 }
 
 /// A comma-separated list of quoted identifiers.
