@@ -631,5 +631,69 @@ async fn a_killed_backfill_continues_after_the_last_committed_key() {
             db.kind
         );
         assert_eq!(db.heads().await, ["f002"], "{:?}", db.kind);
+
+        // Killed again, undone by hand and recorded with `repair
+        // --reverted`: the old `started` row is history, and a fresh
+        // `upgrade` runs the backfill from the start (it used to take that
+        // row for another migrator's claim and plan again forever).
+        let down = run(&["downgrade", "f001"]);
+        assert!(
+            down.status.success(),
+            "{}",
+            String::from_utf8_lossy(&down.stderr)
+        );
+        let mut child = Command::new(bin)
+            .args(["--database-url", &db.url, "upgrade", "head"])
+            .args(["-x", "batch=100", "-x", "pause_ms=30"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        while count(&db, "SELECT COUNT(*) FROM items WHERE hits = 1").await < 500 {
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "{:?}: no progress",
+                db.kind
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        db.execute("UPDATE items SET hits = 0").await;
+        let repaired = run(&["repair", "f002", "--reverted"]);
+        assert!(
+            repaired.status.success(),
+            "{}",
+            String::from_utf8_lossy(&repaired.stderr)
+        );
+        let mut fresh = Command::new(bin)
+            .args(["--database-url", &db.url, "upgrade", "head"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        let status = loop {
+            if let Some(status) = fresh.try_wait().unwrap() {
+                break status;
+            }
+            if started.elapsed() > Duration::from_secs(60) {
+                fresh.kill().unwrap();
+                panic!(
+                    "{:?}: upgrade after repair --reverted did not finish",
+                    db.kind
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert!(status.success(), "{:?}", db.kind);
+        assert_eq!(
+            count(&db, "SELECT COUNT(*) FROM items WHERE hits <> 1").await,
+            0,
+            "{:?}",
+            db.kind
+        );
+        assert_eq!(db.heads().await, ["f002"], "{:?}", db.kind);
     }
 }

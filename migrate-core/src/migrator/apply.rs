@@ -19,7 +19,7 @@ use chrono::Utc;
 use super::backfill::{self, OnProgress, Stop};
 use super::{ApplyError, RenderedStep, StepReport};
 use crate::driver::{AuditRow, Driver, DriverError, LockScope, Outcome};
-use crate::ops::{Literal, Operation};
+use crate::ops::Operation;
 use crate::render::{Exec, Rebuild, SchemaObject, Statement, sql};
 use crate::{Backend, Error};
 
@@ -615,23 +615,16 @@ async fn claim_step(
         if let Some(moved) = heads_moved(db, step, change).await.map_err(bookkeeping)? {
             return Err(moved);
         }
+        // Another migrator's step in flight is the newest row, `started`
+        // (as `status` sees it). An older `started` row that `repair`
+        // resolved since is history, not a claim.
         if fresh {
-            let started = db
-                .query_audit(&format!(
-                    "WHERE revision = {} AND direction = {} AND outcome = {}",
-                    sql::literal(db.backend(), &Literal::String(audit.revision.clone())),
-                    sql::literal(
-                        db.backend(),
-                        &Literal::String(audit.direction.as_str().to_owned())
-                    ),
-                    sql::literal(
-                        db.backend(),
-                        &Literal::String(Outcome::Started.as_str().to_owned())
-                    ),
-                ))
-                .await
-                .map_err(bookkeeping)?;
-            if !started.is_empty() {
+            let newest = super::state::newest_step(db).await.map_err(bookkeeping)?;
+            if newest.is_some_and(|row| {
+                row.outcome == Outcome::Started
+                    && row.revision == audit.revision
+                    && row.direction == audit.direction
+            }) {
                 return Err(ApplyError::ConcurrentChange {
                     revision: step.registration.id.to_owned(),
                 });

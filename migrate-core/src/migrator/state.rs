@@ -84,6 +84,15 @@ fn short(checksum: &str) -> &str {
 /// Whether a step's audit row says it stopped part-way, leaving statements
 /// applied outside a transaction: a crash or kill (`started`), or a failure
 /// after some statements ran.
+/// The newest audit row that is not an `accept`: the step a run would
+/// continue, or refuse over, when it is dirty.
+pub(crate) async fn newest_step(db: &mut dyn Driver) -> Result<Option<AuditRow>, sqlx::Error> {
+    let newest = db
+        .query_audit("WHERE outcome <> 'accepted' ORDER BY id DESC LIMIT 1")
+        .await?;
+    Ok(newest.into_iter().next())
+}
+
 pub(crate) fn is_dirty(row: &AuditRow) -> bool {
     match row.outcome {
         Outcome::Started => true,
@@ -189,11 +198,10 @@ impl Migrator {
     /// The step that stopped part-way, if the newest step in the audit
     /// table did. Reads only.
     pub(crate) async fn dirty_step(&self, db: &mut dyn Driver) -> Result<Option<AuditRow>, Error> {
-        let newest = db
-            .query_audit("WHERE outcome <> 'accepted' ORDER BY id DESC LIMIT 1")
+        let newest = newest_step(db)
             .await
             .map_err(|source| ApplyError::ReadState { source })?;
-        Ok(newest.into_iter().next().filter(is_dirty))
+        Ok(newest.filter(is_dirty))
     }
 
     /// Applied migrations whose upgrade plan, recorded with the arguments it
