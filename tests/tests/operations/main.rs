@@ -22,4 +22,5 @@ mod enums;
 mod identifiers;
 mod indexes;
 mod irreversible;
+mod rebuild;
 mod tables;

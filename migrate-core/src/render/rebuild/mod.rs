@@ -10,7 +10,9 @@
 //! (it is a no-op inside one) and runs `PRAGMA foreign_key_check` before
 //! committing.
 
+mod lex;
 mod plan;
+mod table;
 #[cfg(test)]
 mod tests;
 

@@ -1,17 +1,16 @@
 //! Deriving the rebuild's statements from the table's current definition.
 //!
-//! The table's `CREATE TABLE` is parsed with `sqlparser` (SQLite dialect),
-//! changed as an AST, and printed back, so everything the migration does not
-//! touch (AUTOINCREMENT, COLLATE, checks, foreign keys, `WITHOUT ROWID`,
-//! `STRICT`) is carried over as it was.
+//! The table's stored `CREATE TABLE` is cut into pieces with SQLite's own
+//! tokenizer rules ([`table`](super::table)); the changes swap, add and
+//! remove pieces, and every piece they do not touch is written back as the
+//! text it was. So everything the migration does not change (defaults,
+//! checks, generated columns, collations, AUTOINCREMENT, foreign keys,
+//! `WITHOUT ROWID`, `STRICT`, even comments) is carried over byte for byte.
 
-use sqlparser::ast::{
-    ColumnDef, ColumnOption, CreateTable, Ident, ObjectName, Statement, TableConstraint,
+use super::lex::{self, mentions, quote};
+use super::table::{
+    Clause, ClauseKind, ColumnDef, ConstraintDef, TableDef, rename_column, uses_column,
 };
-use sqlparser::dialect::SQLiteDialect;
-use sqlparser::parser::Parser;
-use sqlparser::tokenizer::{Token, Tokenizer};
-
 use super::{Rebuild, SchemaObject, TableChange};
 
 /// A rebuild that cannot be derived from the table as it is.
@@ -24,7 +23,7 @@ pub enum RebuildError {
         /// The table.
         table: String,
     },
-    /// SQL that could not be parsed: the table's own definition, or a
+    /// SQL that could not be read: the table's own definition, or a
     /// rendered fragment.
     #[error("rebuild table `{table}`: cannot parse {what} `{sql}`: {message}")]
     Parse {
@@ -34,7 +33,7 @@ pub enum RebuildError {
         what: &'static str,
         /// The SQL.
         sql: String,
-        /// The parser's message.
+        /// What is wrong with it.
         message: String,
     },
     /// A change names a column the table does not have.
@@ -84,18 +83,18 @@ impl Rebuild {
             .ok_or_else(|| RebuildError::NoTable {
                 table: self.table.clone(),
             })?;
+        let create = TableDef::parse(&table.sql)
+            .map_err(|message| self.parse_error("the table's definition", &table.sql, message))?;
         let mut work = Work {
-            table: &self.table,
-            create: parse_create(&self.table, "the table's definition", &table.sql)?,
-            copies: Vec::new(),
+            rebuild: self,
+            copies: create
+                .columns
+                .iter()
+                .map(|c| (c.name.clone(), c.name.clone()))
+                .collect(),
+            create,
             dropped: Vec::new(),
         };
-        work.copies = work
-            .create
-            .columns
-            .iter()
-            .map(|c| (c.name.value.clone(), c.name.value.clone()))
-            .collect();
         for change in &self.changes {
             work.apply(change)?;
         }
@@ -105,12 +104,7 @@ impl Rebuild {
             .iter()
             .filter(|o| o.kind == "index")
             .filter(on_table)
-            .filter(|o| {
-                !work
-                    .dropped
-                    .iter()
-                    .any(|c| mentions(&after_paren(&o.sql), c))
-            })
+            .filter(|o| !work.dropped.iter().any(|c| key_mentions(&o.sql, c)))
             .collect();
         let own_triggers: Vec<&SchemaObject> = schema
             .iter()
@@ -126,17 +120,23 @@ impl Rebuild {
         let old = quote(&self.table);
         let new_name = format!("_migrate_new_{}", self.table);
         let new = quote(&new_name);
-        work.create.name = ObjectName::from(vec![Ident::with_quote('"', new_name.clone())]);
-        work.create.if_not_exists = false;
 
         let mut out = Vec::new();
         for o in &dependents {
             out.push(format!("DROP {} {}", o.kind.to_uppercase(), quote(&o.name)));
         }
-        out.push(work.create.to_string());
+        out.push(work.create.to_sql(&new_name));
+        // A generated column computes its values; it takes no copy.
+        let generated = |name: &str| {
+            work.create
+                .columns
+                .iter()
+                .any(|c| same(&c.name, name) && c.is_generated())
+        };
         let (targets, sources): (Vec<String>, Vec<String>) = work
             .copies
             .iter()
+            .filter(|(to, _)| !generated(to))
             .map(|(to, from)| (quote(to), quote(from)))
             .unzip();
         if !targets.is_empty() {
@@ -159,12 +159,21 @@ impl Rebuild {
         }
         Ok(out)
     }
+
+    fn parse_error(&self, what: &'static str, sql: &str, message: String) -> RebuildError {
+        RebuildError::Parse {
+            table: self.table.clone(),
+            what,
+            sql: sql.to_owned(),
+            message,
+        }
+    }
 }
 
 /// The table's definition as it is being changed.
 struct Work<'a> {
-    table: &'a str,
-    create: CreateTable,
+    rebuild: &'a Rebuild,
+    create: TableDef,
     /// `(new column, old column)` for the rows' copy.
     copies: Vec<(String, String)>,
     /// Columns dropped, whose indexes go too.
@@ -183,32 +192,33 @@ impl Work<'_> {
             }
             TableChange::DropColumn { column } => {
                 let i = self.column(column)?;
-                let name = self.create.columns.remove(i).name.value;
+                let name = self.create.columns.remove(i).name;
                 self.copies.retain(|(to, _)| !same(to, &name));
                 self.create
                     .constraints
-                    .retain(|c| !mentions(&c.to_string(), &name));
+                    .retain(|c| !uses_column(&c.sql, &name));
                 for other in &mut self.create.columns {
-                    other.options.retain(|o| {
-                        !matches!(&o.option, ColumnOption::Check(_))
-                            || !mentions(&o.to_string(), &name)
-                    });
+                    let checks_it =
+                        |c: &Clause| c.kind == ClauseKind::Check && uses_column(&c.sql, &name);
+                    if other.clauses.iter().any(checks_it) {
+                        other.clauses_mut().retain(|c| !checks_it(c));
+                    }
                 }
                 self.dropped.push(name);
             }
             TableChange::ReplaceColumn { column, definition } => {
                 let i = self.column(column)?;
                 let def = self.parse_column(definition)?;
-                let old = self.create.columns[i].name.value.clone();
-                if !same(&def.name.value, &old) {
-                    if self.position(&def.name.value).is_some() {
-                        return Err(self.duplicate(&def.name.value));
+                let old = self.create.columns[i].name.clone();
+                if !same(&def.name, &old) {
+                    if self.position(&def.name).is_some() {
+                        return Err(self.duplicate(&def.name));
                     }
                     self.rename_in_constraints(&old, &def.name);
                 }
                 for copy in &mut self.copies {
                     if same(&copy.0, &old) {
-                        copy.0.clone_from(&def.name.value);
+                        copy.0.clone_from(&def.name);
                     }
                 }
                 self.create.columns[i] = def;
@@ -221,63 +231,60 @@ impl Work<'_> {
             } => {
                 let i = self.column(column)?;
                 if let Some(ty) = ty {
+                    // The type must be a type and nothing more.
                     let parsed = self.parse_column(&format!("\"c\" {ty}"))?;
-                    self.create.columns[i].data_type = parsed.data_type;
+                    if !parsed.clauses.is_empty() {
+                        return Err(self.rebuild.parse_error(
+                            "the column type",
+                            ty,
+                            "a type followed by a column clause".to_owned(),
+                        ));
+                    }
+                    self.create.columns[i].set_type(ty);
                 }
-                let options = &mut self.create.columns[i].options;
                 if let Some(nullable) = nullable {
-                    options.retain(|o| {
-                        !matches!(o.option, ColumnOption::Null | ColumnOption::NotNull)
-                    });
-                    let option = if *nullable {
-                        ColumnOption::Null
-                    } else {
-                        ColumnOption::NotNull
-                    };
-                    options.push(sqlparser::ast::ColumnOptionDef { name: None, option });
+                    let clause = if *nullable { "NULL" } else { "NOT NULL" };
+                    let clause = self.parse_clause(clause)?;
+                    let clauses = self.create.columns[i].clauses_mut();
+                    clauses.retain(|c| !matches!(c.kind, ClauseKind::Null | ClauseKind::NotNull));
+                    clauses.push(clause);
                 }
                 if let Some(default) = default {
-                    let parsed = match default {
-                        Some(expr) => {
-                            Some(self.parse_column(&format!("\"c\" int DEFAULT {expr}"))?)
-                        }
+                    let clause = match default {
+                        Some(expr) => Some(self.parse_clause(&format!("DEFAULT {expr}"))?),
                         None => None,
                     };
-                    let options = &mut self.create.columns[i].options;
-                    options.retain(|o| !matches!(o.option, ColumnOption::Default(_)));
-                    if let Some(parsed) = parsed {
-                        options.extend(
-                            parsed
-                                .options
-                                .into_iter()
-                                .filter(|o| matches!(o.option, ColumnOption::Default(_))),
-                        );
-                    }
+                    let clauses = self.create.columns[i].clauses_mut();
+                    clauses.retain(|c| c.kind != ClauseKind::Default);
+                    clauses.extend(clause);
                 }
             }
             TableChange::AddConstraint { name, definition } => {
-                if !self.constraint_names().iter().all(|n| !same(n, name)) {
+                if self.create.constraint_names().iter().any(|n| same(n, name)) {
                     return Err(self.duplicate(name));
                 }
-                let sql = format!("CREATE TABLE \"x\" (\"x\" int, {definition})");
-                let mut parsed = parse_create(self.table, "the new constraint", &sql)?;
-                self.create.constraints.append(&mut parsed.constraints);
+                let constraint = ConstraintDef::parse(definition).map_err(|message| {
+                    self.rebuild
+                        .parse_error("the new constraint", definition, message)
+                })?;
+                self.create.constraints.push(constraint);
             }
             TableChange::DropConstraint { name } => {
-                let before = self.constraint_names().len();
+                let before = self.create.constraint_names().len();
                 self.create
                     .constraints
-                    .retain(|c| !constraint_name(c).is_some_and(|n| same(&n.value, name)));
+                    .retain(|c| !c.name.as_ref().is_some_and(|n| same(n, name)));
                 for column in &mut self.create.columns {
-                    column
-                        .options
-                        .retain(|o| !o.name.as_ref().is_some_and(|n| same(&n.value, name)));
+                    let named = |c: &Clause| c.name.as_ref().is_some_and(|n| same(n, name));
+                    if column.clauses.iter().any(named) {
+                        column.clauses_mut().retain(|c| !named(c));
+                    }
                 }
-                if self.constraint_names().len() == before {
+                if self.create.constraint_names().len() == before {
                     return Err(RebuildError::UnknownConstraint {
-                        table: self.table.to_owned(),
+                        table: self.rebuild.table.clone(),
                         name: name.clone(),
-                        names: self.constraint_names(),
+                        names: self.create.constraint_names(),
                     });
                 }
             }
@@ -289,133 +296,71 @@ impl Work<'_> {
         self.create
             .columns
             .iter()
-            .position(|c| same(&c.name.value, column))
+            .position(|c| same(&c.name, column))
     }
 
     fn column(&self, column: &str) -> Result<usize, RebuildError> {
         self.position(column)
             .ok_or_else(|| RebuildError::UnknownColumn {
-                table: self.table.to_owned(),
+                table: self.rebuild.table.clone(),
                 column: column.to_owned(),
-                columns: self
-                    .create
-                    .columns
-                    .iter()
-                    .map(|c| c.name.value.clone())
-                    .collect(),
+                columns: self.create.columns.iter().map(|c| c.name.clone()).collect(),
             })
     }
 
     fn duplicate(&self, name: &str) -> RebuildError {
         RebuildError::Duplicate {
-            table: self.table.to_owned(),
+            table: self.rebuild.table.clone(),
             name: name.to_owned(),
         }
     }
 
     fn parse_column(&self, definition: &str) -> Result<ColumnDef, RebuildError> {
-        let sql = format!("CREATE TABLE \"x\" ({definition})");
-        let mut create = parse_create(self.table, "the column definition", &sql)?;
-        Ok(create.columns.remove(0))
+        ColumnDef::parse(definition).map_err(|message| {
+            self.rebuild
+                .parse_error("the column definition", definition, message)
+        })
     }
 
-    /// Every named table or column constraint.
-    fn constraint_names(&self) -> Vec<String> {
-        let table = self
-            .create
-            .constraints
-            .iter()
-            .filter_map(constraint_name)
-            .map(|n| n.value.clone());
-        let columns = self
-            .create
-            .columns
-            .iter()
-            .flat_map(|c| &c.options)
-            .filter_map(|o| o.name.as_ref().map(|n| n.value.clone()));
-        table.chain(columns).collect()
+    fn parse_clause(&self, clause: &str) -> Result<Clause, RebuildError> {
+        Clause::parse(clause).map_err(|message| {
+            self.rebuild
+                .parse_error("the column clause", clause, message)
+        })
     }
 
-    /// A renamed column in the column lists of table constraints.
-    fn rename_in_constraints(&mut self, old: &str, new: &Ident) {
-        let rename = |ident: &mut Ident| {
-            if same(&ident.value, old) {
-                *ident = new.clone();
-            }
-        };
+    /// A renamed column in the table constraints and in the other columns'
+    /// checks, as SQLite's own `RENAME COLUMN` rewrites them.
+    fn rename_in_constraints(&mut self, old: &str, new: &str) {
         for constraint in &mut self.create.constraints {
-            match constraint {
-                TableConstraint::Unique(c) => {
-                    for column in &mut c.columns {
-                        if let sqlparser::ast::Expr::Identifier(ident) = &mut column.column.expr {
-                            rename(ident);
-                        }
+            constraint.sql = rename_column(&constraint.sql, old, new);
+        }
+        for column in &mut self.create.columns {
+            let checks_it = |c: &Clause| c.kind == ClauseKind::Check && uses_column(&c.sql, old);
+            if column.clauses.iter().any(checks_it) {
+                for clause in column.clauses_mut() {
+                    if checks_it(clause) {
+                        clause.sql = rename_column(&clause.sql, old, new);
                     }
                 }
-                TableConstraint::PrimaryKey(c) => {
-                    for column in &mut c.columns {
-                        if let sqlparser::ast::Expr::Identifier(ident) = &mut column.column.expr {
-                            rename(ident);
-                        }
-                    }
-                }
-                TableConstraint::ForeignKey(c) => c.columns.iter_mut().for_each(rename),
-                _ => {}
             }
         }
     }
 }
 
-fn constraint_name(constraint: &TableConstraint) -> Option<&Ident> {
-    match constraint {
-        TableConstraint::Unique(c) => c.name.as_ref(),
-        TableConstraint::PrimaryKey(c) => c.name.as_ref(),
-        TableConstraint::ForeignKey(c) => c.name.as_ref(),
-        TableConstraint::Check(c) => c.name.as_ref(),
-        _ => None,
-    }
-}
-
-fn parse_create(table: &str, what: &'static str, sql: &str) -> Result<CreateTable, RebuildError> {
-    let error = |message: String| RebuildError::Parse {
-        table: table.to_owned(),
-        what,
-        sql: sql.to_owned(),
-        message,
-    };
-    let mut statements =
-        Parser::parse_sql(&SQLiteDialect {}, sql).map_err(|e| error(e.to_string()))?;
-    match statements.pop() {
-        Some(Statement::CreateTable(create)) if statements.is_empty() => Ok(create),
-        _ => Err(error("not a single CREATE TABLE statement".to_owned())),
-    }
-}
-
-/// Whether `sql` uses the identifier `name` (quoted or not), as a token, not
-/// as part of a string.
-fn mentions(sql: &str, name: &str) -> bool {
-    let Ok(tokens) = Tokenizer::new(&SQLiteDialect {}, sql).tokenize() else {
-        // Unparseable: assume it does, which keeps more, never less.
-        return true;
-    };
-    tokens
-        .iter()
-        .any(|t| matches!(t, Token::Word(w) if same(&w.value, name)))
-}
-
-/// The part of an index definition after its first `(`: the key, not the
-/// index's or table's name.
-fn after_paren(sql: &str) -> String {
-    sql.split_once('(')
-        .map(|(_, rest)| rest.to_owned())
-        .unwrap_or_default()
+/// Whether the key of an index (what follows its first `(`, not the
+/// index's or the table's name) uses `column`. Text that does not tokenize
+/// counts as using it.
+fn key_mentions(index_sql: &str, column: &str) -> bool {
+    lex::tokenize(index_sql).map_or(true, |tokens| {
+        tokens
+            .iter()
+            .skip_while(|t| !t.is_punct("("))
+            .any(|t| t.names(column))
+    })
 }
 
 /// SQLite compares identifiers without regard to ASCII case.
 fn same(a: &str, b: &str) -> bool {
     a.eq_ignore_ascii_case(b)
-}
-
-fn quote(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
 }
