@@ -104,10 +104,31 @@ pub enum Format {
 
 /// `KEY=VALUE`, split at the first `=`.
 fn key_value(given: &str) -> Result<(String, String), String> {
+    let given = one_line(given)?;
     match given.split_once('=') {
         Some((key, value)) if !key.is_empty() => Ok((key.to_owned(), value.to_owned())),
         _ => Err(format!(
             "expected KEY=VALUE, e.g. dev_data=true, not `{given}`"
+        )),
+    }
+}
+
+/// Text that becomes part of a file or an output line (`-m`, `-x`): one
+/// line, without control characters, which could end a comment in a
+/// generated file or an offline script and turn the rest into code.
+fn one_line(given: &str) -> Result<String, String> {
+    match migrate_core::text::first_control(given) {
+        None => Ok(given.to_owned()),
+        Some((at, c)) => Err(format!(
+            "`{}` holds a control character ({}) at character {}; write one line of plain text{}",
+            migrate_core::text::one_line(given),
+            c.escape_debug(),
+            at + 1,
+            if c == '\n' {
+                " (put the details in the new file's doc comment)"
+            } else {
+                ""
+            }
         )),
     }
 }
@@ -359,8 +380,8 @@ Examples:
         #[arg(default_value = "heads", num_args = 1..)]
         revisions: Vec<String>,
 
-        /// What the merge is for
-        #[arg(short, long)]
+        /// What the merge is for: one line
+        #[arg(short, long, value_parser = one_line)]
         message: String,
 
         /// A branch label for the merged branch
@@ -410,8 +431,8 @@ Examples:
   migrations revision -m \"hotfix\" --head 3f1c --splice        branch off a non-head
   migrations revision -m \"search\" --depends-on billing        needs the billing branch")]
     Revision {
-        /// What the migration does, e.g. \"add email to users\"
-        #[arg(short, long)]
+        /// What the migration does, one line, e.g. \"add email to users\"
+        #[arg(short, long, value_parser = one_line)]
         message: String,
 
         /// What to revise: a head (when there are several), `base` for a

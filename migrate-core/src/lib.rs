@@ -18,6 +18,7 @@ pub mod registry;
 pub mod render;
 pub mod schema;
 pub mod testing;
+pub mod text;
 
 pub use migrate_macros::migration;
 

@@ -41,6 +41,13 @@ impl Registration {
     pub fn location(&self) -> String {
         format!("{} ({}:{})", self.module, self.file, self.line)
     }
+
+    /// The message as every output shows it: one line, its control
+    /// characters escaped (see [`text::one_line`](crate::text::one_line)).
+    /// `#[migration]` refuses them; a registration written by hand may not.
+    pub fn summary(&self) -> String {
+        crate::text::one_line(self.message).into_owned()
+    }
 }
 
 inventory::collect!(Registration);

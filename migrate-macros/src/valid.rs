@@ -45,6 +45,9 @@ pub(crate) fn check(cx: &mut Ctxt, args: Args, module: Option<Module>) -> Option
         .map(|revises| parents(cx, revises, args.id.as_ref()));
     let branch_labels = args.branch_labels.unwrap_or_default();
     check_labels(cx, &branch_labels);
+    if let Some(message) = &args.message {
+        check_message(cx, message);
+    }
     let depends_on = args.depends_on.unwrap_or_default();
     check_dependencies(cx, &depends_on, args.id.as_ref(), parents.as_deref());
     let functions = module.as_ref().and_then(|module| functions(cx, module));
@@ -196,6 +199,28 @@ pub(crate) fn validate_label(label: &str) -> Result<(), IdError> {
         return Err(IdError::Reserved);
     }
     Ok(())
+}
+
+/// Records an error when the message holds a control character.
+///
+/// A message is shown in offline SQL scripts (in a `--` comment), pictures,
+/// terminals and new files: a newline there would end the comment and run
+/// the rest as SQL. The rule is `migrate_core::text::is_control`; the two
+/// must stay the same.
+fn check_message(cx: &mut Ctxt, literal: &LitStr) {
+    let message = literal.value();
+    let control = |c: char| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}');
+    if let Some((at, c)) = message.chars().enumerate().find(|&(_, c)| control(c)) {
+        cx.error_spanned_by(
+            literal,
+            format!(
+                "the message must be one line of plain text: it holds {:?} at character {}; \
+                 keep the message a short summary and put details in the module's doc comment",
+                c,
+                at + 1
+            ),
+        );
+    }
 }
 
 /// Records an error at each label that breaks the rule or repeats another.

@@ -314,6 +314,41 @@ fn merge_and_revision_write_labels_dependencies_and_parents() {
         let error = fails(None, args);
         assert!(error.contains(expected), "{args:?}: {error}");
     }
+    // A message that would put code after the file's `//!` line, or a
+    // live line in an offline script, is a usage error.
+    for args in [
+        &[
+            "revision",
+            "-m",
+            "add note\nDROP TABLE important;",
+            "--head",
+            "base",
+            "--dir",
+            d,
+        ][..],
+        &["merge", "heads", "-m", "merge\r\nuse evil;", "--dir", d][..],
+        &[
+            "revision",
+            "-m",
+            "x",
+            "-x",
+            "k=a\u{1b}[2J",
+            "--head",
+            "base",
+            "--dir",
+            d,
+        ][..],
+    ] {
+        let out = cli(None, args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {out:?}");
+        let error = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            error.contains("holds a control character")
+                && error.contains("write one line of plain text"),
+            "{args:?}: {error}"
+        );
+        assert!(!error.contains('\u{1b}'), "{error:?}");
+    }
     assert_eq!(
         attributes(dir.path()).len(),
         4,

@@ -239,3 +239,62 @@ fn what_cannot_be_rendered_offline_is_named() {
         "offline mode created a database"
     );
 }
+
+fn create_note(m: &mut migrate_core::ops::Migration) {
+    use migrate_core::ops::{Column, Table};
+    m.create_table(Table::new("note").column(Column::new("id").integer().primary_key()));
+}
+
+/// A message with a newline, registered by hand (the macro refuses one):
+/// the script shows it as one inert comment line, so a client running the
+/// script never runs what follows the newline.
+#[tokio::test]
+async fn a_message_never_becomes_a_line_of_sql() {
+    static HOSTILE: migrate_core::Registration = migrate_core::Registration {
+        id: "msg_0001",
+        revises: &[],
+        branch_labels: &[],
+        depends_on: &[],
+        message: "add note\nDROP TABLE important;\r\nDROP TABLE important;\u{2028}x",
+        module: "offline",
+        file: file!(),
+        line: line!(),
+        upgrade: create_note,
+        downgrade: None,
+    };
+    let migrator = migrate_core::Migrator::new(vec![&HOSTILE]).unwrap();
+    for db in TestDb::all().await {
+        let backend = match db.kind {
+            Kind::Sqlite => migrate_core::Backend::Sqlite,
+            Kind::Postgres => migrate_core::Backend::Postgres,
+            Kind::MySql => migrate_core::Backend::MySql,
+        };
+        db.execute("CREATE TABLE important (id integer)").await;
+        let script = migrator
+            .offline_script(
+                backend,
+                migrate_core::driver::Direction::Upgrade,
+                &[],
+                &migrate_core::graph::Target::Head,
+            )
+            .unwrap();
+        assert!(
+            script.contains(
+                r"-- Running upgrade  -> msg_0001, add note\nDROP TABLE important;\r\nDROP TABLE important;\u{2028}x"
+            ),
+            "{script}"
+        );
+        assert!(
+            !script.lines().any(|l| l.starts_with("DROP")),
+            "{:?}: {script}",
+            db.kind
+        );
+        client(&db, &script);
+        assert!(
+            db.tables().await.contains(&"important".to_owned()),
+            "{:?}: the script dropped a table",
+            db.kind
+        );
+        assert_eq!(db.heads().await, ["msg_0001"], "{:?}", db.kind);
+    }
+}

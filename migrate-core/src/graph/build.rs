@@ -1,5 +1,6 @@
 //! Checking the registered revisions and indexing them into a [`Graph`].
 
+use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BinaryHeap, HashMap};
@@ -21,9 +22,15 @@ impl Graph {
     /// and labels that are also ids, dependencies that name nothing, cycles
     /// (one error per cycle, naming all of its members, whether it runs
     /// through `revises` or `depends_on`), or no revisions at all.
-    pub fn build(revisions: Vec<RevisionInfo>) -> Result<Graph, GraphErrors> {
+    pub fn build(mut revisions: Vec<RevisionInfo>) -> Result<Graph, GraphErrors> {
         if revisions.is_empty() {
             return Err(GraphErrors(vec![GraphError::Empty]));
+        }
+        // A message is data in every output: one line, whoever wrote it.
+        for revision in &mut revisions {
+            if let Cow::Owned(inert) = crate::text::one_line(&revision.message) {
+                revision.message = inert;
+            }
         }
         let mut problems = Vec::new();
 

@@ -38,7 +38,13 @@ fn markers(graph: &Graph, index: usize, current: &[usize]) -> String {
 /// hexagons, heads have a thick border, current revisions are filled.
 pub fn mermaid(graph: &Graph, current: &[usize]) -> String {
     let mut out = String::from("flowchart BT\n    base((base))\n");
-    let escape = |text: &str| text.replace('"', "#quot;");
+    // Mermaid reads entity codes in labels; HTML in a message stays text.
+    let escape = |text: &str| {
+        text.replace('&', "#amp;")
+            .replace('"', "#quot;")
+            .replace('<', "#lt;")
+            .replace('>', "#gt;")
+    };
     for &i in graph.topo_order() {
         let revision = &graph.revision(i);
         let mut text = revision.id.clone();
@@ -86,6 +92,8 @@ pub fn mermaid(graph: &Graph, current: &[usize]) -> String {
 /// A Graphviz digraph with the same conventions as [`mermaid`]: render
 /// with `dot -Tsvg`.
 pub fn dot(graph: &Graph, current: &[usize]) -> String {
+    // In a quoted Graphviz string a backslash starts an escape (`\N` is
+    // the node's name): every backslash and quote of the text is escaped.
     let quote = |text: &str| format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""));
     let mut out = String::from(
         "digraph migrations {\n    rankdir=BT;\n    node [shape=box, fontname=\"monospace\"];\n    \
@@ -298,6 +306,30 @@ mod tests {
         .unwrap();
         assert!(mermaid(&g, &[]).contains("say #quot;hi#quot; \\ [now]"));
         assert!(dot(&g, &[]).contains(r#"say \"hi\" \\ [now]"#));
+    }
+
+    /// A message is one inert line in every picture, whatever it holds.
+    #[test]
+    fn messages_stay_text_in_every_picture() {
+        let g = Graph::build(vec![RevisionInfo {
+            message: "a\n    aaaa --> evil\r\n<img src=x onerror=alert(1)>\u{1b}[2J \\N".into(),
+            ..revision("aaaa", &[])
+        }])
+        .unwrap();
+        let mermaid = mermaid(&g, &[]);
+        assert!(
+            mermaid.contains(r#"aaaa["aaaa<br/>a\n    aaaa --#gt; evil\r\n#lt;img src=x onerror=alert(1)#gt;\u{1b}[2J \N"]"#),
+            "{mermaid}"
+        );
+        assert!(!mermaid.contains("\n    aaaa --> evil"), "{mermaid}");
+        let dot = dot(&g, &[]);
+        assert!(
+            dot.contains(r#"label="aaaa\na\\n    aaaa --> evil\\r\\n<img src=x onerror=alert(1)>\\u{1b}[2J \\N""#),
+            "{dot}"
+        );
+        let lines = ascii(&g, &[0], &[]);
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(!lines[0].contains(['\n', '\u{1b}']), "{lines:?}");
     }
 
     #[test]

@@ -40,7 +40,7 @@ impl From<&Registration> for RevisionInfo {
             parents: owned(registration.revises),
             branch_labels: owned(registration.branch_labels),
             depends_on: owned(registration.depends_on),
-            message: registration.message.to_owned(),
+            message: registration.summary(),
             location: registration.location(),
         }
     }

@@ -107,7 +107,7 @@ pub(super) async fn run_step(
     }
     Ok(StepReport {
         revision: audit.revision,
-        message: step.registration.message.to_owned(),
+        message: step.registration.summary(),
         direction: step.direction,
         statements: step.statements.len(),
         duration: start.elapsed(),
@@ -992,7 +992,7 @@ fn statement_error(step: &RenderedStep, i: usize, failure: Failure, state: Strin
     };
     ApplyError::Statement {
         revision: step.registration.id.to_owned(),
-        message: step.registration.message.to_owned(),
+        message: step.registration.summary(),
         direction: step.direction,
         number: i + 1,
         total: step.statements.len(),

@@ -56,14 +56,15 @@ impl Migrator {
             .collect::<Result<Vec<_>, _>>()?;
         let id = |i: &usize| self.graph.revision(*i).id.clone();
         let from_ids: Vec<String> = from.iter().map(id).collect();
-        let mut out = format!(
-            "-- migrate: {direction} from {} to {target} on {backend}, rendered offline\n",
+        let mut out = crate::text::sql_comment(&format!(
+            "migrate: {direction} from {} to {target} on {backend}, rendered offline",
             if from_ids.is_empty() {
                 "base".to_owned()
             } else {
                 from_ids.join(", ")
             },
-        );
+        ));
+        out.push('\n');
         let _ = writeln!(out, "-- run it with {}\n", client(backend));
         if from.is_empty() && direction == Direction::Upgrade {
             for ddl in version_tables::ddl(backend) {
@@ -99,18 +100,19 @@ impl Migrator {
     ) -> Result<(), PlanError> {
         let revision = self.graph.revision(step.index);
         let parents = revision.parents.join(", ");
-        let _ = match step.direction {
-            Direction::Upgrade => writeln!(
-                out,
-                "-- Running upgrade {parents} -> {}, {}",
+        // The message is inert already (`Graph::build`); the comment makes
+        // sure of it.
+        let comment = match step.direction {
+            Direction::Upgrade => format!(
+                "Running upgrade {parents} -> {}, {}",
                 revision.id, revision.message
             ),
-            Direction::Downgrade => writeln!(
-                out,
-                "-- Running downgrade {} -> {parents}, {}",
+            Direction::Downgrade => format!(
+                "Running downgrade {} -> {parents}, {}",
                 revision.id, revision.message
             ),
         };
+        let _ = writeln!(out, "{}", crate::text::sql_comment(&comment));
         let in_transaction = backend.transactional_ddl() && !step.non_transactional();
         if in_transaction {
             out.push_str("BEGIN;\n");

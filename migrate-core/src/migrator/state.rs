@@ -268,7 +268,7 @@ impl Migrator {
                 let registration = self.registration(index);
                 edits.push(Edit {
                     revision: row.revision.clone(),
-                    message: registration.message.to_owned(),
+                    message: registration.summary(),
                     location: registration.location(),
                     applied_at: row.finished_at.unwrap_or(row.started_at),
                     recorded: row.checksum.clone(),

@@ -303,7 +303,7 @@ impl Migrator {
         Ok(InProgress {
             revision: RevisionRef {
                 id: registration.id.to_owned(),
-                message: registration.message.to_owned(),
+                message: registration.summary(),
             },
             direction: row.direction,
             statement: from + 1,

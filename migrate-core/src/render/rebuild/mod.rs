@@ -98,11 +98,13 @@ impl Rebuild {
     /// and the checksum.
     pub fn describe(&self) -> String {
         let changes: Vec<String> = self.changes.iter().map(TableChange::describe).collect();
-        format!(
-            "-- rebuild table \"{}\": {}",
+        // Definitions hold user text (string defaults, checks): the comment
+        // stays one line whatever they hold.
+        crate::text::sql_comment(&format!(
+            "rebuild table \"{}\": {}",
             self.table.replace('"', "\"\""),
             changes.join("; ")
-        )
+        ))
     }
 }
 

@@ -441,9 +441,8 @@ fn clause_end(sql: &str, tokens: &[Token], start: usize) -> Result<usize, Proble
             loop {
                 if is(at, "ON") && (is(at + 1, "DELETE") || is(at + 1, "UPDATE")) {
                     at += 2;
-                    if is(at, "SET") && (is(at + 1, "NULL") || is(at + 1, "DEFAULT")) {
-                        at += 2;
-                    } else if is(at, "NO") && is(at + 1, "ACTION") {
+                    let set = is(at, "SET") && (is(at + 1, "NULL") || is(at + 1, "DEFAULT"));
+                    if set || (is(at, "NO") && is(at + 1, "ACTION")) {
                         at += 2;
                     } else if is(at, "CASCADE") || is(at, "RESTRICT") {
                         at += 1;
