@@ -303,6 +303,15 @@ impl Printer {
                 println!("  - {problem}");
             }
         }
+        if !status.lossy.is_empty() {
+            println!("lossy changes allowed: {}", status.lossy.len());
+            for change in &status.lossy {
+                println!(
+                    "  - {} ({}): {}: {}",
+                    change.revision.id, change.revision.message, change.operation, change.reason
+                );
+            }
+        }
     }
 }
 

@@ -112,7 +112,8 @@ revision!(
         m.alter_column(
             AlterColumn::new("users", "name")
                 .set_type(ColumnType::String(150))
-                .existing(name_column(200)),
+                .existing(name_column(200))
+                .lossy_ok("names are shorter than 150 characters"),
         );
     })
 );

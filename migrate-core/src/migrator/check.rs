@@ -30,6 +30,14 @@ pub enum CheckProblem {
         /// The step with no inverse.
         reason: String,
     },
+    /// A migration changes a column's type in a way that can lose data and
+    /// does not say `lossy_ok`.
+    LossyTypeChange {
+        /// The revision.
+        revision: RevisionRef,
+        /// The refusal, which names the operation, the types and the fix.
+        error: String,
+    },
     /// A migration's plan cannot be built or rendered for a backend.
     Unrenderable {
         /// The revision.
@@ -96,6 +104,7 @@ impl fmt::Display for CheckProblem {
                 "{} ({}) cannot be downgraded: it has no `downgrade` function and its {reason}; write a `downgrade`, or call `m.irreversible(\"why\")` in one, in {location}",
                 revision.id, revision.message
             ),
+            Self::LossyTypeChange { error, .. } => f.write_str(error),
             Self::Unrenderable {
                 revision,
                 backend,
@@ -177,13 +186,26 @@ impl Migrator {
             None => vec![Backend::Sqlite, Backend::Postgres, Backend::MySql],
         };
         for &index in graph.topo_order() {
+            // A lossy change is the same on every backend: said once.
+            let mut lossy = [false; 2];
             for &backend in &backends {
-                for direction in [Direction::Upgrade, Direction::Downgrade] {
+                for (d, direction) in [Direction::Upgrade, Direction::Downgrade]
+                    .into_iter()
+                    .enumerate()
+                {
                     match self.step(index, direction, backend) {
                         Ok(_)
                         | Err(
                             PlanError::Irreversible { .. } | PlanError::MarkedIrreversible { .. },
                         ) => {}
+                        Err(error @ PlanError::LossyTypeChange(_)) => {
+                            if !std::mem::replace(&mut lossy[d], true) {
+                                problems.push(CheckProblem::LossyTypeChange {
+                                    revision: refer(index),
+                                    error: error.to_string(),
+                                });
+                            }
+                        }
                         Err(error) => problems.push(CheckProblem::Unrenderable {
                             revision: refer(index),
                             backend,

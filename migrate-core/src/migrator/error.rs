@@ -88,6 +88,10 @@ pub enum PlanError {
         /// The panic message.
         message: String,
     },
+    /// A type change that can lose data, without
+    /// [`lossy_ok`](crate::ops::AlterColumn::lossy_ok).
+    #[error("{0}")]
+    LossyTypeChange(Box<super::lossy::LossyRefusal>),
     /// The plan cannot be rendered for this backend.
     #[error("{direction} {revision}: {source}; fix it in {location}")]
     Render {

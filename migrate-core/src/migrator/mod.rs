@@ -5,6 +5,7 @@ mod apply;
 mod backfill;
 mod check;
 mod error;
+mod lossy;
 mod offline;
 mod repair;
 mod stamp;
@@ -19,6 +20,7 @@ use std::time::Duration;
 pub use backfill::{BackfillProgress, OnProgress};
 pub use check::CheckProblem;
 pub use error::{ApplyError, PlanError};
+pub use lossy::{LossyChange, LossyRefusal};
 pub use repair::Resolution;
 pub use stamp::Stamped;
 pub use startup::{StartupReport, migrate_on_startup};
@@ -139,13 +141,15 @@ impl Migrator {
         direction: Direction,
         backend: Backend,
     ) -> Result<RenderedStep, PlanError> {
-        RenderedStep::build_with_args(
+        let step = RenderedStep::build_with_args(
             index,
             self.registrations[index],
             direction,
             backend,
             &self.args,
-        )
+        )?;
+        self.check_lossy(&step, backend)?;
+        Ok(step)
     }
 
     /// The revision graph.

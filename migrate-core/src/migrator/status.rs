@@ -44,6 +44,14 @@ pub enum Problem {
         /// What changed.
         edit: Edit,
     },
+    /// A pending migration changes a column's type in a way that can lose
+    /// data and does not say `lossy_ok`: `upgrade` will refuse it.
+    LossyTypeChange {
+        /// The revision.
+        revision: RevisionRef,
+        /// The refusal, which names the operation, the types and the fix.
+        error: String,
+    },
     /// A migration has no `downgrade` function and its upgrade cannot be
     /// reversed automatically, so `downgrade` past it will refuse.
     Irreversible {
@@ -79,6 +87,7 @@ impl fmt::Display for Problem {
                 "{edit}; `upgrade` refuses until the edit is reverted, or accepted with `accept {}`",
                 edit.revision
             ),
+            Problem::LossyTypeChange { error, .. } => f.write_str(error),
             Problem::Irreversible { revision, reason } => write!(
                 f,
                 "{} ({}) cannot be downgraded: it has no `downgrade` function and its {reason}",
@@ -186,6 +195,9 @@ pub struct Status {
     pub in_progress: Option<InProgress>,
     /// What needs a human; empty when all is well.
     pub problems: Vec<Problem>,
+    /// Type changes that can lose data and say why that is fine
+    /// (`lossy_ok`), in every migration: for review, not problems.
+    pub lossy: Vec<super::LossyChange>,
 }
 
 impl Migrator {
@@ -212,12 +224,21 @@ impl Migrator {
         let (current, applied, pending) = match self.resolve_heads(&head_ids) {
             Ok(current) => {
                 let applied_set = graph.ancestors_of(&current);
-                let pending = graph
+                let pending: Vec<usize> = graph
                     .topo_order()
                     .iter()
-                    .filter(|&&i| !applied_set[i])
-                    .map(|&i| refer(i))
+                    .copied()
+                    .filter(|&i| !applied_set[i])
                     .collect();
+                for &index in &pending {
+                    if let Some(error) = self.refused_lossy(index, backend) {
+                        problems.push(Problem::LossyTypeChange {
+                            revision: refer(index),
+                            error: error.to_string(),
+                        });
+                    }
+                }
+                let pending = pending.into_iter().map(refer).collect();
                 let applied = applied_set.iter().filter(|a| **a).count();
                 (current.into_iter().map(refer).collect(), applied, pending)
             }
@@ -273,6 +294,7 @@ impl Migrator {
             heads,
             in_progress,
             problems,
+            lossy: self.lossy_changes(),
         })
     }
 

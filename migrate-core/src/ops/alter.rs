@@ -34,6 +34,7 @@ pub struct AlterColumn {
     pub(crate) rename: Option<String>,
     pub(crate) comment: Option<Option<String>>,
     pub(crate) existing: Option<Column>,
+    pub(crate) lossy_ok: Option<String>,
 }
 
 impl AlterColumn {
@@ -49,6 +50,7 @@ impl AlterColumn {
             rename: None,
             comment: None,
             existing: None,
+            lossy_ok: None,
         }
     }
 
@@ -116,6 +118,18 @@ impl AlterColumn {
     /// Removes the comment.
     pub fn drop_comment(mut self) -> Self {
         self.comment = Some(None);
+        self
+    }
+
+    /// Allows a type change that can lose data, saying why that is fine,
+    /// e.g. `.lossy_ok("prices are whole euros since 2024")`.
+    ///
+    /// A type change the new type cannot hold every old value of (numeric
+    /// to integer rounds; a shorter `varchar` cuts or fails; `timestamptz`
+    /// to `date` drops the time) is refused before anything runs unless it
+    /// says this. `status` lists the changes allowed this way.
+    pub fn lossy_ok(mut self, reason: impl Into<String>) -> Self {
+        self.lossy_ok = Some(reason.into());
         self
     }
 

@@ -30,6 +30,16 @@ pub struct RawSql {
 }
 
 impl RawSql {
+    /// Whether any of its SQL (for any backend) mentions `name`, ignoring
+    /// case: what it does to that object cannot be known without running it.
+    pub(crate) fn mentions(&self, name: &str) -> bool {
+        let name = name.to_lowercase();
+        self.any
+            .iter()
+            .chain(self.per_backend.iter().map(|(_, sql)| sql))
+            .any(|sql| sql.to_lowercase().contains(&name))
+    }
+
     /// SQL run as-is on every backend. It may hold several statements
     /// separated by `;`.
     pub fn new(sql: impl Into<String>) -> Self {

@@ -14,6 +14,7 @@ mod enums;
 mod index;
 mod literal;
 mod migration;
+mod narrowing;
 mod reverse;
 mod table;
 #[cfg(test)]
@@ -30,5 +31,6 @@ pub use index::{Index, IndexPart};
 pub use literal::Literal;
 pub(crate) use literal::hex as literal_hex;
 pub use migration::{Migration, Operation};
+pub use narrowing::{Fit, fit};
 pub use reverse::Irreversible;
 pub use table::Table;

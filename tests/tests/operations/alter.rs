@@ -3,11 +3,17 @@
 
 use migrate_core::ops::{AlterColumn, Column, ColumnType, Migration, Table};
 
+use migrate_core::migrator::PlanError;
 use migrate_core::render::RenderError;
 
-use crate::harness::{Ctx, Kind, render_error};
+use crate::harness::{Ctx, Kind, plan_error, render_error};
 
-every_backend!(alter_column, alter_type_using, alter_without_existing);
+every_backend!(
+    alter_column,
+    alter_type_using,
+    alter_without_existing,
+    lossy_type_changes
+);
 
 fn create_acct(m: &mut Migration) {
     m.create_table(
@@ -242,4 +248,139 @@ async fn alter_without_existing(mut ctx: Ctx) {
     );
     ctx.down_ok(&regs, "alt_0001").await;
     assert_eq!(ctx.column("acct", "n").await.ty, "integer", "{kind:?}");
+}
+
+fn create_items(m: &mut Migration) {
+    m.create_table(
+        Table::new("items")
+            .column(Column::new("id").integer().primary_key())
+            .column(Column::new("price").decimal(10, 2))
+            .column(Column::new("name").string(100))
+            .column(Column::new("at").timestamptz())
+            .column(Column::new("qty").integer()),
+    );
+}
+fn price_to_integer(m: &mut Migration) {
+    m.alter_column(
+        AlterColumn::new("items", "price")
+            .set_type(ColumnType::Integer)
+            .existing(Column::new("price").decimal(10, 2)),
+    );
+}
+fn name_to_five(m: &mut Migration) {
+    m.alter_column(
+        AlterColumn::new("items", "name")
+            .set_type(ColumnType::String(5))
+            .existing(Column::new("name").string(100)),
+    );
+}
+fn at_to_date(m: &mut Migration) {
+    m.alter_column(
+        AlterColumn::new("items", "at")
+            .set_type(ColumnType::Date)
+            .existing(Column::new("at").timestamptz()),
+    );
+}
+fn price_to_integer_ok(m: &mut Migration) {
+    m.alter_column(
+        AlterColumn::new("items", "price")
+            .set_type(ColumnType::Integer)
+            .existing(Column::new("price").decimal(10, 2))
+            .lossy_ok("prices are whole euros since 2024"),
+    );
+    // A widening needs nothing.
+    m.alter_column(
+        AlterColumn::new("items", "qty")
+            .set_type(ColumnType::BigInteger)
+            .existing(Column::new("qty").integer()),
+    );
+}
+
+migration!(ITEMS = "los_0001" after [], up: create_items, down: None);
+migration!(PRICE = "los_0002" after ["los_0001"], up: price_to_integer, down: None);
+migration!(NAME = "los_0003" after ["los_0001"], up: name_to_five, down: None);
+migration!(AT = "los_0004" after ["los_0001"], up: at_to_date, down: None);
+migration!(PRICE_OK = "los_0005" after ["los_0001"], up: price_to_integer_ok, down: None);
+
+/// numeric -> integer, varchar(100) -> varchar(5) and timestamptz -> date
+/// are refused before anything runs; with `lossy_ok` the change runs and
+/// `status` lists it.
+async fn lossy_type_changes(mut ctx: Ctx) {
+    let kind = ctx.kind();
+    ctx.up_to(&[&ITEMS], "los_0001").await;
+    ctx.exec_ok(
+        "INSERT INTO items (id, price, name, at, qty) \
+         VALUES (1, 12.34, 'a long name', '2024-05-06 07:08:09', 3)",
+    )
+    .await;
+    let before = ctx.rows("SELECT price, name FROM items").await;
+    let (decimal, integer, string) = match kind {
+        Kind::MySql => ("decimal(10, 2)", "int", "varchar"),
+        _ => ("numeric(10, 2)", "integer", "varchar"),
+    };
+    for (reg, from, to, why) in [
+        (
+            &PRICE,
+            decimal.to_owned(),
+            integer.to_owned(),
+            "fractions are rounded away",
+        ),
+        (
+            &NAME,
+            format!("{string}(100)"),
+            format!("{string}(5)"),
+            "longer values are cut",
+        ),
+        (
+            &AT,
+            String::new(),
+            String::new(),
+            "the time of day is dropped",
+        ),
+    ] {
+        let regs = [&ITEMS, reg];
+        let error = plan_error(ctx.up(&regs).await.unwrap_err());
+        assert!(
+            matches!(error, PlanError::LossyTypeChange(_)),
+            "{kind:?}: {error}"
+        );
+        let message = error.to_string();
+        assert!(message.contains(why), "{kind:?}: {message}");
+        if !from.is_empty() {
+            assert!(
+                message.contains(&format!("changes the type from {from} to {to}")),
+                "{kind:?}: {message}"
+            );
+        }
+        assert!(message.contains(".lossy_ok("), "{kind:?}: {message}");
+        assert!(message.contains("nothing was run"), "{kind:?}: {message}");
+        assert_eq!(ctx.heads().await, ["los_0001"], "{kind:?}");
+        assert_eq!(ctx.rows("SELECT price, name FROM items").await, before);
+        // `status` says `upgrade` will refuse it.
+        let status = ctx.status(&regs).await;
+        assert!(
+            status.problems.iter().any(|p| p.to_string().contains(why)),
+            "{kind:?}: {:?}",
+            status.problems
+        );
+    }
+
+    let regs = [&ITEMS, &PRICE_OK];
+    ctx.up_ok(&regs).await;
+    // SQLite's integer affinity keeps a value it cannot convert exactly.
+    assert_eq!(
+        ctx.value("SELECT price FROM items").await.as_deref(),
+        Some(if kind == Kind::Sqlite { "12.34" } else { "12" }),
+        "{kind:?}: rounded, as the migration said it may"
+    );
+    let status = ctx.status(&regs).await;
+    assert_eq!(status.lossy.len(), 1, "{kind:?}");
+    assert_eq!(status.lossy[0].revision.id, "los_0005");
+    assert_eq!(status.lossy[0].operation, "alter_column items.price");
+    assert_eq!(status.lossy[0].reason, "prices are whole euros since 2024");
+    assert!(
+        status.problems.is_empty(),
+        "{kind:?}: {:?}",
+        status.problems
+    );
 }
