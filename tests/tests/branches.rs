@@ -183,6 +183,50 @@ async fn walk(test_db: TestDb) {
     assert_eq!(rows().await, ["m001", "x002"]);
     let out = ok(db, &["history", "-r", "current:", "--indicate-current"]);
     assert!(out.contains("m001 (head) (mergepoint) (current)"), "{out}");
+
+    dependencies_stay(&test_db).await;
+}
+
+/// `depends_on` on the way down, as in Alembic: going down to a revision
+/// never reverts what only depends on it, and reverting a revision that
+/// stood for its dependency in the heads table keeps the dependency.
+async fn dependencies_stay(test_db: &TestDb) {
+    let kind = test_db.kind;
+    let db = Some(test_db);
+    // The walk above ends with stamped rows and no tables.
+    ok(db, &["stamp", "base"]);
+    assert_eq!(test_db.heads().await, Vec::<String>::new());
+    // s002 depends on b001: both come, b002 does not.
+    let out = ok(db, &["upgrade", "s002"]);
+    assert_eq!(steps(&out), ["a001", "a002", "b001", "s001", "s002"]);
+    assert_eq!(test_db.heads().await, ["b001", "s002"], "{kind:?}");
+    // b001 stays, so s002 (which needs only b001) stays: nothing to do.
+    let out = ok(db, &["downgrade", "b001"]);
+    assert_eq!(steps(&out), Vec::<String>::new(), "{kind:?}: {out}");
+    assert_eq!(test_db.heads().await, ["b001", "s002"], "{kind:?}");
+
+    // The heads table Alembic writes (and `stamp s002` writes): the
+    // dependency folded into its dependent's row.
+    let out = ok(db, &["stamp", "s002"]);
+    assert_eq!(out, "stamped: b001, s002 -> s002 (no migration ran)\n");
+    assert_eq!(test_db.heads().await, ["s002"], "{kind:?}");
+    // Reverting s002 keeps b001, which stays applied: its row comes back.
+    let out = ok(db, &["downgrade", "s001"]);
+    assert_eq!(steps(&out), ["s002"], "{kind:?}");
+    assert_eq!(test_db.heads().await, ["b001", "s001"], "{kind:?}");
+    // (`status` exits 1: the graph has two heads.)
+    let status = String::from_utf8(cli(db, &["status"]).stdout).unwrap();
+    assert!(status.contains("applied:  4 of 9"), "{kind:?}: {status}");
+    let tables = test_db.tables().await;
+    assert!(tables.contains(&"invoices".to_owned()), "{tables:?}");
+    // So `upgrade heads` applies what is missing, and nothing twice.
+    let out = ok(db, &["upgrade", "heads"]);
+    assert_eq!(
+        steps(&out),
+        ["b002", "s002", "m001", "x001", "x002"],
+        "{kind:?}"
+    );
+    assert_eq!(test_db.heads().await, ["m001", "x002"], "{kind:?}");
 }
 
 #[tokio::test]

@@ -186,7 +186,9 @@ impl Graph {
             }
         };
         let applied = self.ancestors_of(current);
-        let reverted = match down_to {
+        // What the target reverts by itself: what revises its way up from
+        // where it goes down to.
+        let mut reverted = match down_to {
             DownTo::Base => vec![true; self.len()],
             DownTo::Revision(goal) if !applied[goal] => {
                 return Err(TargetError::NotApplied {
@@ -194,18 +196,31 @@ impl Graph {
                 });
             }
             DownTo::Revision(goal) => {
-                let mut above = self.descendants_of(&[goal]);
+                let mut above = self.branch_members(goal);
                 above[goal] = false;
                 above
             }
-            DownTo::Below(first) => self.descendants_of(&[first]),
+            DownTo::Below(first) => self.branch_members(first),
         };
+        // Then whatever is applied and needs (revises or depends on)
+        // something reverted, and nothing else: a revision that only
+        // depends on what stays, stays. Parents and dependencies come first
+        // in topological order, so one pass settles it.
+        for &i in self.topo_order() {
+            reverted[i] = applied[i]
+                && (reverted[i]
+                    || self
+                        .parents(i)
+                        .iter()
+                        .chain(self.dependencies(i))
+                        .any(|&p| reverted[p]));
+        }
         Ok(self
             .topo_order()
             .iter()
             .rev()
             .copied()
-            .filter(|&i| applied[i] && reverted[i])
+            .filter(|&i| reverted[i])
             .collect())
     }
 
@@ -416,6 +431,22 @@ impl Graph {
         for &parent in self.parents(rev) {
             if !self.still_below_applied(heads, parent, rev) {
                 heads.insert(parent);
+            }
+        }
+        // A dependency stays applied when `rev` goes (a downgrade reverts
+        // what needs a reverted revision, never what one needed). A heads
+        // table may have let `rev`'s row stand for it (Alembic folds a
+        // dependency into its dependent's row, and so does `stamp`): give
+        // it a row of its own unless a remaining head still reaches it.
+        // Only revisions with dependencies pay for the walk.
+        let dependencies = self.dependencies(rev);
+        if !dependencies.is_empty() {
+            let tops: Vec<usize> = heads.iter().copied().collect();
+            let reached = self.ancestors_of(&tops);
+            for &dependency in dependencies {
+                if !reached[dependency] {
+                    heads.insert(dependency);
+                }
             }
         }
     }

@@ -200,21 +200,108 @@ proptest! {
         let heads = replay(&graph, &current, &all, true);
         prop_assert_eq!(heads, graph_heads(&graph));
 
-        // Down to an applied revision: what descends from it goes, the rest
-        // stays.
+        // Down to an applied revision: what revises its way up from it goes,
+        // with whatever needs something that goes; the rest stays.
         let down = graph.plan_downgrade(&current_list, &goal);
         if applied[target] {
             let down = down.unwrap();
             prop_assert!(respects_edges(&graph, &down, false));
             let heads = replay(&graph, &current, &down, false);
             let after = graph.ancestors_of(&heads.into_iter().collect::<Vec<_>>());
-            let above = graph.descendants_of(&[target]);
+            let goes = reverted_by(&graph, &applied, target);
             for i in 0..graph.len() {
-                let stays = applied[i] && (i == target || !above[i]);
-                prop_assert_eq!(after[i], stays, "revision {}", i);
+                prop_assert_eq!(after[i], applied[i] && !goes[i], "revision {}", i);
             }
+            prop_assert!(after[target]);
         } else {
             prop_assert!(down.is_err());
+        }
+    }
+
+    #[test]
+    fn any_sequence_of_runs_and_stamps_keeps_the_applied_set(
+        (revisions, actions) in dags().prop_flat_map(|revisions| {
+            let n = revisions.len();
+            (Just(revisions), vec((0..4u8, 0..n), 1..12))
+        }),
+    ) {
+        let graph = Graph::build(revisions).unwrap();
+        let mut heads: BTreeSet<usize> = BTreeSet::new();
+        let mut applied = vec![false; graph.len()];
+        for (action, pick) in actions {
+            let current: Vec<usize> = heads.iter().copied().collect();
+            let goal = Target::Revision(graph.revision(pick).id.clone());
+            match action {
+                0 => {
+                    for rev in graph.plan_upgrade(&current, &goal).unwrap() {
+                        prop_assert!(!applied[rev]);
+                        applied[rev] = true;
+                        graph.heads_after_upgrade(&mut heads, rev);
+                    }
+                }
+                1 if applied[pick] => {
+                    let goes = reverted_by(&graph, &applied, pick);
+                    let plan = graph.plan_downgrade(&current, &goal).unwrap();
+                    prop_assert!(respects_edges(&graph, &plan, false));
+                    for rev in plan {
+                        prop_assert!(goes[rev], "{} reverted, though it needs nothing that goes", rev);
+                        applied[rev] = false;
+                        graph.heads_after_downgrade(&mut heads, rev);
+                    }
+                    prop_assert!(applied[pick], "downgrade to {} reverted it", pick);
+                }
+                1 => prop_assert!(graph.plan_downgrade(&current, &goal).is_err()),
+                // A stamp writes the one row Alembic (and `stamp`) writes:
+                // dependencies folded into it.
+                2 => {
+                    heads = BTreeSet::from([pick]);
+                    applied = graph.ancestors_of(&[pick]);
+                }
+                _ => {
+                    for rev in graph.plan_downgrade(&current, &Target::Base).unwrap() {
+                        applied[rev] = false;
+                        graph.heads_after_downgrade(&mut heads, rev);
+                    }
+                    prop_assert!(heads.is_empty());
+                }
+            }
+            let from_table = graph.ancestors_of(&heads.iter().copied().collect::<Vec<_>>());
+            prop_assert_eq!(&from_table, &applied, "heads {:?}", heads);
+        }
+    }
+}
+
+/// What going down to `target` must revert, found by fixed point: the
+/// applied revisions that revise their way up from it, and those that
+/// revise or depend on one of them; never `target`.
+fn reverted_by(graph: &Graph, applied: &[bool], target: usize) -> Vec<bool> {
+    let mut goes = vec![false; graph.len()];
+    let mut stack = vec![target];
+    while let Some(i) = stack.pop() {
+        for &child in graph.children(i) {
+            if !std::mem::replace(&mut goes[child], true) {
+                stack.push(child);
+            }
+        }
+    }
+    for i in 0..graph.len() {
+        goes[i] &= applied[i];
+    }
+    loop {
+        let mut changed = false;
+        for i in 0..graph.len() {
+            let needs_gone = graph
+                .parents(i)
+                .iter()
+                .chain(graph.dependencies(i))
+                .any(|&p| goes[p]);
+            if applied[i] && !goes[i] && needs_gone {
+                goes[i] = true;
+                changed = true;
+            }
+        }
+        if !changed {
+            return goes;
         }
     }
 }
