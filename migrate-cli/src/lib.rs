@@ -18,6 +18,7 @@
 
 mod args;
 mod commands;
+mod env_file;
 mod exit;
 mod output;
 mod progress;
@@ -49,7 +50,17 @@ where
     T: Into<OsString> + Clone,
 {
     // A `.env` file fills in DATABASE_URL; real environment variables win.
-    let _ = dotenvy::dotenv();
+    match env_file::load() {
+        Ok(None) => {}
+        Ok(Some(parent)) => eprintln!(
+            "note: using {}, the nearest .env (in a parent directory)",
+            parent.display()
+        ),
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(exit::USAGE);
+        }
+    }
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(error) => return exit::clap_error(&error),

@@ -321,6 +321,54 @@ fn the_url_comes_from_a_dot_env_file_when_nothing_else_names_one() {
     );
     // No default SQLite file was created next to the .env.
     assert!(!cwd.path().join("migrate.db").exists());
+
+    // From a directory below, the same file is used, and named.
+    let below = cwd.path().join("src/versions");
+    std::fs::create_dir_all(&below).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_app-migrate"))
+        .arg("status")
+        .current_dir(&below)
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "note: using {}, the nearest .env (in a parent directory)",
+            cwd.path().join(".env").display()
+        )),
+        "{stderr}"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains(&format!("database: {}", db.url)),
+        "{out:?}"
+    );
+
+    // One line that does not parse: an error naming the file and line, not
+    // a quiet fallback to `sqlite:migrate.db`, and not the line's secret.
+    std::fs::write(
+        cwd.path().join(".env"),
+        format!(
+            "# the app\nDATABASE_URL={}\nexport PASSWORD hunter2\n",
+            db.url
+        ),
+    )
+    .unwrap();
+    let out = run(&["upgrade"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("{}:3:", cwd.path().join(".env").display()))
+            && stderr.contains("this line of the .env file cannot be read"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+    assert!(!cwd.path().join("migrate.db").exists());
+    assert_eq!(
+        String::from_utf8_lossy(&run(&["current"]).stdout),
+        "",
+        "nothing ran"
+    );
 }
 
 #[tokio::test]
