@@ -438,6 +438,7 @@ impl Connector {
         let db = ConnectOptions::new(access)
             .retry(self.retry)
             .lock_mode(self.lock_mode)
+            .lasting_only()
             .connect(url)
             .await
             .map_err(Error::from)?;

@@ -330,3 +330,47 @@ async fn graph_and_target_errors() {
     );
     conn.close().await.ok();
 }
+
+/// A SQLite URL with no file (an unset variable), a directory, a missing
+/// directory: refused with what to do, never "applied" to a throw-away
+/// database, and never in the words of a server (host, port, server).
+#[test]
+fn sqlite_urls_that_name_no_lasting_file_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display();
+    for (url, expected) in [
+        (
+            "sqlite:".to_owned(),
+            "names no SQLite file (is the variable it came from unset?)",
+        ),
+        ("sqlite://".to_owned(), "names no SQLite file"),
+        ("sqlite://?mode=rwc".to_owned(), "names no SQLite file"),
+        (
+            format!("sqlite:{d}"),
+            "it is a directory; name a file in it",
+        ),
+        (
+            format!("sqlite:{d}/missing/app.db"),
+            "/missing` does not exist; create it first",
+        ),
+        (
+            "sqlite::memory:".to_owned(),
+            "is an in-memory database that is gone when the command ends",
+        ),
+    ] {
+        let error = fails(&url, &["upgrade"], 1);
+        assert!(error.contains(expected), "{url}: {error}");
+        for server_words in ["server", "host", "port", "attempt"] {
+            assert!(!error.contains(server_words), "{url}: {error}");
+        }
+        assert!(!error.contains("upgrade "), "{url}: something ran: {error}");
+    }
+    // Reading an in-memory database is harmless, and `--sql` needs none.
+    ok("sqlite::memory:", &["status"]);
+    ok("sqlite::memory:", &["upgrade", "--sql", "3f1c0a9b2d4e"]);
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "nothing was created"
+    );
+}

@@ -95,6 +95,7 @@ pub struct ConnectOptions {
     access: Access,
     retry: Retry,
     lock_mode: LockMode,
+    lasting_only: bool,
 }
 
 impl ConnectOptions {
@@ -104,6 +105,7 @@ impl ConnectOptions {
             access,
             retry: Retry::default(),
             lock_mode: LockMode::Session,
+            lasting_only: false,
         }
     }
 
@@ -119,11 +121,29 @@ impl ConnectOptions {
         self
     }
 
+    /// Refuses an in-memory SQLite database for [`Access::ReadWrite`]: a
+    /// command line that migrates one changes nothing that lasts. Code that
+    /// keeps its connection (tests) leaves this off.
+    pub fn lasting_only(mut self) -> Self {
+        self.lasting_only = true;
+        self
+    }
+
     /// Connects to the database `url` names, retrying as configured.
     pub async fn connect(&self, url: &str) -> Result<Box<dyn Driver>, DriverError> {
         let backend = Backend::from_url(url).ok_or_else(|| DriverError::UnknownScheme {
             url: redact_url(url),
         })?;
+        #[cfg(feature = "sqlite")]
+        if backend == Backend::Sqlite
+            && self.lasting_only
+            && self.access == Access::ReadWrite
+            && super::sqlite::is_memory(url)
+        {
+            return Err(DriverError::Ephemeral {
+                url: redact_url(url),
+            });
+        }
         if backend != Backend::Sqlite {
             check_url(url)?;
         }
@@ -196,10 +216,6 @@ pub(super) enum Attempt {
     /// Maybe worth another attempt: [`classify`] decides.
     Transient(sqlx::Error),
     /// Final.
-    #[cfg_attr(
-        all(feature = "postgres", feature = "mysql", feature = "sqlite"),
-        expect(dead_code, reason = "only a build without some backend constructs it")
-    )]
     Fatal(DriverError),
 }
 

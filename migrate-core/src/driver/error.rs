@@ -36,6 +36,32 @@ pub enum DriverError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A SQLite URL that names no file: SQLite would open a temporary
+    /// database that is gone when the connection closes.
+    #[error(
+        "the database URL `{url}` names no SQLite file (is the variable it came from unset?); SQLite would use a temporary database that is gone when the command ends; name a file, e.g. sqlite:app.db"
+    )]
+    SqliteNoFile {
+        /// The URL.
+        url: String,
+    },
+    /// A SQLite database that cannot be opened.
+    #[error("open the SQLite database `{path}`: {problem}")]
+    SqliteOpen {
+        /// The file.
+        path: String,
+        /// What is wrong and what to do.
+        problem: String,
+    },
+    /// A database that vanishes when the command ends, given to a command
+    /// that writes.
+    #[error(
+        "`{url}` is an in-memory database that is gone when the command ends, so a command that writes would change nothing that lasts; name a file, e.g. sqlite:app.db (in-memory databases are for tests and `--sql`)"
+    )]
+    Ephemeral {
+        /// The URL.
+        url: String,
+    },
     /// The server did not answer, or dropped the connection, on every
     /// attempt.
     #[error(

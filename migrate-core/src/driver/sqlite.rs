@@ -23,6 +23,10 @@ pub(crate) struct SqliteDriver {
 impl SqliteDriver {
     pub(crate) async fn connect(url: &str, access: Access) -> Result<Box<dyn Driver>, Attempt> {
         let options = SqliteConnectOptions::from_str(url)?;
+        let path = options.get_filename().to_owned();
+        if !is_memory(url) {
+            check_path(url, &path, access).map_err(Attempt::Fatal)?;
+        }
         let options = match access {
             Access::ReadWrite => options.create_if_missing(true),
             // Inspecting must not create the file: a missing one is an empty
@@ -39,12 +43,60 @@ impl SqliteDriver {
             Access::ReadOnly => options.read_only(true),
         };
         let options = options.busy_timeout(Duration::from_secs(30));
-        let conn = SqliteConnection::connect_with(&options).await?;
+        let conn = SqliteConnection::connect_with(&options)
+            .await
+            .map_err(|source| {
+                Attempt::Fatal(DriverError::SqliteOpen {
+                    path: path.display().to_string(),
+                    problem: format!(
+                        "{source}; check that it is a SQLite database and that this user may read it (and, to migrate, write it and its directory)"
+                    ),
+                })
+            })?;
         Ok(Box::new(SqliteDriver {
             conn,
             lock_timeout: Duration::from_secs(30),
         }))
     }
+}
+
+/// What SQLite would do wrong, or fail at with a terse message, before it
+/// is asked: no file named (a temporary database), a directory, a missing
+/// directory, a file this user cannot write.
+fn check_path(url: &str, path: &std::path::Path, access: Access) -> Result<(), DriverError> {
+    let problem = |problem: String| DriverError::SqliteOpen {
+        path: path.display().to_string(),
+        problem,
+    };
+    if path.as_os_str().is_empty() {
+        return Err(DriverError::SqliteNoFile {
+            url: url.to_owned(),
+        });
+    }
+    if path.is_dir() {
+        return Err(problem(format!(
+            "it is a directory; name a file in it, e.g. sqlite:{}",
+            path.join("app.db").display()
+        )));
+    }
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    if access == Access::ReadWrite && !path.exists() && !parent.is_dir() {
+        return Err(problem(format!(
+            "the directory `{}` does not exist; create it first, or fix the path",
+            parent.display()
+        )));
+    }
+    if access == Access::ReadWrite && path.exists() {
+        if let Err(error) = std::fs::OpenOptions::new().write(true).open(path) {
+            return Err(problem(format!(
+                "this user cannot write it ({error}); check its permissions, or use a read-only command (status, current, history)"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Whether a rollback journal with content sits next to the file.
@@ -54,7 +106,7 @@ fn hot_journal(path: &std::path::Path) -> bool {
     std::fs::metadata(journal).is_ok_and(|m| m.len() > 0)
 }
 
-fn is_memory(url: &str) -> bool {
+pub(crate) fn is_memory(url: &str) -> bool {
     url.contains(":memory:") || url.contains("mode=memory")
 }
 
