@@ -269,7 +269,12 @@ impl Printer {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        println!("database: {url} ({})", status.backend);
+        match (&status.schema, status.backend) {
+            (Some(schema), migrate_core::Backend::Postgres) => {
+                println!("database: {url} ({}, schema {schema})", status.backend);
+            }
+            _ => println!("database: {url} ({})", status.backend),
+        }
         if status.current.is_empty() {
             println!("current:  base (no migration applied)");
         } else {

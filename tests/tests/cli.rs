@@ -413,3 +413,135 @@ async fn inspecting_works_for_a_read_only_role_on_postgres() {
     .await
     .unwrap();
 }
+
+/// A role without rights on the version tables, and a search_path whose
+/// first schema lacks them while another has them: errors that name the
+/// schema, never "base, N pending" followed by applying everything again.
+#[tokio::test]
+async fn version_tables_are_read_where_they_are_written_on_postgres() {
+    use sqlx::Connection;
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    ok(&db, &["upgrade", "+2"]);
+    let role = format!("norights_{}", std::process::id());
+    let mut admin = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    sqlx::raw_sql(&format!(
+        "DROP ROLE IF EXISTS {role}; CREATE ROLE {role} LOGIN; \
+         GRANT CREATE ON SCHEMA public TO {role}; CREATE SCHEMA scratch; \
+         GRANT USAGE, CREATE ON SCHEMA scratch TO {role};"
+    ))
+    .execute(&mut admin)
+    .await
+    .unwrap();
+    let run = |url: &str, args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_app-migrate"))
+            .args(args)
+            .arg("--database-url")
+            .arg(url)
+            .env_remove("DATABASE_URL")
+            .output()
+            .unwrap()
+    };
+    let role_url = db.url.replacen("postgres@", &format!("{role}@"), 1);
+    for verb in ["status", "upgrade"] {
+        let out = run(&role_url, &[verb]);
+        assert_eq!(out.status.code(), Some(1), "{verb}: {out:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("read the version tables: ")
+                && stderr.contains("permission denied for table migrate_heads")
+                && stderr.contains("check that the connected role may read them"),
+            "{verb}: {stderr}"
+        );
+        assert!(
+            !String::from_utf8_lossy(&out.stdout).contains("pending"),
+            "{out:?}"
+        );
+    }
+
+    // The first usable schema of the search_path lacks the tables, a later
+    // one has them: refused, naming both, and nothing created in `scratch`.
+    let scratch_first = format!("{}?options=-csearch_path%3Dscratch,public", db.url);
+    for verb in ["status", "upgrade"] {
+        let out = run(&scratch_first, &[verb]);
+        assert_eq!(out.status.code(), Some(1), "{verb}: {out:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(
+                "the version tables are in schema `public`, not in `scratch`, where this connection creates tables"
+            ) && stderr.contains("?options=-csearch_path%3Dpublic"),
+            "{verb}: {stderr}"
+        );
+    }
+    let created: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM pg_tables WHERE schemaname = 'scratch'")
+            .fetch_one(&mut admin)
+            .await
+            .unwrap();
+    assert_eq!(created, 0, "nothing was created in scratch");
+
+    // Naming the schema in the URL migrates there, and status says where.
+    let scratch_only = format!("{}?options=-csearch_path%3Dscratch", db.url);
+    let out = run(&scratch_only, &["upgrade"]);
+    assert!(out.status.success(), "{out:?}");
+    let out = run(&scratch_only, &["status"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("(postgres, schema scratch)"), "{stdout}");
+    assert!(stdout.contains("pending:  none"), "{stdout}");
+    let out = run(&db.url, &["status"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("(postgres, schema public)"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("applied:  2 of {MIGRATIONS}")),
+        "{stdout}"
+    );
+
+    sqlx::raw_sql(&format!(
+        "DROP SCHEMA scratch CASCADE; REVOKE ALL ON SCHEMA public FROM {role}; DROP ROLE {role};"
+    ))
+    .execute(&mut admin)
+    .await
+    .unwrap();
+}
+
+/// MySQL hides tables a role may not read: such a role is told so, not
+/// "base, N pending".
+#[tokio::test]
+async fn a_mysql_role_that_may_not_read_the_version_tables_is_told_so() {
+    use sqlx::Connection;
+    let Some(db) = TestDb::mysql().await else {
+        return;
+    };
+    ok(&db, &["upgrade", "+2"]);
+    let user = format!("norights_{}", std::process::id());
+    let database = db.url.rsplit('/').next().unwrap().to_owned();
+    let mut admin = sqlx::MySqlConnection::connect(&db.url).await.unwrap();
+    sqlx::raw_sql(&format!(
+        "DROP USER IF EXISTS '{user}'@'%'; CREATE USER '{user}'@'%'; \
+         GRANT SELECT ON {database}.users TO '{user}'@'%';"
+    ))
+    .execute(&mut admin)
+    .await
+    .unwrap();
+    let user_url = db.url.replacen("root@", &format!("{user}@"), 1);
+    assert_ne!(user_url, db.url, "expected a root@ admin URL");
+    for verb in ["status", "upgrade"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_app-migrate"))
+            .args([verb, "--database-url", &user_url])
+            .env_remove("DATABASE_URL")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{verb}: {out:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("SELECT command denied")
+                && stderr.contains("this role may not read migrate_heads"),
+            "{verb}: {stderr}"
+        );
+    }
+    sqlx::raw_sql(&format!("DROP USER '{user}'@'%'"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+}

@@ -152,6 +152,31 @@ pub enum ApplyError {
         #[source]
         source: sqlx::Error,
     },
+    /// The version tables are in another schema than the one this
+    /// connection creates tables in (PostgreSQL).
+    #[error(
+        "the version tables are in schema {}, not in `{schema}`, where this connection creates tables (the first schema of its search_path that it may use); nothing was run, so nothing is applied twice. Connect with that schema first in the search_path, e.g. `?options=-csearch_path%3D{}` in the URL, or grant this role USAGE on it",
+        .found.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", "),
+        .found[0]
+    )]
+    VersionTablesElsewhere {
+        /// The schema this connection uses.
+        schema: String,
+        /// Where the tables are.
+        found: Vec<String>,
+    },
+    /// The role may not read the heads table, which MySQL then hides from
+    /// its catalog: whether it exists cannot be told.
+    #[error(
+        "read the version tables: {source}; this role may not read {table}, so it cannot tell which migrations are applied (MySQL hides such tables from the role, even when they exist): grant it SELECT, INSERT, UPDATE and DELETE on {table} and migrate_audit (or on the database), or connect as their owner; nothing was run"
+    )]
+    VersionTablesHidden {
+        /// The table probed.
+        table: &'static str,
+        /// What the database said.
+        #[source]
+        source: sqlx::Error,
+    },
     /// The version tables could not be read.
     #[error("read the version tables: {source}; check that the connected role may read them")]
     ReadState {

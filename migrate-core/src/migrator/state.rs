@@ -37,6 +37,9 @@ pub(crate) struct State {
     pub(crate) tables_exist: bool,
     /// The heads table, sorted.
     pub(crate) heads: Vec<String>,
+    /// Where the version tables are (or would be created): the PostgreSQL
+    /// schema, the MySQL database; `None` on SQLite.
+    pub(crate) schema: Option<String>,
 }
 
 /// An applied migration whose plan is not the one that was applied.
@@ -106,12 +109,14 @@ impl Migrator {
     /// them. Reads only.
     pub(crate) async fn read_state(&self, db: &mut dyn Driver) -> Result<State, Error> {
         let read_error = |source| ApplyError::ReadState { source };
-        let (heads_columns, audit_columns) = version_table_columns(db).await.map_err(read_error)?;
+        let found = version_table_columns(db).await?;
+        let (heads_columns, audit_columns, schema) = (found.heads, found.audit, found.schema);
         match (heads_columns.is_empty(), audit_columns.is_empty()) {
             (true, true) => {
                 return Ok(State {
                     tables_exist: false,
                     heads: Vec::new(),
+                    schema,
                 });
             }
             (false, true) | (true, false) => {
@@ -148,6 +153,7 @@ impl Migrator {
         Ok(State {
             tables_exist: true,
             heads,
+            schema,
         })
     }
 
@@ -155,8 +161,8 @@ impl Migrator {
     /// rewrites them: `tables_exist` says both exist.
     pub(crate) async fn read_state_lenient(&self, db: &mut dyn Driver) -> Result<State, Error> {
         let read_error = |source| ApplyError::ReadState { source };
-        let (heads_columns, audit_columns) = version_table_columns(db).await.map_err(read_error)?;
-        let (heads_table, audit_table) = (!heads_columns.is_empty(), !audit_columns.is_empty());
+        let found = version_table_columns(db).await?;
+        let (heads_table, audit_table) = (!found.heads.is_empty(), !found.audit.is_empty());
         let heads = if heads_table {
             db.read_heads().await.map_err(read_error)?
         } else {
@@ -165,6 +171,7 @@ impl Migrator {
         Ok(State {
             tables_exist: heads_table && audit_table,
             heads,
+            schema: found.schema,
         })
     }
 
@@ -314,41 +321,111 @@ impl Migrator {
     }
 }
 
+/// What the catalog says of the version tables.
+struct VersionTables {
+    /// The heads table's columns; empty when it does not exist.
+    heads: Vec<String>,
+    /// The audit table's columns; empty when it does not exist.
+    audit: Vec<String>,
+    /// Where they are, or would be created.
+    schema: Option<String>,
+}
+
 /// The column names of the heads and of the audit table, each empty if the
-/// table does not exist. One statement, so one snapshot: a migrator creating
-/// the tables at that moment is seen before or after, never half-way.
-async fn version_table_columns(
-    db: &mut dyn Driver,
-) -> Result<(Vec<String>, Vec<String>), sqlx::Error> {
+/// table does not exist, where the connection reads and creates them. One
+/// statement, so one snapshot: a migrator creating the tables at that
+/// moment is seen before or after, never half-way.
+///
+/// PostgreSQL reads `pg_catalog`, which shows tables whatever the role's
+/// rights on them (`information_schema` hides them, which read as "no
+/// migration applied"). Unqualified names resolve through the search_path,
+/// and new tables go to its first usable schema: tables found only in a
+/// later schema of the search_path are an error, not a fresh database.
+/// Schemas outside the search_path are another application's (a schema
+/// per tenant), and are left alone.
+/// MySQL's catalog hides tables the role may not read: when it shows none,
+/// a probe tells "absent" from "hidden".
+async fn version_table_columns(db: &mut dyn Driver) -> Result<VersionTables, ApplyError> {
+    let read_error = |source| ApplyError::ReadState { source };
     let sql = match db.backend() {
         Backend::Postgres => format!(
-            "SELECT table_name::text, column_name::text FROM information_schema.columns \
-             WHERE table_schema = current_schema() AND table_name IN ('{HEADS_TABLE}', '{AUDIT_TABLE}')"
+            "SELECT s.name, c.relname::text, a.attname::text, n.nspname::text \
+             FROM (SELECT current_schema()::text AS name) s \
+             LEFT JOIN (pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) \
+               ON c.relname IN ('{HEADS_TABLE}', '{AUDIT_TABLE}') AND c.relkind IN ('r', 'p') \
+                 AND n.nspname = ANY (current_schemas(false))"
         ),
         Backend::MySql => format!(
-            "SELECT CAST(table_name AS CHAR), CAST(column_name AS CHAR) \
+            "SELECT DATABASE(), CAST(table_name AS CHAR), CAST(column_name AS CHAR), DATABASE() \
              FROM information_schema.columns \
              WHERE table_schema = DATABASE() AND table_name IN ('{HEADS_TABLE}', '{AUDIT_TABLE}')"
         ),
         Backend::Sqlite => format!(
-            "SELECT '{HEADS_TABLE}', name FROM pragma_table_info('{HEADS_TABLE}') \
-             UNION ALL SELECT '{AUDIT_TABLE}', name FROM pragma_table_info('{AUDIT_TABLE}')"
+            "SELECT NULL, '{HEADS_TABLE}', name, NULL FROM pragma_table_info('{HEADS_TABLE}') \
+             UNION ALL SELECT NULL, '{AUDIT_TABLE}', name, NULL FROM pragma_table_info('{AUDIT_TABLE}')"
         ),
     };
-    let (mut heads, mut audit) = (Vec::new(), Vec::new());
-    for row in db.fetch_text(&sql).await? {
-        let mut cells = row.into_iter().map(Option::unwrap_or_default);
-        let (table, column) = (
-            cells.next().unwrap_or_default(),
-            cells.next().unwrap_or_default(),
-        );
-        if table.eq_ignore_ascii_case(HEADS_TABLE) {
-            heads.push(column);
+    let mut found = VersionTables {
+        heads: Vec::new(),
+        audit: Vec::new(),
+        schema: None,
+    };
+    let mut elsewhere: Vec<String> = Vec::new();
+    for row in db.fetch_text(&sql).await.map_err(read_error)? {
+        let mut cells = row.into_iter();
+        let mut next = || cells.next().flatten();
+        let (schema, table, column, table_schema) = (next(), next(), next(), next());
+        found.schema = found.schema.or(schema);
+        let (Some(table), Some(column)) = (table, column) else {
+            continue;
+        };
+        if table_schema.is_some() && table_schema != found.schema {
+            let other = table_schema.unwrap_or_default();
+            if !elsewhere.contains(&other) {
+                elsewhere.push(other);
+            }
+        } else if table.eq_ignore_ascii_case(HEADS_TABLE) {
+            found.heads.push(column);
         } else {
-            audit.push(column);
+            found.audit.push(column);
         }
     }
-    Ok((heads, audit))
+    let absent = found.heads.is_empty() && found.audit.is_empty();
+    if absent && !elsewhere.is_empty() {
+        elsewhere.sort();
+        return Err(ApplyError::VersionTablesElsewhere {
+            schema: found
+                .schema
+                .unwrap_or_else(|| "(none: the search_path is empty)".to_owned()),
+            found: elsewhere,
+        });
+    }
+    if absent && db.backend() == Backend::MySql {
+        let probe = format!("SELECT 1 FROM {HEADS_TABLE} WHERE 1 = 0");
+        if let Err(source) = db.fetch_text(&probe).await {
+            // 1146: no such table, as the catalog said. Anything else
+            // (1142: SELECT denied) means it is there and hidden.
+            let missing = source
+                .as_database_error()
+                .and_then(|e| e.code())
+                .is_some_and(|code| code == "42S02");
+            if !missing {
+                return Err(ApplyError::VersionTablesHidden {
+                    table: HEADS_TABLE,
+                    source,
+                });
+            }
+        } else {
+            return Err(ApplyError::VersionTablesHidden {
+                table: HEADS_TABLE,
+                source: sqlx::Error::Protocol(
+                    "the catalog shows no version tables, yet migrate_heads can be read".to_owned(),
+                ),
+            });
+        }
+    }
+    Ok(found)
 }
 
 /// Statement by statement, how the plan digest `now` differs from `then`

@@ -183,6 +183,9 @@ impl fmt::Display for InProgress {
 pub struct Status {
     /// The connected backend.
     pub backend: Backend,
+    /// Where the version tables are, or would be created: the PostgreSQL
+    /// schema, the MySQL database; `None` on SQLite.
+    pub schema: Option<String>,
     /// The heads in the database; empty at base.
     pub current: Vec<RevisionRef>,
     /// Revisions applied.
@@ -205,7 +208,7 @@ impl Migrator {
     pub async fn status(&self, db: &mut dyn Driver) -> Result<Status, Error> {
         let backend = db.backend();
         let state = self.read_state(db).await?;
-        let (tables_exist, head_ids) = (state.tables_exist, state.heads);
+        let (tables_exist, head_ids, schema) = (state.tables_exist, state.heads, state.schema);
         let mut problems = Vec::new();
         let graph = self.graph();
         let refer = |index: usize| {
@@ -288,6 +291,7 @@ impl Migrator {
         }
         Ok(Status {
             backend,
+            schema,
             current,
             applied,
             pending,
