@@ -169,6 +169,25 @@ async fn database_state_errors() {
     );
     let status = fails(&url, &["status"], 1);
     assert_has(&status, &["was interrupted"]);
+    // `stamp` would leave the step in doubt (and the heads table it wrote
+    // used to be rejected by every command after `repair --applied`).
+    let heads = db.heads().await;
+    for args in [
+        &["stamp", "heads"][..],
+        &["stamp", "base"],
+        &["stamp", "--purge", "heads"],
+    ] {
+        let stamp = fails(&url, args, 1);
+        assert_has(
+            &stamp,
+            &[
+                "stamp: refused, since stamping now would leave a step that stopped part-way in doubt",
+                "run `resume`",
+                "repair 7d3e9a1b5c20 --applied",
+            ],
+        );
+        assert_eq!(db.heads().await, heads, "{args:?} wrote the heads table");
+    }
     ok(&url, &["repair", "7d3e9a1b5c20", "--reverted"]);
     let resume = fails(&url, &["resume"], 1);
     assert_has(

@@ -216,6 +216,16 @@ pub enum ApplyError {
         /// Its audit row.
         step: Box<AuditRow>,
     },
+    /// `stamp` while a step stopped part-way: the heads it writes would
+    /// leave that step's statements in doubt.
+    #[error(
+        "stamp: refused, since stamping now would leave a step that stopped part-way in doubt: {}",
+        dirty_message(.step)
+    )]
+    StampWhileDirty {
+        /// The audit row of the step.
+        step: Box<AuditRow>,
+    },
     /// Applied migrations were edited since.
     #[error("{}", edited_message(.edits))]
     Edited {

@@ -29,7 +29,9 @@ impl Migrator {
     /// # Errors
     ///
     /// [`ApplyError::StampOverUnknown`] when the table names revisions this
-    /// build does not know and `purge` is not set; what resolving a target
+    /// build does not know and `purge` is not set;
+    /// [`ApplyError::StampWhileDirty`] while a step stopped part-way (run
+    /// `resume` or `repair` first); what resolving a target
     /// returns; and database errors.
     pub async fn stamp(
         &self,
@@ -55,6 +57,21 @@ impl Migrator {
             self.read_state(db).await?
         };
         let (tables_exist, before) = (state.tables_exist, state.heads);
+        if tables_exist {
+            match self.dirty_step(db).await {
+                Ok(Some(step)) => {
+                    return Err(ApplyError::StampWhileDirty {
+                        step: Box::new(step),
+                    }
+                    .into());
+                }
+                Ok(None) => {}
+                // `--purge` is for tables altered by hand, whose audit rows
+                // may not read: it rewrites the heads table regardless.
+                Err(_) if purge => {}
+                Err(error) => return Err(error),
+            }
+        }
         let current = if purge || targets.contains(&Target::Base) {
             Vec::new()
         } else {
