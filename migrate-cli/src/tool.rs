@@ -62,7 +62,22 @@ Examples:
 
 /// The entry point of the `migrate` binary.
 pub fn migrate_main() -> ExitCode {
-    let tool = match Tool::try_parse() {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    // Global options may come before the verb (`migrate --database-url X
+    // status`), as the crate's own binary takes them: only `init` and the
+    // tool's own help and version are parsed here; everything else goes to
+    // the crate as it was typed.
+    let own = match args.get(1).and_then(|a| a.to_str()) {
+        None => true,
+        Some(first) => ["init", "help", "-h", "--help", "-V", "--version"].contains(&first),
+    };
+    if !own {
+        return match delegate(&args[1..]) {
+            Ok(code) => ExitCode::from(code),
+            Err(failure) => failure.report(),
+        };
+    }
+    let tool = match Tool::try_parse_from(&args) {
         Ok(tool) => tool,
         Err(error) => return exit::clap_error(&error),
     };
@@ -91,11 +106,142 @@ fn built_from_workspace() -> Option<PathBuf> {
         .then_some(dir)
 }
 
+/// Words a crate may not be named: Rust's keywords (strict, reserved and
+/// weak ones that cannot name a crate), and names that would shadow a
+/// standard crate or clash with cargo's own directories.
+const RESERVED_NAMES: [&str; 56] = [
+    "as",
+    "async",
+    "await",
+    "break",
+    "const",
+    "continue",
+    "crate",
+    "dyn",
+    "else",
+    "enum",
+    "extern",
+    "false",
+    "fn",
+    "for",
+    "if",
+    "impl",
+    "in",
+    "let",
+    "loop",
+    "match",
+    "mod",
+    "move",
+    "mut",
+    "pub",
+    "ref",
+    "return",
+    "self",
+    "static",
+    "struct",
+    "super",
+    "trait",
+    "true",
+    "type",
+    "unsafe",
+    "use",
+    "where",
+    "while",
+    "abstract",
+    "become",
+    "box",
+    "do",
+    "final",
+    "gen",
+    "macro",
+    "override",
+    "priv",
+    "try",
+    "typeof",
+    "unsized",
+    "virtual",
+    "yield",
+    "test",
+    "std",
+    "core",
+    "alloc",
+    "proc_macro",
+];
+
+/// Why `name` cannot name the crate, if it cannot: cargo's rules, kept to
+/// ASCII, and no keyword (a crate named `crate` builds but links no
+/// migrations).
+fn invalid_crate_name(name: &str) -> Option<String> {
+    let Some(first) = name.chars().next() else {
+        return Some("it is empty".to_owned());
+    };
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
+    {
+        return Some(format!(
+            "it holds {}; use ASCII letters, digits, `-` and `_`",
+            match c {
+                ' ' => "a space".to_owned(),
+                c => format!("`{}`", c.escape_debug()),
+            }
+        ));
+    }
+    if first.is_ascii_digit() || first == '-' {
+        return Some(format!("it starts with {first:?}; start it with a letter"));
+    }
+    let ident = name.replace('-', "_");
+    if RESERVED_NAMES.contains(&ident.as_str())
+        || ["deps", "examples", "build", "incremental"].contains(&name)
+    {
+        return Some(format!("`{ident}` is a Rust keyword or a reserved name"));
+    }
+    None
+}
+
+/// A valid name close to `name`, to suggest.
+fn suggested_name(name: &str) -> String {
+    let mut cleaned = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() || c == '_' {
+            cleaned.push(c.to_ascii_lowercase());
+        } else if !cleaned.ends_with('-') {
+            cleaned.push('-');
+        }
+    }
+    let cleaned = cleaned.trim_matches('-');
+    if cleaned.is_empty() {
+        "migrations".to_owned()
+    } else if cleaned.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("migrations-{cleaned}")
+    } else if invalid_crate_name(cleaned).is_some() {
+        format!("{cleaned}-migrations")
+    } else {
+        cleaned.to_owned()
+    }
+}
+
 fn init(dir: &Path, name: Option<&str>, workspace: Option<PathBuf>) -> Result<(), Failure> {
     if dir.join("Cargo.toml").exists() {
         return Err(Failure::Message(format!(
             "init: {} already holds a crate (Cargo.toml exists); nothing was written. Pick a new directory",
             dir.display()
+        )));
+    }
+    let name = match name {
+        Some(name) => name.to_owned(),
+        None => dir
+            .canonicalize()
+            .unwrap_or_else(|_| dir.to_path_buf())
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "migrations".to_owned()),
+    };
+    if let Some(why) = invalid_crate_name(&name) {
+        return Err(Failure::Usage(format!(
+            "init: `{}` cannot name a crate: {why}; nothing was written. Pass another name, e.g. `--name {}`",
+            migrate_core::text::one_line(&name),
+            suggested_name(&name)
         )));
     }
     let workspace = workspace.or_else(built_from_workspace).ok_or_else(|| {
@@ -113,21 +259,10 @@ fn init(dir: &Path, name: Option<&str>, workspace: Option<PathBuf>) -> Result<()
             workspace.display()
         )));
     }
-    let name = match name {
-        Some(name) => name.to_owned(),
-        None => dir
-            .canonicalize()
-            .unwrap_or_else(|_| dir.to_path_buf())
-            .file_name()
-            .and_then(|n| n.to_str())
-            .map(|n| n.to_owned())
-            .unwrap_or_else(|| "migrations".to_owned()),
-    };
     let crate_ident = name.replace('-', "_");
-    let versions = dir.join("src").join("versions");
-    std::fs::create_dir_all(&versions)
-        .map_err(|e| Failure::Message(format!("init: create {}: {e}", versions.display())))?;
-
+    // A TOML basic string: JSON's escapes are TOML's.
+    let toml_path =
+        |path: PathBuf| serde_json::to_string(&path.to_string_lossy()).unwrap_or_default();
     let manifest = format!(
         r#"[package]
 name = "{name}"
@@ -137,8 +272,8 @@ publish = false
 
 [dependencies]
 # By path until migrate is published; `migrate init --workspace` picks another checkout.
-migrate-cli = {{ path = "{ws}/migrate-cli" }}
-migrate-core = {{ path = "{ws}/migrate-core", features = ["sqlite", "postgres", "mysql"] }}
+migrate-cli = {{ path = {cli} }}
+migrate-core = {{ path = {core}, features = ["sqlite", "postgres", "mysql"] }}
 
 # A crate of its own, even when created inside another workspace.
 [workspace]
@@ -151,7 +286,8 @@ migrate-core = {{ path = "{ws}/migrate-core", features = ["sqlite", "postgres", 
 opt-level = 0
 incremental = true
 "#,
-        ws = workspace.display()
+        cli = toml_path(workspace.join("migrate-cli")),
+        core = toml_path(workspace.join("migrate-core")),
     );
     let lib = "//! This application's database migrations: one file per migration in\n\
                //! `src/versions/`, wired in by `build.rs`.\n\n\
@@ -161,26 +297,54 @@ incremental = true
          use {crate_ident} as _; // links every migration of the library into this binary\n\n\
          fn main() -> std::process::ExitCode {{\n    migrate_cli::run()\n}}\n"
     );
+    let versions = dir.join("src").join("versions");
     let (first_name, first) =
         scaffold::NewMigration::root(scaffold::new_revision_id(), "initial").file(Utc::now());
-
-    let files = [
+    let mut files = vec![
         (dir.join("Cargo.toml"), manifest),
         (dir.join("build.rs"), crate::BUILD_RS.to_owned()),
         (dir.join("src").join("lib.rs"), lib.to_owned()),
         (dir.join("src").join("main.rs"), main),
         (versions.join(first_name), first),
-        (dir.join(".gitignore"), "/target\n*.db\n.env\n".to_owned()),
     ];
+    // A `.gitignore` of the user's own stays as it is.
+    let gitignore = dir.join(".gitignore");
+    let kept_gitignore = gitignore.exists();
+    if !kept_gitignore {
+        files.push((gitignore, "/target\n*.db\n.env\n".to_owned()));
+    }
+    // Everything is checked before anything is written.
+    let taken: Vec<String> = files
+        .iter()
+        .filter(|(path, _)| path.exists())
+        .map(|(path, _)| path.display().to_string())
+        .collect();
+    if !taken.is_empty() {
+        return Err(Failure::Message(format!(
+            "init: {} already exist{}; nothing was written. Pick a new directory, or move them away",
+            taken.join(", "),
+            if taken.len() == 1 { "s" } else { "" }
+        )));
+    }
+    std::fs::create_dir_all(&versions)
+        .map_err(|e| Failure::Message(format!("init: create {}: {e}", versions.display())))?;
     for (path, text) in &files {
         scaffold::write_new(path, text)?;
     }
     println!("created the migrations crate `{name}` in {}", dir.display());
+    if kept_gitignore {
+        println!(
+            "kept the existing .gitignore: add `/target`, `*.db` and `.env` to it if they are not there"
+        );
+    }
     println!("next: cd {} && cargo run -- upgrade", dir.display());
     Ok(())
 }
 
-/// Runs `cargo run` on the migrations crate of the current directory.
+/// Runs `cargo run` on the migrations crate of the current directory, once
+/// `cargo metadata` says it is one: a package that depends on
+/// `migrate-cli`. Any other Cargo project (the application around it, an
+/// unrelated one) is refused, saying where to go.
 fn delegate(args: &[OsString]) -> Result<u8, Failure> {
     let cwd = std::env::current_dir()
         .map_err(|e| Failure::Message(format!("find the current directory: {e}")))?;
@@ -194,18 +358,130 @@ fn delegate(args: &[OsString]) -> Result<u8, Failure> {
                 cwd.display()
             ))
         })?;
-    let status =
-        std::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-            .arg("run")
-            .arg("--quiet")
-            .arg("--manifest-path")
-            .arg(&manifest)
-            .arg("--")
-            .args(args)
-            .status()
-            .map_err(|e| Failure::Message(format!("run cargo: {e}; is cargo on PATH?")))?;
-    Ok(status
-        .code()
-        .and_then(|code| u8::try_from(code).ok())
-        .unwrap_or(exit::FAILED))
+    check_migrations_crate(&manifest)?;
+    let status = cargo()
+        .arg("run")
+        .arg("--quiet")
+        .arg("--manifest-path")
+        .arg(&manifest)
+        .arg("--")
+        .args(args)
+        .status()
+        .map_err(|e| Failure::Message(format!("run cargo: {e}; is cargo on PATH?")))?;
+    // The crate's binary exits 0, 1, 2 or 130 (interrupted); anything else
+    // is cargo's own (101: the build failed, or the binary panicked).
+    match status.code() {
+        Some(code @ (0 | 1 | 2 | 130)) => Ok(code as u8),
+        Some(code) => Err(Failure::Message(format!(
+            "`cargo run` on {} exited with {code}: the migrations crate did not build, or its binary crashed; see cargo's messages above",
+            manifest.display()
+        ))),
+        None => Err(Failure::Message(format!(
+            "`cargo run` on {} was stopped by a signal",
+            manifest.display()
+        ))),
+    }
+}
+
+fn cargo() -> std::process::Command {
+    std::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+/// Checks that `manifest` is a package that depends on `migrate-cli`.
+fn check_migrations_crate(manifest: &Path) -> Result<(), Failure> {
+    let out = cargo()
+        .args([
+            "metadata",
+            "--no-deps",
+            "--format-version",
+            "1",
+            "--offline",
+            "--manifest-path",
+        ])
+        .arg(manifest)
+        .output()
+        .map_err(|e| Failure::Message(format!("run cargo: {e}; is cargo on PATH?")))?;
+    if !out.status.success() {
+        return Err(Failure::Message(format!(
+            "{} is not a Cargo project cargo can read: {}",
+            manifest.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    let metadata: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .map_err(|e| Failure::Message(format!("read `cargo metadata`: {e}")))?;
+    let manifest = manifest
+        .canonicalize()
+        .unwrap_or_else(|_| manifest.to_path_buf());
+    let package = metadata["packages"].as_array().and_then(|packages| {
+        packages.iter().find(|p| {
+            p["manifest_path"]
+                .as_str()
+                .and_then(|m| Path::new(m).canonicalize().ok())
+                .is_some_and(|m| m == manifest)
+        })
+    });
+    let Some(package) = package else {
+        return Err(Failure::Message(format!(
+            "{} is a workspace, not a migrations crate; cd into the migrations crate (the package that depends on migrate-cli), or create one with `migrate init DIR`",
+            manifest.display()
+        )));
+    };
+    let depends = package["dependencies"].as_array().is_some_and(|deps| {
+        deps.iter()
+            .any(|d| d["name"] == "migrate-cli" && d["kind"].is_null())
+    });
+    if depends {
+        return Ok(());
+    }
+    Err(Failure::Message(format!(
+        "{} (package `{}`) is not a migrations crate: it does not depend on migrate-cli, so `migrate` will not build or run it; cd into your migrations crate, or create one with `migrate init DIR`",
+        manifest.display(),
+        package["name"].as_str().unwrap_or("?")
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crate_names_follow_cargo_and_rust() {
+        for good in [
+            "shop-migrations",
+            "db",
+            "_private",
+            "Db2024",
+            "migrations_v2",
+        ] {
+            assert_eq!(invalid_crate_name(good), None, "{good}");
+        }
+        for bad in [
+            "", "2024-db", "-db", "my db", "db.v2", "naïve", "crate", "self", "async", "test",
+            "core",
+        ] {
+            assert!(invalid_crate_name(bad).is_some(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn suggestions_are_valid_names() {
+        for given in [
+            "2024-db",
+            "my db",
+            "crate",
+            "a\"b",
+            "new\nline",
+            "",
+            "--",
+            "Self",
+        ] {
+            let suggestion = suggested_name(given);
+            assert_eq!(
+                invalid_crate_name(&suggestion),
+                None,
+                "{given:?} -> {suggestion}"
+            );
+        }
+    }
 }
