@@ -635,3 +635,78 @@ async fn current_after_a_kill_on_sqlite() {
         "`current` says {stdout}"
     );
 }
+
+/// `index-migrate ARGS --database-url URL`.
+fn index_command(url: &str, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_index-migrate"));
+    command
+        .args(args)
+        .arg("--database-url")
+        .arg(url)
+        .env_remove("DATABASE_URL")
+        .env_remove("MIGRATE_LOG");
+    command
+}
+
+/// Three replicas start together while the pending migration builds an
+/// index `CONCURRENTLY` on a million rows. The waiters must not hold a
+/// snapshot while they wait (a blocked `pg_advisory_lock` does, and the
+/// index build then waits for them until they give up): all exit 0, the
+/// index is built once and valid, and the whole run takes less than three
+/// times what one runner alone takes.
+#[tokio::test]
+async fn replicas_waiting_for_the_lock_do_not_hold_up_a_concurrent_index() {
+    let (Some(alone), Some(together)) = (TestDb::postgres().await, TestDb::postgres().await) else {
+        return;
+    };
+    replicas_and_a_concurrent_index(&alone.url, &together.url, &together).await;
+}
+
+pub(crate) async fn replicas_and_a_concurrent_index(alone: &str, together: &str, check: &TestDb) {
+    for url in [alone, together] {
+        let out = index_command(url, &["upgrade", "i001"]).output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+    }
+    let started = Instant::now();
+    let out = index_command(alone, &["upgrade"]).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let one = started.elapsed();
+
+    let started = Instant::now();
+    let replicas: Vec<Child> = (0..3)
+        .map(|_| {
+            index_command(together, &["upgrade", "--lock-timeout", "60"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let outputs: Vec<Output> = replicas
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    let three = started.elapsed();
+    let mut built = 0;
+    for out in &outputs {
+        assert!(
+            out.status.success(),
+            "a replica failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        built += steps(&String::from_utf8_lossy(&out.stdout), "upgrade").len();
+    }
+    assert_eq!(built, 1, "the index migration ran once");
+    let valid = check
+        .strings(
+            "SELECT i.indisvalid::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid \
+             WHERE c.relname = 'ix_events_kind'",
+        )
+        .await;
+    assert_eq!(valid, ["true"]);
+    println!("one runner: {one:?}; three replicas at once: {three:?}");
+    assert!(
+        three < one * 3,
+        "three replicas took {three:?}, one runner alone {one:?}: the waiters held up the index"
+    );
+}

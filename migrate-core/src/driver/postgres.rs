@@ -74,16 +74,17 @@ impl PgDriver {
         }
     }
 
-    /// Waits for the advisory lock with `sql` (`pg_advisory_lock` or
-    /// `pg_advisory_xact_lock`) on `conn`, at most `timeout`: true when
+    /// Transaction mode: waits for the advisory lock with `sql`
+    /// (`pg_advisory_xact_lock`) on `conn`, at most `timeout`: true when
     /// taken. The server queues the waiters, so the lock passes on the
     /// moment it is released. `lock_timeout` is set only for that statement
-    /// (`SET LOCAL` inside a transaction), never for the migrations.
+    /// (`SET LOCAL` inside a transaction), never for the migrations. (A
+    /// step that runs `CONCURRENTLY` is refused in this mode, so no index
+    /// build waits for this waiter's snapshot.)
     async fn acquire(
         conn: &mut PgConnection,
         sql: &str,
         timeout: Duration,
-        in_transaction: bool,
     ) -> Result<bool, DriverError> {
         let query = |source| DriverError::Query {
             what: "take the migration lock",
@@ -91,21 +92,54 @@ impl PgDriver {
         };
         // 0 would mean "wait forever" to PostgreSQL.
         let ms = timeout.as_millis().clamp(1, i32::MAX as u128);
-        let scope = if in_transaction { "LOCAL " } else { "" };
-        conn.execute(format!("SET {scope}lock_timeout = {ms}").as_str())
+        conn.execute(format!("SET LOCAL lock_timeout = {ms}").as_str())
             .await
             .map_err(query)?;
         let taken = match sqlx::query(sql).bind(LOCK_KEY).execute(&mut *conn).await {
-            Ok(_) => Ok(true),
-            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("55P03") => Ok(false),
-            Err(source) => Err(query(source)),
+            Ok(_) => true,
+            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("55P03") => false,
+            Err(source) => return Err(query(source)),
         };
-        if matches!(taken, Ok(true)) || !in_transaction {
-            conn.execute(format!("SET {scope}lock_timeout TO DEFAULT").as_str())
+        if taken {
+            conn.execute("SET LOCAL lock_timeout TO DEFAULT")
                 .await
                 .map_err(query)?;
         }
-        taken
+        Ok(taken)
+    }
+
+    /// Session mode: tries the advisory lock until it is taken or
+    /// `timeout` passes; true when taken.
+    ///
+    /// Each try is a statement of its own that returns at once, and the
+    /// connection is idle in between. A waiter blocked in
+    /// `pg_advisory_lock` would hold a snapshot for as long as it waits,
+    /// and the holder's `CREATE INDEX CONCURRENTLY` waits for every
+    /// snapshot older than its own: replicas starting together would keep
+    /// the index from finishing until they gave up. Tries back off from
+    /// 20 ms to 500 ms, so a freed lock is taken within half a second.
+    async fn poll_lock(conn: &mut PgConnection, timeout: Duration) -> Result<bool, DriverError> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut pause = Duration::from_millis(20);
+        loop {
+            let taken: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+                .bind(LOCK_KEY)
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(|source| DriverError::Query {
+                    what: "take the migration lock",
+                    source,
+                })?;
+            let now = tokio::time::Instant::now();
+            if taken {
+                return Ok(true);
+            }
+            if now >= deadline {
+                return Ok(false);
+            }
+            tokio::time::sleep(pause.min(deadline - now)).await;
+            pause = (pause * 2).min(Duration::from_millis(500));
+        }
     }
 
     /// Session mode: a connection of its own, labelled, whose death the
@@ -173,7 +207,7 @@ impl Driver for PgDriver {
             return Ok(());
         }
         let mut conn = self.open_lock_connection().await?;
-        if Self::acquire(&mut conn, "SELECT pg_advisory_lock($1)", timeout, false).await? {
+        if Self::poll_lock(&mut conn, timeout).await? {
             self.lock_conn = Some(conn);
             return Ok(());
         }
@@ -219,14 +253,7 @@ impl Driver for PgDriver {
             return Ok(());
         }
         let timeout = self.lock_timeout;
-        match Self::acquire(
-            &mut self.conn,
-            "SELECT pg_advisory_xact_lock($1)",
-            timeout,
-            true,
-        )
-        .await
-        {
+        match Self::acquire(&mut self.conn, "SELECT pg_advisory_xact_lock($1)", timeout).await {
             Ok(true) => Ok(()),
             outcome => {
                 let _ = self.conn.execute("ROLLBACK").await;
