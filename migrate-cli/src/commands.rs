@@ -11,6 +11,7 @@ use migrate_core::migrator::Resolution;
 use migrate_core::{Backend, Error, Migrator};
 
 use crate::args::{Cli, Command, Format};
+use crate::interrupt::{INTERRUPTED, interruptible};
 use crate::output::{self, Printer};
 use crate::{exit, scaffold};
 
@@ -256,7 +257,15 @@ async fn execute(cli: Cli) -> Result<u8, Failure> {
         Command::Resume => {
             let migrator = migrator()?;
             let mut db = connector.connect(url.as_deref(), Access::ReadWrite).await?;
-            let resumed = migrator.resume(db.as_mut(), &mut output::print_step).await;
+            let interrupter = db.interrupter().clone();
+            let mut print = output::print_step;
+            let run = migrator.resume(db.as_mut(), &mut print);
+            let (resumed, signal) = interruptible(&interrupter, run).await;
+            if let (Some(signal), Err(error)) = (signal, &resumed) {
+                eprintln!("error: {error}");
+                stopped_by(&migrator, db, signal).await;
+                return Ok(INTERRUPTED);
+            }
             close(db).await;
             resumed?;
             Ok(exit::OK)
@@ -397,18 +406,27 @@ async fn move_to(
     }
     let mut db = connector.connect(url, Access::ReadWrite).await?;
     let start = Instant::now();
-    let result = match direction {
-        Direction::Upgrade => {
-            migrator
-                .upgrade(db.as_mut(), &target, &mut output::print_step)
-                .await
-        }
-        Direction::Downgrade => {
-            migrator
-                .downgrade(db.as_mut(), &target, &mut output::print_step)
-                .await
+    let interrupter = db.interrupter().clone();
+    let run = async {
+        match direction {
+            Direction::Upgrade => {
+                migrator
+                    .upgrade(db.as_mut(), &target, &mut output::print_step)
+                    .await
+            }
+            Direction::Downgrade => {
+                migrator
+                    .downgrade(db.as_mut(), &target, &mut output::print_step)
+                    .await
+            }
         }
     };
+    let (result, signal) = interruptible(&interrupter, run).await;
+    if let (Some(signal), Err(error)) = (signal, &result) {
+        eprintln!("error: {error}");
+        stopped_by(migrator, db, signal).await;
+        return Ok(INTERRUPTED);
+    }
     let current = match &result {
         Ok(_) => migrator.current(db.as_mut()).await.ok(),
         Err(_) => None,
@@ -423,6 +441,32 @@ async fn move_to(
         start.elapsed(),
     );
     Ok(exit::OK)
+}
+
+/// After a run stopped by `signal`: says where the database is, from the
+/// version tables as the run left them (the lock is released).
+async fn stopped_by(migrator: &Migrator, mut db: Box<dyn Driver>, signal: &str) {
+    match migrator.status(db.as_mut()).await {
+        Ok(status) => {
+            let at: Vec<&str> = status.current.iter().map(|r| r.id.as_str()).collect();
+            eprintln!(
+                "stopped by {signal}: the database is at {}, with {} migration(s) pending; the lock is released",
+                if at.is_empty() {
+                    "base".to_owned()
+                } else {
+                    at.join(", ")
+                },
+                status.pending.len()
+            );
+            for problem in &status.problems {
+                eprintln!("  - {problem}");
+            }
+        }
+        Err(error) => {
+            eprintln!("stopped by {signal}; reading where the database is failed: {error}")
+        }
+    }
+    close(db).await;
 }
 
 /// How every verb connects: the retry and lock flags.

@@ -20,6 +20,7 @@ mod args;
 mod commands;
 mod env_file;
 mod exit;
+mod interrupt;
 mod output;
 mod progress;
 mod scaffold;

@@ -5,6 +5,7 @@
 mod audit;
 mod connect;
 mod error;
+mod interrupt;
 #[cfg(feature = "mysql")]
 mod mysql;
 #[cfg(feature = "postgres")]
@@ -20,6 +21,9 @@ use async_trait::async_trait;
 pub use audit::{AuditRow, Direction, Outcome};
 pub use connect::{Access, ConnectOptions, LockMode, Retry, connect, redact_url};
 pub use error::DriverError;
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+pub(crate) use interrupt::CancelStatement;
+pub use interrupt::Interrupter;
 
 pub use crate::Backend;
 use crate::ops::Literal;
@@ -88,6 +92,10 @@ pub(crate) fn holder_label() -> String {
 pub trait Driver: Send + std::fmt::Debug {
     /// Which backend this is.
     fn backend(&self) -> Backend;
+
+    /// A handle that stops a run on this connection from another task
+    /// (a signal handler).
+    fn interrupter(&self) -> &Interrupter;
 
     /// Runs SQL as-is (several statements separated by `;` are allowed).
     async fn execute(&mut self, sql: &str) -> Result<(), sqlx::Error>;

@@ -12,7 +12,7 @@ use sqlx::{Connection, Executor, Row};
 
 use super::audit::{AUDIT_COLUMNS, AuditRow, audit_row};
 use super::connect::Attempt;
-use super::{AUDIT_TABLE, Driver, DriverError, HEADS_TABLE};
+use super::{AUDIT_TABLE, CancelStatement, Driver, DriverError, HEADS_TABLE, Interrupter};
 use crate::Backend;
 use crate::ops::Literal;
 
@@ -24,6 +24,28 @@ const LOCK_NAME: &str = "CONCAT('migrate:', COALESCE(DATABASE(), ''))";
 #[derive(Debug)]
 pub(crate) struct MySqlDriver {
     conn: MySqlConnection,
+    interrupter: Interrupter,
+}
+
+/// `KILL QUERY` of the driver's connection, sent from a connection of its
+/// own.
+#[derive(Debug)]
+struct KillQuery {
+    options: MySqlConnectOptions,
+    connection_id: u64,
+}
+
+#[async_trait]
+impl CancelStatement for KillQuery {
+    async fn cancel(&self) -> Result<(), sqlx::Error> {
+        let mut conn = MySqlConnection::connect_with(&self.options).await?;
+        let killed = conn
+            .execute(format!("KILL QUERY {}", self.connection_id).as_str())
+            .await
+            .map(drop);
+        let _ = conn.close().await;
+        killed
+    }
 }
 
 impl MySqlDriver {
@@ -34,8 +56,15 @@ impl MySqlDriver {
             None => url.to_owned(),
         };
         let options = MySqlConnectOptions::from_str(&normalized)?;
-        let conn = MySqlConnection::connect_with(&options).await?;
-        Ok(Box::new(MySqlDriver { conn }))
+        let mut conn = MySqlConnection::connect_with(&options).await?;
+        let connection_id: u64 = sqlx::query_scalar("SELECT CONNECTION_ID()")
+            .fetch_one(&mut conn)
+            .await?;
+        let interrupter = Interrupter::new(Some(Box::new(KillQuery {
+            options,
+            connection_id,
+        })));
+        Ok(Box::new(MySqlDriver { conn, interrupter }))
     }
 }
 
@@ -43,6 +72,10 @@ impl MySqlDriver {
 impl Driver for MySqlDriver {
     fn backend(&self) -> Backend {
         Backend::MySql
+    }
+
+    fn interrupter(&self) -> &Interrupter {
+        &self.interrupter
     }
 
     async fn execute(&mut self, sql: &str) -> Result<(), sqlx::Error> {

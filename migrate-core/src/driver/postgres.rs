@@ -1,5 +1,7 @@
 //! PostgreSQL.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -10,7 +12,10 @@ use sqlx::{Connection, Executor, Row};
 
 use super::audit::{AUDIT_COLUMNS, AuditRow, audit_row};
 use super::connect::Attempt;
-use super::{AUDIT_TABLE, Driver, DriverError, HEADS_TABLE, LockMode, LockScope, holder_label};
+use super::{
+    AUDIT_TABLE, CancelStatement, Driver, DriverError, HEADS_TABLE, Interrupter, LockMode,
+    LockScope, holder_label,
+};
 use crate::Backend;
 use crate::ops::Literal;
 
@@ -29,18 +34,55 @@ pub(crate) struct PgDriver {
     /// Session mode, while the lock is held.
     lock_conn: Option<PgConnection>,
     lock_timeout: Duration,
+    /// The server process running this connection's statements: fixed in
+    /// session mode, read again in each step's transaction in transaction
+    /// mode (PgBouncer may hand each transaction another one).
+    backend_pid: Arc<AtomicI32>,
+    interrupter: Interrupter,
+}
+
+/// `pg_cancel_backend` of the driver's server process, sent from a
+/// connection of its own (a role may cancel its own backends).
+#[derive(Debug)]
+struct CancelBackend {
+    options: PgConnectOptions,
+    backend_pid: Arc<AtomicI32>,
+}
+
+#[async_trait]
+impl CancelStatement for CancelBackend {
+    async fn cancel(&self) -> Result<(), sqlx::Error> {
+        let mut conn = PgConnection::connect_with(&self.options).await?;
+        let cancelled = sqlx::query("SELECT pg_cancel_backend($1)")
+            .bind(self.backend_pid.load(Ordering::SeqCst))
+            .execute(&mut conn)
+            .await
+            .map(drop);
+        let _ = conn.close().await;
+        cancelled
+    }
 }
 
 impl PgDriver {
     pub(crate) async fn connect(url: &str, mode: LockMode) -> Result<Box<dyn Driver>, Attempt> {
         let options = PgConnectOptions::from_str(url)?;
-        let conn = PgConnection::connect_with(&options).await?;
+        let mut conn = PgConnection::connect_with(&options).await?;
+        let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+            .fetch_one(&mut conn)
+            .await?;
+        let backend_pid = Arc::new(AtomicI32::new(pid));
+        let interrupter = Interrupter::new(Some(Box::new(CancelBackend {
+            options: options.clone(),
+            backend_pid: Arc::clone(&backend_pid),
+        })));
         Ok(Box::new(PgDriver {
             conn,
             options,
             mode,
             lock_conn: None,
             lock_timeout: Duration::from_secs(60),
+            backend_pid,
+            interrupter,
         }))
     }
 
@@ -85,6 +127,7 @@ impl PgDriver {
         conn: &mut PgConnection,
         sql: &str,
         timeout: Duration,
+        backend_pid: &AtomicI32,
     ) -> Result<bool, DriverError> {
         let query = |source| DriverError::Query {
             what: "take the migration lock",
@@ -95,8 +138,15 @@ impl PgDriver {
         conn.execute(format!("SET LOCAL lock_timeout = {ms}").as_str())
             .await
             .map_err(query)?;
-        let taken = match sqlx::query(sql).bind(LOCK_KEY).execute(&mut *conn).await {
-            Ok(_) => true,
+        let taken = match sqlx::query_scalar::<_, i32>(sql)
+            .bind(LOCK_KEY)
+            .fetch_one(&mut *conn)
+            .await
+        {
+            Ok(pid) => {
+                backend_pid.store(pid, Ordering::SeqCst);
+                true
+            }
             Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("55P03") => false,
             Err(source) => return Err(query(source)),
         };
@@ -165,6 +215,10 @@ impl PgDriver {
 impl Driver for PgDriver {
     fn backend(&self) -> Backend {
         Backend::Postgres
+    }
+
+    fn interrupter(&self) -> &Interrupter {
+        &self.interrupter
     }
 
     async fn execute(&mut self, sql: &str) -> Result<(), sqlx::Error> {
@@ -253,7 +307,10 @@ impl Driver for PgDriver {
             return Ok(());
         }
         let timeout = self.lock_timeout;
-        match Self::acquire(&mut self.conn, "SELECT pg_advisory_xact_lock($1)", timeout).await {
+        // The lock and the server process this transaction runs on, in one
+        // round trip.
+        let sql = "SELECT pg_backend_pid() FROM (SELECT pg_advisory_xact_lock($1)) AS locked";
+        match Self::acquire(&mut self.conn, sql, timeout, &self.backend_pid).await {
             Ok(true) => Ok(()),
             outcome => {
                 let _ = self.conn.execute("ROLLBACK").await;

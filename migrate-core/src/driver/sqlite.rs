@@ -9,7 +9,7 @@ use sqlx::{Connection, Executor, Row};
 
 use super::audit::{AUDIT_COLUMNS, AuditRow, audit_row};
 use super::connect::Attempt;
-use super::{AUDIT_TABLE, Access, Driver, DriverError, HEADS_TABLE, LockScope};
+use super::{AUDIT_TABLE, Access, Driver, DriverError, HEADS_TABLE, Interrupter, LockScope};
 use crate::Backend;
 use crate::ops::Literal;
 
@@ -18,6 +18,9 @@ use crate::ops::Literal;
 pub(crate) struct SqliteDriver {
     conn: SqliteConnection,
     lock_timeout: Duration,
+    /// SQLite runs in this process: a statement under way finishes, and
+    /// the run stops before the next.
+    interrupter: Interrupter,
 }
 
 impl SqliteDriver {
@@ -56,6 +59,7 @@ impl SqliteDriver {
         Ok(Box::new(SqliteDriver {
             conn,
             lock_timeout: Duration::from_secs(30),
+            interrupter: Interrupter::new(None),
         }))
     }
 }
@@ -114,6 +118,10 @@ pub(crate) fn is_memory(url: &str) -> bool {
 impl Driver for SqliteDriver {
     fn backend(&self) -> Backend {
         Backend::Sqlite
+    }
+
+    fn interrupter(&self) -> &Interrupter {
+        &self.interrupter
     }
 
     async fn execute(&mut self, sql: &str) -> Result<(), sqlx::Error> {

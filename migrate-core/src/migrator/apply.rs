@@ -305,6 +305,13 @@ pub(crate) async fn execute_statement(
 
 /// Runs one rendered statement, whatever its kind.
 async fn run_statement(db: &mut dyn Driver, statement: &Statement) -> Result<(), Failure> {
+    if db.interrupter().is_interrupted() {
+        return Err(Failure {
+            sql: None,
+            source: "the run was interrupted (SIGINT or SIGTERM) before this statement started"
+                .into(),
+        });
+    }
     match &statement.exec {
         Exec::Sql => db.execute(&statement.sql).await?,
         Exec::Bound(values) => db.execute_bound(&statement.sql, values).await?,
@@ -773,6 +780,21 @@ async fn backfill_stopped(
         .map_or_else(|| "from the start".to_owned(), |k| format!("after key {k}"));
     let operation = step.describe_statement(i);
     let error = match stop {
+        Stop::Interrupted { rows } => {
+            // As a pause: the committed batches stay, the step stays in
+            // its backfill phase.
+            audit.statements_done = i as i64;
+            if let Err(e) = db.update_audit(audit).await {
+                tracing::warn!(error = %e, "could not record the interrupted step");
+            }
+            return Box::new(ApplyError::Interrupted {
+                state: format!(
+                    "{} {}: {operation} stopped after {rows} rows of this run; {kept}, and nothing after it ran; run `upgrade` again to continue {continue_at}",
+                    step.direction, step.registration.id
+                ),
+            })
+            .into();
+        }
         Stop::Paused { rows } => {
             // Not a failure: the step stays in progress.
             audit.statements_done = i as i64;

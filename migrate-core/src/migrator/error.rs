@@ -310,6 +310,15 @@ pub enum ApplyError {
         /// What state the database is in now, and what to do.
         state: String,
     },
+    /// The run was interrupted ([`Interrupter::interrupt`], a signal)
+    /// between two steps or two backfill batches.
+    ///
+    /// [`Interrupter::interrupt`]: crate::driver::Interrupter::interrupt
+    #[error("interrupted: {state}")]
+    Interrupted {
+        /// What is applied and what to do.
+        state: String,
+    },
     /// A backfill reached its `max_rows` for this run.
     #[error(
         "upgrade {revision}: {operation} stopped after {rows} rows, the most it may update in one run (`max_rows`); the migration stays in its backfill phase and nothing after it ran: run `upgrade` again to continue {continue_at}"

@@ -486,7 +486,18 @@ impl Migrator {
             }
         }
         let mut heads: BTreeSet<usize> = current.into_iter().collect();
-        for step in steps {
+        for (done, step) in steps.iter().enumerate() {
+            if db.interrupter().is_interrupted() {
+                return Err(ApplyError::Interrupted {
+                    state: format!(
+                        "{done} of {} migration(s) ran and are committed; {} {} and the rest did not start",
+                        steps.len(),
+                        step.direction,
+                        step.registration.id
+                    ),
+                }
+                .into());
+            }
             db.check_lock().await?;
             let before = heads.clone();
             self.move_heads(&mut heads, step.index, step.direction);

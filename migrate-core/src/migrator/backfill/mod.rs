@@ -71,6 +71,8 @@ pub(super) enum Stop {
     Row { key: String, why: String },
     /// [`max_rows`](crate::ops::Backfill::max_rows) was reached.
     Paused { rows: u64 },
+    /// The run was interrupted between two batches.
+    Interrupted { rows: u64 },
     /// Another migrator took the backfill over (per-step lock only).
     TakenOver { owner: String },
     /// A batch could not take the lock or open its transaction.

@@ -58,6 +58,9 @@ impl Walk<'_> {
         let mut updated_now = 0u64;
         let first_key = self.first_integer_key(&key).await;
         loop {
+            if self.db.interrupter().is_interrupted() {
+                return Err(Stop::Interrupted { rows: updated_now });
+            }
             if let Some(max) = self.backfill.backfill.max_rows {
                 if updated_now >= max {
                     return Err(Stop::Paused { rows: updated_now });
