@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # shellcheck shell=bash
 #
-# Makes a PostgreSQL and a MariaDB server available for the test suite and
-# exports their admin URLs:
+# Makes a PostgreSQL and a MariaDB server available for the test suite, and
+# a PgBouncer in transaction pooling in front of the PostgreSQL, and exports
+# their admin URLs:
 #
 #   MIGRATE_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:PORT/postgres
 #   MIGRATE_TEST_MYSQL_URL=mysql://root@127.0.0.1:PORT/mysql
+#   MIGRATE_TEST_PGBOUNCER_URL=postgres://postgres@127.0.0.1:PORT/postgres
 #
 # Usage:
 #   . scripts/test-databases.sh            # find/start both servers, export the URLs
 #   scripts/test-databases.sh              # the same, printing `export ...` lines
 #   scripts/test-databases.sh stop         # stop the throwaway servers it started
 #
-# Ports: MIGRATE_CI_PG_PORT (default 5432), MIGRATE_CI_MYSQL_PORT (default 3306).
+# Ports: MIGRATE_CI_PG_PORT (default 5432), MIGRATE_CI_MYSQL_PORT (default 3306),
+# MIGRATE_CI_PGBOUNCER_PORT (default 6432).
 # Throwaway servers live under MIGRATE_CI_DB_DIR (default
 # /tmp/migrate-test-databases), one directory per server and port.
 #
@@ -25,6 +28,11 @@
 #
 # The command-line clients the offline-mode tests run scripts with (psql,
 # mysql, sqlite3) are installed from Debian's packages when missing.
+#
+# PgBouncer: one already answering on its port (its admin console answers
+# `SHOW VERSION`) is reused; otherwise the Debian package is installed if
+# missing and a throwaway one is started, in transaction pooling, trust
+# auth, for every database of the PostgreSQL above.
 #
 # When sourced, all the work happens in a child bash, so the caller's shell
 # options, traps, functions and variables are left alone; only the two URLs
@@ -40,9 +48,11 @@ if [[ "${BASH_SOURCE[0]}" != "$0" ]]; then
     # Sourced: do the work in a child process, then export the URLs here.
     if MIGRATE_CI_PG_PORT="${MIGRATE_CI_PG_PORT:-5432}" \
         MIGRATE_CI_MYSQL_PORT="${MIGRATE_CI_MYSQL_PORT:-3306}" \
+        MIGRATE_CI_PGBOUNCER_PORT="${MIGRATE_CI_PGBOUNCER_PORT:-6432}" \
         "${BASH:-bash}" "${BASH_SOURCE[0]}" --sourced; then
         export MIGRATE_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:${MIGRATE_CI_PG_PORT:-5432}/postgres"
         export MIGRATE_TEST_MYSQL_URL="mysql://root@127.0.0.1:${MIGRATE_CI_MYSQL_PORT:-3306}/mysql"
+        export MIGRATE_TEST_PGBOUNCER_URL="postgres://postgres@127.0.0.1:${MIGRATE_CI_PGBOUNCER_PORT:-6432}/postgres"
         return 0
     else
         echo "test-databases: FAILED: no PostgreSQL/MariaDB for the tests (see above)" >&2
@@ -57,11 +67,13 @@ set -euo pipefail
 
 PG_PORT="${MIGRATE_CI_PG_PORT:-5432}"
 MY_PORT="${MIGRATE_CI_MYSQL_PORT:-3306}"
+PGB_PORT="${MIGRATE_CI_PGBOUNCER_PORT:-6432}"
 PG_DEFAULT_PORT=5432
 MY_DEFAULT_PORT=3306
 STATE_DIR="${MIGRATE_CI_DB_DIR:-/tmp/migrate-test-databases}"
 PG_URL="postgres://postgres@127.0.0.1:${PG_PORT}/postgres"
 MY_URL="mysql://root@127.0.0.1:${MY_PORT}/mysql"
+PGB_URL="postgres://postgres@127.0.0.1:${PGB_PORT}/postgres"
 START_WAIT=30   # seconds for a machine server started by its own command
 FRESH_WAIT=60   # seconds for a throwaway server
 
@@ -532,6 +544,96 @@ setup_mysql() {
 }
 
 # ---------------------------------------------------------------------------
+# PgBouncer, in transaction pooling, in front of the PostgreSQL above: the
+# tests run concurrent runners, kills and interrupts through it.
+
+# Its admin console answers as user postgres.
+pgb_usable() {
+    have psql || return 1
+    PGCONNECT_TIMEOUT=3 psql -X -w -q -At -h 127.0.0.1 -p "$PGB_PORT" -U postgres -d pgbouncer \
+        -c 'SHOW VERSION' </dev/null >/dev/null 2>&1
+}
+
+# Passes a query through to PostgreSQL.
+pgb_passes() {
+    PGCONNECT_TIMEOUT=3 psql -X -w -q -At -h 127.0.0.1 -p "$PGB_PORT" -U postgres -d postgres \
+        -c 'select 1' </dev/null >/dev/null 2>&1
+}
+
+# Stops a throwaway pgbouncer of ours, found by its pid file.
+pgb_stop_dir() {
+    local dir="$1" pid i
+    [ -f "$dir/pgbouncer.pid" ] || return 0
+    pid="$(cat "$dir/pgbouncer.pid" 2>/dev/null || true)"
+    case "$pid" in '' | *[!0-9]*) return 0 ;; esac
+    if [ -r "/proc/$pid/cmdline" ] && tr '\0' '\n' <"/proc/$pid/cmdline" | grep -qxF -- "$dir/pgbouncer.ini"; then
+        kill "$pid" 2>/dev/null || true
+        for ((i = 0; i < 20; i++)); do
+            kill -0 "$pid" 2>/dev/null || return 0
+            sleep 0.25
+        done
+        kill -9 "$pid" 2>/dev/null || true
+    fi
+}
+
+setup_pgbouncer() {
+    check_port MIGRATE_CI_PGBOUNCER_PORT "$PGB_PORT"
+    if pgb_usable; then
+        say "PgBouncer: reused the one on port $PGB_PORT: $PGB_URL"
+        return 0
+    fi
+    if tcp_open "$PGB_PORT"; then
+        die "something listens on 127.0.0.1:$PGB_PORT but is not a PgBouncer that lets user postgres in; set MIGRATE_CI_PGBOUNCER_PORT to a free port"
+    fi
+    local how="started a"
+    if ! have pgbouncer; then
+        apt_install pgbouncer
+        how="installed PgBouncer and started a"
+    fi
+    local dir="$STATE_DIR/pgbouncer-$PGB_PORT" user_opt=() owner=""
+    pgb_stop_dir "$dir"
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    chmod 0755 "$STATE_DIR" 2>/dev/null || true
+    # PgBouncer refuses to run as root.
+    if is_root; then
+        if id postgres >/dev/null 2>&1; then owner=postgres; else owner=nobody; fi
+        user_opt=(-u "$owner")
+    fi
+    cat >"$dir/pgbouncer.ini" <<INI
+[databases]
+* = host=127.0.0.1 port=$PG_PORT
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $PGB_PORT
+unix_socket_dir =
+auth_type = trust
+auth_file = $dir/userlist.txt
+admin_users = postgres
+pool_mode = transaction
+max_client_conn = 1000
+default_pool_size = 20
+ignore_startup_parameters = extra_float_digits,options
+pidfile = $dir/pgbouncer.pid
+logfile = $dir/pgbouncer.log
+INI
+    echo '"postgres" ""' >"$dir/userlist.txt"
+    [ -z "$owner" ] || chown -R "$owner:" "$dir"
+    note "PgBouncer: starting a throwaway one on 127.0.0.1:$PGB_PORT (transaction pooling)"
+    pgbouncer -d "${user_opt[@]}" "$dir/pgbouncer.ini" </dev/null >"$dir/pgbouncer.out" 2>&1 || {
+        show_log "$dir/pgbouncer.out"
+        show_log "$dir/pgbouncer.log"
+        die "PgBouncer: the throwaway one did not start; log: $dir/pgbouncer.log"
+    }
+    if ! wait_for pgb_passes "$START_WAIT"; then
+        show_log "$dir/pgbouncer.log"
+        die "PgBouncer: the throwaway one on port $PGB_PORT does not pass queries; log: $dir/pgbouncer.log"
+    fi
+    say "PgBouncer: $how throwaway one in $dir (log $dir/pgbouncer.log): $PGB_URL"
+}
+
+# ---------------------------------------------------------------------------
 
 stop_throwaways() {
     local d bindir n=0
@@ -544,6 +646,13 @@ stop_throwaways() {
             [ "$PG_OS_USER" != root ] || PG_OS_USER=""
             (cd "$d" && pg_run "$bindir/pg_ctl" -D "$d/data" -m fast -w -t 30 stop) >/dev/null 2>&1 || true
         fi
+        rm -rf "$d"
+        say "stopped and removed $d"
+        n=$((n + 1))
+    done
+    for d in "$STATE_DIR"/pgbouncer-*; do
+        [ -d "$d" ] || continue
+        pgb_stop_dir "$d"
         rm -rf "$d"
         say "stopped and removed $d"
         n=$((n + 1))
@@ -593,9 +702,11 @@ main() {
     setup_postgres
     setup_mysql
     setup_clients
+    setup_pgbouncer
     if [ "$mode" = setup ]; then
         echo "export MIGRATE_TEST_POSTGRES_URL=$PG_URL"
         echo "export MIGRATE_TEST_MYSQL_URL=$MY_URL"
+        echo "export MIGRATE_TEST_PGBOUNCER_URL=$PGB_URL"
     fi
 }
 

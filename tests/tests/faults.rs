@@ -3,7 +3,8 @@
 //! database:
 //!
 //! - **Concurrency**: eight `upgrade head` processes started at once (SQLite,
-//!   PostgreSQL, MariaDB). All must exit 0, apply the 200 migrations exactly
+//!   PostgreSQL, MariaDB, and PostgreSQL through PgBouncer in transaction
+//!   pooling with either lock mode). All must exit 0, apply the 200 migrations exactly
 //!   once between them, and leave the schema a single runner leaves.
 //! - **`kill -9`** (SQLite, PostgreSQL): a run is killed at a random moment,
 //!   then the heads table, the schema and the audit table must agree, and
@@ -101,7 +102,7 @@ fn error_text(stderr: &str) -> &str {
 
 /// The database's schema, read by introspection.
 async fn snapshot(db: &TestDb) -> Schema {
-    let mut conn = driver::connect(&db.url, Access::ReadOnly)
+    let mut conn = driver::connect(db.direct_url(), Access::ReadOnly)
         .await
         .expect("connect to read the schema");
     let schema = schema::snapshot(conn.as_mut())
@@ -326,6 +327,21 @@ async fn concurrent_upgrades_on_postgres_with_transaction_locks() {
     }
 }
 
+/// Through PgBouncer in transaction pooling, where each transaction may
+/// run on another server connection, with either lock mode.
+#[tokio::test]
+async fn concurrent_upgrades_through_pgbouncer() {
+    for mode in ["session", "transaction"] {
+        if let (Some(db), Some(reference)) = (
+            TestDb::postgres_via_pgbouncer().await,
+            TestDb::postgres().await,
+        ) {
+            let upgrade = ["upgrade", "head", "--lock-mode", mode];
+            concurrent(db, reference, &upgrade).await;
+        }
+    }
+}
+
 #[tokio::test]
 async fn concurrent_upgrades_on_mariadb() {
     if let (Some(db), Some(reference)) = (TestDb::mysql().await, TestDb::mysql().await) {
@@ -378,15 +394,17 @@ fn env_number(name: &str, default: impl FnOnce() -> u64) -> u64 {
 }
 
 /// PostgreSQL keeps a killed client's backend running until it notices the
-/// closed socket: wait until no other client is connected to the database,
-/// so that what the checks read cannot change under them.
+/// closed socket: wait until no other client of the database is running a
+/// statement or holding a transaction (and with it a lock), so that what
+/// the checks read cannot change under them. (A pooler keeps idle server
+/// connections open.)
 async fn wait_for_orphans(db: &TestDb) {
     if db.kind != Kind::Postgres {
         return;
     }
     let sql = "SELECT count(*)::text FROM pg_stat_activity \
                WHERE datname = current_database() AND pid <> pg_backend_pid() \
-               AND backend_type = 'client backend'";
+               AND backend_type = 'client backend' AND state <> 'idle'";
     let deadline = Instant::now() + Duration::from_secs(30);
     while db.strings(sql).await != ["0"] {
         assert!(
@@ -420,12 +438,12 @@ struct Landed {
     after_the_end: usize,
 }
 
-/// `MIGRATE_FAULT_TRIALS` kill trials against `db`; `reference` gives the
-/// expected schema at each revision.
-async fn kill_trials(db: TestDb, reference: TestDb) {
+/// `MIGRATE_FAULT_TRIALS` kill trials against `db` (`default` when unset);
+/// `reference` gives the expected schema at each revision.
+async fn kill_trials(db: TestDb, reference: TestDb, default: usize) {
     let kind = db.kind;
     let started = Instant::now();
-    let trials = env_number("MIGRATE_FAULT_TRIALS", || DEFAULT_TRIALS as u64) as usize;
+    let trials = env_number("MIGRATE_FAULT_TRIALS", || default as u64) as usize;
     let seed = env_number("MIGRATE_FAULT_SEED", || {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -576,13 +594,26 @@ async fn kill_trials(db: TestDb, reference: TestDb) {
 
 #[tokio::test]
 async fn kill_trials_on_sqlite() {
-    kill_trials(TestDb::sqlite(), TestDb::sqlite()).await;
+    kill_trials(TestDb::sqlite(), TestDb::sqlite(), DEFAULT_TRIALS).await;
 }
 
 #[tokio::test]
 async fn kill_trials_on_postgres() {
     if let (Some(db), Some(reference)) = (TestDb::postgres().await, TestDb::postgres().await) {
-        kill_trials(db, reference).await;
+        kill_trials(db, reference, DEFAULT_TRIALS).await;
+    }
+}
+
+/// Through PgBouncer in transaction pooling, with the default (session)
+/// lock: a killed client's transaction, and the lock it held, go with the
+/// server connection the pooler then closes.
+#[tokio::test]
+async fn kill_trials_through_pgbouncer() {
+    if let (Some(db), Some(reference)) = (
+        TestDb::postgres_via_pgbouncer().await,
+        TestDb::postgres().await,
+    ) {
+        kill_trials(db, reference, DEFAULT_TRIALS / 2).await;
     }
 }
 
@@ -662,7 +693,20 @@ async fn replicas_waiting_for_the_lock_do_not_hold_up_a_concurrent_index() {
     replicas_and_a_concurrent_index(&alone.url, &together.url, &together).await;
 }
 
-pub(crate) async fn replicas_and_a_concurrent_index(alone: &str, together: &str, check: &TestDb) {
+/// The same through PgBouncer in transaction pooling, with the default
+/// lock: the lock's transaction holds no snapshot either.
+#[tokio::test]
+async fn replicas_through_pgbouncer_do_not_hold_up_a_concurrent_index() {
+    let (Some(alone), Some(together)) = (
+        TestDb::postgres_via_pgbouncer().await,
+        TestDb::postgres_via_pgbouncer().await,
+    ) else {
+        return;
+    };
+    replicas_and_a_concurrent_index(&alone.url, &together.url, &together).await;
+}
+
+async fn replicas_and_a_concurrent_index(alone: &str, together: &str, check: &TestDb) {
     for url in [alone, together] {
         let out = index_command(url, &["upgrade", "i001"]).output().unwrap();
         assert!(out.status.success(), "{out:?}");

@@ -179,3 +179,12 @@ async fn ctrl_c_stops_a_run_on_mariadb() {
         stop_a_run(db, "-INT").await;
     }
 }
+
+/// Through PgBouncer in transaction pooling: the cancel reaches the server
+/// process of the step's transaction, and no other.
+#[tokio::test]
+async fn ctrl_c_stops_a_run_through_pgbouncer() {
+    if let Some(db) = TestDb::postgres_via_pgbouncer().await {
+        stop_a_run(db, "-INT").await;
+    }
+}

@@ -1,17 +1,38 @@
-//! PostgreSQL.
+//! PostgreSQL, directly or through PgBouncer.
+//!
+//! # Through a pooler
+//!
+//! PgBouncer in transaction pooling gives each transaction whatever server
+//! connection is free, and (before 1.21) keeps no prepared statement from
+//! one transaction to the next. So this driver:
+//!
+//! - sends its own statements with the simple query protocol, values
+//!   written as literals (`version_tables`), never as named prepared
+//!   statements, which a pooler would hand to the wrong server connection;
+//! - binds values (a bulk insert's one `jsonb` parameter) with unnamed
+//!   statements inside a transaction, which holds one server connection
+//!   from `BEGIN` to `COMMIT`;
+//! - holds the session lock *in a transaction* on the lock connection,
+//!   `pg_try_advisory_xact_lock` kept until the run ends: a pooler keeps
+//!   that transaction on one server connection, where a session lock would
+//!   stay behind, held, on a server connection handed to another client.
+//!   Between its statements the transaction holds no snapshot, so it holds
+//!   up no `CREATE INDEX CONCURRENTLY`;
+//! - reads the server process of each migration's transaction inside it,
+//!   so that an interrupt cancels that process and no other.
 
+use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use std::str::FromStr;
-
-use sqlx::postgres::{PgConnectOptions, PgConnection};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgRow};
 use sqlx::{Connection, Executor, Row};
 
 use super::audit::{AUDIT_COLUMNS, AuditRow, audit_row};
 use super::connect::Attempt;
+use super::version_tables::{self, Stamp};
 use super::{
     AUDIT_TABLE, CancelStatement, Driver, DriverError, HEADS_TABLE, Interrupter, LockMode,
     LockScope, holder_label,
@@ -23,26 +44,30 @@ use crate::ops::Literal;
 const LOCK_KEY: i64 = i64::from_be_bytes(*b"migrate!");
 
 /// A PostgreSQL database over one connection. In [`LockMode::Session`] a
-/// second connection holds the session advisory lock for the run, labelled
-/// with who holds it; in [`LockMode::Transaction`] each step's transaction
-/// takes a transaction advisory lock.
+/// second connection holds the lock for the run, labelled with who holds
+/// it; in [`LockMode::Transaction`] each step's transaction takes it.
 #[derive(Debug)]
 pub(crate) struct PgDriver {
     conn: PgConnection,
     options: PgConnectOptions,
     mode: LockMode,
-    /// Session mode, while the lock is held.
+    /// Session mode, while the lock is held: a connection in a transaction
+    /// that holds the transaction advisory lock.
     lock_conn: Option<PgConnection>,
     lock_timeout: Duration,
-    /// The server process running this connection's statements: fixed in
-    /// session mode, read again in each step's transaction in transaction
-    /// mode (PgBouncer may hand each transaction another one).
+    /// Whether `conn` is in a transaction.
+    in_transaction: bool,
+    /// The server process running the current migration's transaction; 0
+    /// outside one, where a pooler may run each statement on another.
     backend_pid: Arc<AtomicI32>,
     interrupter: Interrupter,
 }
 
-/// `pg_cancel_backend` of the driver's server process, sent from a
-/// connection of its own (a role may cancel its own backends).
+/// `pg_cancel_backend` of the server process running the driver's
+/// transaction, sent from a connection of its own (a role may cancel its
+/// own backends). Outside a transaction nothing is cancelled: the process
+/// is not known for sure there, and the run stops before its next
+/// statement anyway.
 #[derive(Debug)]
 struct CancelBackend {
     options: PgConnectOptions,
@@ -52,10 +77,13 @@ struct CancelBackend {
 #[async_trait]
 impl CancelStatement for CancelBackend {
     async fn cancel(&self) -> Result<(), sqlx::Error> {
+        let pid = self.backend_pid.load(Ordering::SeqCst);
+        if pid == 0 {
+            return Ok(());
+        }
         let mut conn = PgConnection::connect_with(&self.options).await?;
-        let cancelled = sqlx::query("SELECT pg_cancel_backend($1)")
-            .bind(self.backend_pid.load(Ordering::SeqCst))
-            .execute(&mut conn)
+        let cancelled = conn
+            .execute(format!("SELECT pg_cancel_backend({pid})").as_str())
             .await
             .map(drop);
         let _ = conn.close().await;
@@ -63,14 +91,17 @@ impl CancelStatement for CancelBackend {
     }
 }
 
+/// Runs `sql` with the simple query protocol (a `&str` carries no
+/// arguments) and returns its rows.
+async fn rows(conn: &mut PgConnection, sql: &str) -> Result<Vec<PgRow>, sqlx::Error> {
+    conn.fetch_all(sql).await
+}
+
 impl PgDriver {
     pub(crate) async fn connect(url: &str, mode: LockMode) -> Result<Box<dyn Driver>, Attempt> {
         let options = PgConnectOptions::from_str(url)?;
-        let mut conn = PgConnection::connect_with(&options).await?;
-        let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
-            .fetch_one(&mut conn)
-            .await?;
-        let backend_pid = Arc::new(AtomicI32::new(pid));
+        let conn = PgConnection::connect_with(&options).await?;
+        let backend_pid = Arc::new(AtomicI32::new(0));
         let interrupter = Interrupter::new(Some(Box::new(CancelBackend {
             options: options.clone(),
             backend_pid: Arc::clone(&backend_pid),
@@ -81,6 +112,7 @@ impl PgDriver {
             mode,
             lock_conn: None,
             lock_timeout: Duration::from_secs(60),
+            in_transaction: false,
             backend_pid,
             interrupter,
         }))
@@ -88,20 +120,24 @@ impl PgDriver {
 
     /// Who holds the lock and since when, for the timeout message.
     async fn lock_holder(&mut self) -> String {
-        let holder: Option<(i32, Option<String>, Option<chrono::DateTime<chrono::Utc>>)> =
-            sqlx::query_as(
-                "SELECT l.pid, a.application_name, COALESCE(a.xact_start, a.backend_start) \
-                 FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid \
-                 WHERE l.locktype = 'advisory' AND l.granted \
-                 AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
-                 AND l.classid = (($1::bigint >> 32) & 4294967295)::oid \
-                 AND l.objid = ($1::bigint & 4294967295)::oid LIMIT 1",
-            )
-            .bind(LOCK_KEY)
-            .fetch_optional(&mut self.conn)
+        let sql = format!(
+            "SELECT l.pid, a.application_name, COALESCE(a.xact_start, a.backend_start) \
+             FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid \
+             WHERE l.locktype = 'advisory' AND l.granted \
+             AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+             AND l.classid = (({LOCK_KEY}::bigint >> 32) & 4294967295)::oid \
+             AND l.objid = ({LOCK_KEY}::bigint & 4294967295)::oid LIMIT 1"
+        );
+        let holder = rows(&mut self.conn, &sql)
             .await
             .ok()
-            .flatten();
+            .and_then(|rows| rows.into_iter().next())
+            .and_then(|row| {
+                let pid: i32 = row.try_get(0).ok()?;
+                let label: Option<String> = row.try_get(1).ok()?;
+                let since: Option<chrono::DateTime<chrono::Utc>> = row.try_get(2).ok()?;
+                Some((pid, label, since))
+            });
         match holder {
             // Session mode: the label says who and since when.
             Some((pid, Some(label), _)) if label.starts_with("migrate pid ") => {
@@ -116,53 +152,52 @@ impl PgDriver {
         }
     }
 
-    /// Transaction mode: waits for the advisory lock with `sql`
-    /// (`pg_advisory_xact_lock`) on `conn`, at most `timeout`: true when
-    /// taken. The server queues the waiters, so the lock passes on the
-    /// moment it is released. `lock_timeout` is set only for that statement
-    /// (`SET LOCAL` inside a transaction), never for the migrations. (A
-    /// step that runs `CONCURRENTLY` is refused in this mode, so no index
+    /// Transaction mode: in the step's open transaction, waits for the
+    /// advisory lock at most `timeout` and reads the server process the
+    /// transaction runs on: true when taken. The server queues the waiters,
+    /// so the lock passes on the moment it is released. `lock_timeout` is
+    /// set only for that statement (`SET LOCAL`), never for the migrations.
+    /// (A step that runs `CONCURRENTLY` is refused in this mode, so no index
     /// build waits for this waiter's snapshot.)
-    async fn acquire(
-        conn: &mut PgConnection,
-        sql: &str,
-        timeout: Duration,
-        backend_pid: &AtomicI32,
-    ) -> Result<bool, DriverError> {
+    async fn acquire_in_step(&mut self, timeout: Duration) -> Result<bool, DriverError> {
         let query = |source| DriverError::Query {
             what: "take the migration lock",
             source,
         };
         // 0 would mean "wait forever" to PostgreSQL.
         let ms = timeout.as_millis().clamp(1, i32::MAX as u128);
-        conn.execute(format!("SET LOCAL lock_timeout = {ms}").as_str())
+        self.conn
+            .execute(format!("SET LOCAL lock_timeout = {ms}").as_str())
             .await
             .map_err(query)?;
-        let taken = match sqlx::query_scalar::<_, i32>(sql)
-            .bind(LOCK_KEY)
-            .fetch_one(&mut *conn)
-            .await
-        {
-            Ok(pid) => {
-                backend_pid.store(pid, Ordering::SeqCst);
-                true
+        let sql = format!(
+            "SELECT pg_backend_pid() FROM (SELECT pg_advisory_xact_lock({LOCK_KEY})) AS locked"
+        );
+        let pid: i32 = match rows(&mut self.conn, &sql).await {
+            Ok(rows) => rows
+                .first()
+                .map(|row| row.try_get(0))
+                .transpose()
+                .map_err(query)?
+                .unwrap_or(0),
+            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("55P03") => {
+                return Ok(false);
             }
-            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("55P03") => false,
             Err(source) => return Err(query(source)),
         };
-        if taken {
-            conn.execute("SET LOCAL lock_timeout TO DEFAULT")
-                .await
-                .map_err(query)?;
-        }
-        Ok(taken)
+        self.backend_pid.store(pid, Ordering::SeqCst);
+        self.conn
+            .execute("SET LOCAL lock_timeout TO DEFAULT")
+            .await
+            .map_err(query)?;
+        Ok(true)
     }
 
-    /// Session mode: tries the advisory lock until it is taken or
-    /// `timeout` passes; true when taken.
+    /// Session mode: tries the advisory lock in the lock connection's
+    /// transaction until it is taken or `timeout` passes; true when taken.
     ///
     /// Each try is a statement of its own that returns at once, and the
-    /// connection is idle in between. A waiter blocked in
+    /// connection holds no snapshot in between. A waiter blocked in
     /// `pg_advisory_lock` would hold a snapshot for as long as it waits,
     /// and the holder's `CREATE INDEX CONCURRENTLY` waits for every
     /// snapshot older than its own: replicas starting together would keep
@@ -171,11 +206,11 @@ impl PgDriver {
     async fn poll_lock(conn: &mut PgConnection, timeout: Duration) -> Result<bool, DriverError> {
         let deadline = tokio::time::Instant::now() + timeout;
         let mut pause = Duration::from_millis(20);
+        let sql = format!("SELECT pg_try_advisory_xact_lock({LOCK_KEY})");
         loop {
-            let taken: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
-                .bind(LOCK_KEY)
-                .fetch_one(&mut *conn)
+            let taken: bool = rows(conn, &sql)
                 .await
+                .and_then(|rows| rows.first().map_or(Ok(false), |row| row.try_get(0)))
                 .map_err(|source| DriverError::Query {
                     what: "take the migration lock",
                     source,
@@ -192,8 +227,9 @@ impl PgDriver {
         }
     }
 
-    /// Session mode: a connection of its own, labelled, whose death the
-    /// server notices within about a minute even if the host vanishes.
+    /// Session mode: a connection of its own, labelled, in the transaction
+    /// that will hold the lock, whose death the server notices within about
+    /// a minute even if the host vanishes.
     async fn open_lock_connection(&self) -> Result<PgConnection, DriverError> {
         let query = |source| DriverError::Query {
             what: "open the lock connection",
@@ -202,12 +238,29 @@ impl PgDriver {
         let options = self.options.clone().application_name(&holder_label());
         let mut conn = PgConnection::connect_with(&options).await.map_err(query)?;
         conn.execute(
-            "SET tcp_keepalives_idle = 30; SET tcp_keepalives_interval = 10; \
-             SET tcp_keepalives_count = 3",
+            "BEGIN; SET LOCAL tcp_keepalives_idle = 30; SET LOCAL tcp_keepalives_interval = 10; \
+             SET LOCAL tcp_keepalives_count = 3",
         )
         .await
         .map_err(query)?;
         Ok(conn)
+    }
+
+    /// Opens a transaction and reads the server process it runs on, in one
+    /// round trip.
+    async fn begin_reading_pid(&mut self) -> Result<(), sqlx::Error> {
+        let rows = rows(&mut self.conn, "BEGIN; SELECT pg_backend_pid()").await?;
+        self.in_transaction = true;
+        let pid: i32 = rows.last().map_or(Ok(0), |row| row.try_get(0))?;
+        self.backend_pid.store(pid, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// Leaves the migration's transaction: from here on no process is known
+    /// to run this connection's statements.
+    fn leave_transaction(&mut self) {
+        self.backend_pid.store(0, Ordering::SeqCst);
+        self.in_transaction = false;
     }
 }
 
@@ -232,8 +285,15 @@ impl Driver for PgDriver {
             .map(|done| done.rows_affected())
     }
 
+    /// Bound values go in an unnamed statement, inside a transaction (one
+    /// of its own when none is open), so that a pooler keeps its parse,
+    /// bind and execute on one server connection.
     async fn execute_bound(&mut self, sql: &str, values: &[Literal]) -> Result<(), sqlx::Error> {
-        let mut query = sqlx::query(sql);
+        let own_transaction = !self.in_transaction;
+        if own_transaction {
+            self.conn.execute("BEGIN").await?;
+        }
+        let mut query = sqlx::query(sql).persistent(false);
         for value in values {
             query = match value {
                 // The one JSON parameter of a bulk insert: jsonb.
@@ -241,18 +301,39 @@ impl Driver for PgDriver {
                 other => super::bind_literals!(query, std::slice::from_ref(other)),
             };
         }
-        query.execute(&mut self.conn).await.map(drop)
+        let result = query.execute(&mut self.conn).await.map(drop);
+        if own_transaction {
+            let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+            let ended = self.conn.execute(end).await.map(drop);
+            return result.and(ended);
+        }
+        result
     }
 
     async fn fetch_text(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, sqlx::Error> {
-        let rows = sqlx::query(sql).fetch_all(&mut self.conn).await?;
-        rows.iter()
+        rows(&mut self.conn, sql)
+            .await?
+            .iter()
             .map(|row| {
                 (0..row.len())
                     .map(|i| row.try_get::<Option<String>, _>(i))
                     .collect()
             })
             .collect()
+    }
+
+    async fn begin(&mut self) -> Result<(), sqlx::Error> {
+        self.begin_reading_pid().await
+    }
+
+    async fn commit(&mut self) -> Result<(), sqlx::Error> {
+        self.leave_transaction();
+        self.conn.execute("COMMIT").await.map(drop)
+    }
+
+    async fn rollback(&mut self) -> Result<(), sqlx::Error> {
+        self.leave_transaction();
+        self.conn.execute("ROLLBACK").await.map(drop)
     }
 
     async fn lock(&mut self, timeout: Duration) -> Result<(), DriverError> {
@@ -276,16 +357,16 @@ impl Driver for PgDriver {
         let Some(mut conn) = self.lock_conn.take() else {
             return Ok(());
         };
-        let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)")
-            .bind(LOCK_KEY)
-            .execute(&mut conn)
-            .await
-            .map(drop)
-            .map_err(|source| DriverError::Query {
-                what: "release the migration lock",
-                source,
-            });
-        // Closing the connection releases the lock in any case.
+        // Ending the transaction releases the lock; so does closing the
+        // connection, in any case.
+        let unlocked =
+            conn.execute("COMMIT")
+                .await
+                .map(drop)
+                .map_err(|source| DriverError::Query {
+                    what: "release the migration lock",
+                    source,
+                });
         let _ = conn.close().await;
         unlocked
     }
@@ -302,17 +383,16 @@ impl Driver for PgDriver {
             what: "begin the migration's transaction",
             source,
         };
-        self.conn.execute("BEGIN").await.map_err(query)?;
         if self.mode == LockMode::Session {
-            return Ok(());
+            return self.begin_reading_pid().await.map_err(query);
         }
+        self.conn.execute("BEGIN").await.map_err(query)?;
+        self.in_transaction = true;
         let timeout = self.lock_timeout;
-        // The lock and the server process this transaction runs on, in one
-        // round trip.
-        let sql = "SELECT pg_backend_pid() FROM (SELECT pg_advisory_xact_lock($1)) AS locked";
-        match Self::acquire(&mut self.conn, sql, timeout, &self.backend_pid).await {
+        match self.acquire_in_step(timeout).await {
             Ok(true) => Ok(()),
             outcome => {
+                self.leave_transaction();
                 let _ = self.conn.execute("ROLLBACK").await;
                 outcome?;
                 Err(DriverError::LockTimeout {
@@ -335,84 +415,72 @@ impl Driver for PgDriver {
     }
 
     async fn version_tables_exist(&mut self) -> Result<bool, sqlx::Error> {
-        let count: i64 = sqlx::query_scalar(
+        let sql = format!(
             "SELECT COUNT(*) FROM information_schema.tables \
-             WHERE table_schema = current_schema() AND table_name IN ($1, $2)",
-        )
-        .bind(HEADS_TABLE)
-        .bind(AUDIT_TABLE)
-        .fetch_one(&mut self.conn)
-        .await?;
+             WHERE table_schema = current_schema() AND table_name IN ('{HEADS_TABLE}', '{AUDIT_TABLE}')"
+        );
+        let count: i64 = rows(&mut self.conn, &sql)
+            .await?
+            .first()
+            .map_or(Ok(0), |row| row.try_get(0))?;
         Ok(count == 2)
     }
 
     async fn read_heads(&mut self) -> Result<Vec<String>, sqlx::Error> {
-        sqlx::query_scalar(&format!(
-            "SELECT revision FROM {HEADS_TABLE} ORDER BY revision"
-        ))
-        .fetch_all(&mut self.conn)
-        .await
+        let sql = format!("SELECT revision FROM {HEADS_TABLE} ORDER BY revision");
+        rows(&mut self.conn, &sql)
+            .await?
+            .iter()
+            .map(|row| row.try_get(0))
+            .collect()
     }
 
     async fn write_heads(&mut self, delete: &[&str], insert: &[&str]) -> Result<(), sqlx::Error> {
-        for revision in delete {
-            sqlx::query(&format!("DELETE FROM {HEADS_TABLE} WHERE revision = $1"))
-                .bind(*revision)
-                .execute(&mut self.conn)
-                .await?;
+        let sql = version_tables::write_heads(Backend::Postgres, delete, insert);
+        if sql.is_empty() {
+            return Ok(());
         }
-        for revision in insert {
-            sqlx::query(&format!("INSERT INTO {HEADS_TABLE} (revision) VALUES ($1)"))
-                .bind(*revision)
-                .execute(&mut self.conn)
-                .await?;
-        }
-        Ok(())
+        self.conn.execute(sql.as_str()).await.map(drop)
     }
 
     async fn insert_audit(&mut self, row: &AuditRow) -> Result<i64, sqlx::Error> {
-        sqlx::query_scalar(&format!(
-            "INSERT INTO {AUDIT_TABLE} (revision, direction, checksum, started_at, finished_at, \
-             duration_ms, outcome, statements_done, statements_total, error, args, plan) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id"
-        ))
-        .bind(&row.revision)
-        .bind(row.direction.as_str())
-        .bind(&row.checksum)
-        .bind(row.started_at)
-        .bind(row.finished_at)
-        .bind(row.duration_ms)
-        .bind(row.outcome.as_str())
-        .bind(row.statements_done)
-        .bind(row.statements_total)
-        .bind(&row.error)
-        .bind(&row.args)
-        .bind(&row.plan)
-        .fetch_one(&mut self.conn)
-        .await
+        let sql = format!(
+            "{} RETURNING id",
+            version_tables::insert_audit(Backend::Postgres, row, Stamp::Recorded)
+        );
+        rows(&mut self.conn, &sql)
+            .await?
+            .first()
+            .ok_or(sqlx::Error::RowNotFound)?
+            .try_get(0)
+    }
+
+    async fn finish_step(
+        &mut self,
+        delete: &[&str],
+        insert: &[&str],
+        row: &AuditRow,
+    ) -> Result<(), sqlx::Error> {
+        let mut sql =
+            version_tables::record_step(Backend::Postgres, delete, insert, row, Stamp::Recorded);
+        sql.push_str("COMMIT;");
+        // A COMMIT cannot be cancelled usefully: forget the process first.
+        self.leave_transaction();
+        self.conn.execute(sql.as_str()).await.map(drop)
     }
 
     async fn update_audit(&mut self, row: &AuditRow) -> Result<(), sqlx::Error> {
-        sqlx::query(&format!(
-            "UPDATE {AUDIT_TABLE} SET finished_at = $1, duration_ms = $2, outcome = $3, \
-             statements_done = $4, error = $5 WHERE id = $6"
-        ))
-        .bind(row.finished_at)
-        .bind(row.duration_ms)
-        .bind(row.outcome.as_str())
-        .bind(row.statements_done)
-        .bind(&row.error)
-        .bind(row.id)
-        .execute(&mut self.conn)
-        .await
-        .map(drop)
+        let sql = version_tables::update_audit(Backend::Postgres, row);
+        self.conn.execute(sql.as_str()).await.map(drop)
     }
 
     async fn query_audit(&mut self, tail: &str) -> Result<Vec<AuditRow>, sqlx::Error> {
-        let rows = sqlx::query(&format!("SELECT {AUDIT_COLUMNS} FROM {AUDIT_TABLE} {tail}"))
-            .fetch_all(&mut self.conn)
-            .await?;
-        rows.iter().map(audit_row).collect()
+        let sql = format!("SELECT {AUDIT_COLUMNS} FROM {AUDIT_TABLE} {tail}");
+        rows(&mut self.conn, &sql)
+            .await?
+            .iter()
+            .map(audit_row)
+            .collect()
     }
 
     async fn close(mut self: Box<Self>) -> Result<(), sqlx::Error> {

@@ -103,8 +103,15 @@ pub(crate) fn record_step(
     row: &AuditRow,
     stamp: Stamp,
 ) -> String {
+    let mut out = write_heads(backend, delete, insert);
+    let _ = writeln!(out, "{};", insert_audit(backend, row, stamp));
+    out
+}
+
+/// The statements that delete and insert rows of the heads table, each
+/// ended by `;` and a newline.
+pub(crate) fn write_heads(backend: Backend, delete: &[&str], insert: &[&str]) -> String {
     let text = |s: &str| sql::literal(backend, &Literal::String(s.to_owned()));
-    let optional = |s: &Option<String>| s.as_deref().map_or_else(|| "NULL".to_owned(), text);
     let mut out = String::new();
     for revision in delete {
         let _ = writeln!(
@@ -120,9 +127,14 @@ pub(crate) fn record_step(
             text(revision)
         );
     }
-    // RFC 3339 as sqlx encodes a `DateTime<Utc>`, so that SQLite's text
-    // column holds one format whichever way a row was written.
-    let time = |t: DateTime<Utc>| text(&t.to_rfc3339_opts(SecondsFormat::AutoSi, false));
+    out
+}
+
+/// The `INSERT` of `row` into the audit table, every value a literal, with
+/// no `;`.
+pub(crate) fn insert_audit(backend: Backend, row: &AuditRow, stamp: Stamp) -> String {
+    let text = |s: &str| sql::literal(backend, &Literal::String(s.to_owned()));
+    let optional = |s: &Option<String>| s.as_deref().map_or_else(|| "NULL".to_owned(), text);
     let (started, finished, duration) = match stamp {
         Stamp::Now => (
             now(backend).to_owned(),
@@ -130,17 +142,17 @@ pub(crate) fn record_step(
             "0".to_owned(),
         ),
         Stamp::Recorded => (
-            time(row.started_at),
-            row.finished_at.map_or_else(|| "NULL".to_owned(), time),
+            time(backend, row.started_at),
+            row.finished_at
+                .map_or_else(|| "NULL".to_owned(), |t| time(backend, t)),
             row.duration_ms
                 .map_or_else(|| "NULL".to_owned(), |d| d.to_string()),
         ),
     };
-    let _ = writeln!(
-        out,
+    format!(
         "INSERT INTO {AUDIT_TABLE} (revision, direction, checksum, started_at, finished_at, \
          duration_ms, outcome, statements_done, statements_total, error, args, plan) \
-         VALUES ({}, {}, {}, {started}, {finished}, {duration}, {}, {}, {}, {}, {}, {});",
+         VALUES ({}, {}, {}, {started}, {finished}, {duration}, {}, {}, {}, {}, {}, {})",
         text(&row.revision),
         text(row.direction.as_str()),
         text(&row.checksum),
@@ -150,6 +162,33 @@ pub(crate) fn record_step(
         optional(&row.error),
         optional(&row.args),
         optional(&row.plan),
-    );
-    out
+    )
+}
+
+/// The `UPDATE` of the progress and outcome of audit row `row.id`, every
+/// value a literal.
+pub(crate) fn update_audit(backend: Backend, row: &AuditRow) -> String {
+    let text = |s: &str| sql::literal(backend, &Literal::String(s.to_owned()));
+    format!(
+        "UPDATE {AUDIT_TABLE} SET finished_at = {}, duration_ms = {}, outcome = {}, \
+         statements_done = {}, error = {} WHERE id = {}",
+        row.finished_at
+            .map_or_else(|| "NULL".to_owned(), |t| time(backend, t)),
+        row.duration_ms
+            .map_or_else(|| "NULL".to_owned(), |d| d.to_string()),
+        text(row.outcome.as_str()),
+        row.statements_done,
+        row.error.as_deref().map_or_else(|| "NULL".to_owned(), text),
+        row.id
+    )
+}
+
+/// A timestamp as a literal: RFC 3339 as sqlx encodes a `DateTime<Utc>`, so
+/// that SQLite's text column holds one format whichever way a row was
+/// written.
+fn time(backend: Backend, t: DateTime<Utc>) -> String {
+    sql::literal(
+        backend,
+        &Literal::String(t.to_rfc3339_opts(SecondsFormat::AutoSi, false)),
+    )
 }

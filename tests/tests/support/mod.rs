@@ -45,6 +45,10 @@ pub(crate) struct TestDb {
     pub(crate) kind: Kind,
     /// The URL to hand to the code under test.
     pub(crate) url: String,
+    /// The same database without a pooler in between, for the checks of the
+    /// tests themselves (sqlx's prepared statements do not survive
+    /// PgBouncer's transaction pooling); `None` when `url` is direct.
+    direct_url: Option<String>,
     name: String,
     admin_url: Option<String>,
     _dir: Option<tempfile::TempDir>,
@@ -90,6 +94,7 @@ impl TestDb {
         TestDb {
             kind: Kind::Sqlite,
             url,
+            direct_url: None,
             name: String::new(),
             admin_url: None,
             _dir: Some(dir),
@@ -111,10 +116,27 @@ impl TestDb {
         Some(TestDb {
             kind: Kind::Postgres,
             url: with_database(&admin, &name),
+            direct_url: None,
             name,
             admin_url: Some(admin),
             _dir: None,
         })
+    }
+
+    /// A fresh PostgreSQL database reached through PgBouncer in transaction
+    /// pooling, when `MIGRATE_TEST_PGBOUNCER_URL` (and
+    /// `MIGRATE_TEST_POSTGRES_URL`, to create it) are set.
+    pub(crate) async fn postgres_via_pgbouncer() -> Option<TestDb> {
+        let pooler = std::env::var("MIGRATE_TEST_PGBOUNCER_URL").ok()?;
+        let mut db = TestDb::postgres().await?;
+        db.direct_url = Some(db.url.clone());
+        db.url = with_database(&pooler, &db.name);
+        Some(db)
+    }
+
+    /// The URL the test's own checks use: never through a pooler.
+    pub(crate) fn direct_url(&self) -> &str {
+        self.direct_url.as_deref().unwrap_or(&self.url)
     }
 
     /// A fresh MariaDB/MySQL database, when `MIGRATE_TEST_MYSQL_URL` is set.
@@ -132,6 +154,7 @@ impl TestDb {
         Some(TestDb {
             kind: Kind::MySql,
             url: with_database(&admin, &name),
+            direct_url: None,
             name,
             admin_url: Some(admin),
             _dir: None,
@@ -148,10 +171,12 @@ impl TestDb {
 
     /// Runs statements through the framework's own driver.
     pub(crate) async fn execute(&self, sql: &str) {
-        let mut db =
-            migrate_core::driver::connect(&self.url, migrate_core::driver::Access::ReadWrite)
-                .await
-                .expect("connect");
+        let mut db = migrate_core::driver::connect(
+            self.direct_url(),
+            migrate_core::driver::Access::ReadWrite,
+        )
+        .await
+        .expect("connect");
         db.execute(sql)
             .await
             .unwrap_or_else(|e| panic!("{sql}: {e}"));
@@ -176,7 +201,9 @@ impl TestDb {
                     .collect()
             }
             Kind::Postgres => {
-                let mut c = sqlx::PgConnection::connect(&self.url).await.unwrap();
+                let mut c = sqlx::PgConnection::connect(self.direct_url())
+                    .await
+                    .unwrap();
                 sqlx::query(sql)
                     .fetch_all(&mut c)
                     .await
