@@ -393,3 +393,59 @@ fn sqlite_urls_that_name_no_lasting_file_are_refused() {
         "nothing was created"
     );
 }
+
+/// Credentials never reach an output: a `password` parameter, a password
+/// with reserved characters (which makes the URL unreadable), in status
+/// (human and JSON), retry warnings and errors.
+#[tokio::test]
+async fn no_output_shows_a_credential() {
+    let everything = |out: &Output| {
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+    };
+    // Retry warnings and the final error.
+    let out = cli(
+        "postgres://app@127.0.0.1:1/app?sslmode=disable&password=hunter2",
+        &[
+            "status",
+            "--connect-attempts",
+            "2",
+            "--connect-delay",
+            "0.01",
+            "-v",
+        ],
+    );
+    let text = everything(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("password=***"), "{text}");
+    assert!(!text.contains("hunter2"), "{text}");
+    // Reserved characters in the password: no part of it, and what to do.
+    for url in [
+        "postgres://app:hun/ter2@127.0.0.1/app",
+        "postgres://app:hun?ter2@127.0.0.1/app",
+        "postgres://app:hun#ter2@127.0.0.1/app",
+        "postgres://app:1234/5678@127.0.0.1/app",
+        "mysql://app:hun/ter2@127.0.0.1/app",
+    ] {
+        let text = fails(url, &["status"], 1);
+        assert!(
+            text.contains("percent-encode them (%2F, %3F, %23, %40, %3A)"),
+            "{url}: {text}"
+        );
+        for part in ["hun", "ter2", "1234", "5678"] {
+            assert!(!text.contains(part), "{url}: {part} in {text}");
+        }
+        assert!(!text.contains("invalid port"), "{url}: {text}");
+    }
+    // A password parameter that the server accepts: status, both formats.
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    let url = format!("{}?password=hunter2", db.url);
+    for args in [&["status"][..], &["--format", "json", "status"]] {
+        let out = cli(&url, args);
+        let text = everything(&out);
+        assert!(out.status.success(), "{args:?}: {text}");
+        assert!(text.contains("password=***"), "{args:?}: {text}");
+        assert!(!text.contains("hunter2"), "{args:?}: {text}");
+    }
+}

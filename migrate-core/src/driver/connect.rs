@@ -243,7 +243,26 @@ fn check_url(url: &str) -> Result<(), DriverError> {
         url: redact_url(url),
         reason,
     };
-    let parsed = url::Url::parse(url).map_err(|e| malformed(e.to_string()))?;
+    const ENCODE: &str = "if the user name or password holds /, ?, #, @ or :, percent-encode them (%2F, %3F, %23, %40, %3A)";
+    // A password with an unencoded `/`, `?` or `#` ends the host part
+    // early: what looks like a host and port is part of the password.
+    if let Some((_, rest)) = url.split_once("://") {
+        if let Some(at) = rest.rfind('@') {
+            if rest[..at].contains(['/', '?', '#']) {
+                return Err(malformed(format!(
+                    "the part before the last @ is not a plain user:password; {ENCODE}"
+                )));
+            }
+        }
+    }
+    let parsed = url::Url::parse(url).map_err(|e| {
+        let hint = if url.contains('@') {
+            format!("; {ENCODE}")
+        } else {
+            String::new()
+        };
+        malformed(format!("{e}{hint}"))
+    })?;
     if parsed.host_str().is_none_or(str::is_empty) {
         return Err(malformed("it names no host".to_owned()));
     }
@@ -330,28 +349,62 @@ fn database_of(url: &str) -> String {
         .unwrap_or_default()
 }
 
-/// The URL with its password replaced by `***`, for messages and logs.
+/// The URL with every credential hidden, for messages and logs: the
+/// password of the user info and the values of credential parameters
+/// (`password`, `sslpassword`, `passfile`, and any whose name holds
+/// `password`, `secret` or `token`) become `***`.
+///
+/// A password may hold `/`, `?`, `#` or `@` unencoded, which makes the URL
+/// unreadable (or read with the wrong host): the user info is taken to end
+/// at the *last* `@`, and unless it reads as a plain `user:password`, none
+/// of it is shown.
 ///
 /// ```
 /// use migrate_core::driver::redact_url;
 ///
 /// assert_eq!(redact_url("postgres://app:s3cret@db:5432/app"), "postgres://app:***@db:5432/app");
-/// assert_eq!(redact_url("postgres://app@db/app"), "postgres://app@db/app");
+/// assert_eq!(redact_url("postgres://app@db/app?password=s3cret&sslmode=require"), "postgres://app@db/app?password=***&sslmode=require");
+/// assert_eq!(redact_url("postgres://app:s3/cr?et@db/app"), "postgres://app:***@db/app");
+/// assert_eq!(redact_url("postgres://ap/p:s3cret@db/app"), "postgres://***@db/app");
 /// assert_eq!(redact_url("sqlite:app.db"), "sqlite:app.db");
 /// ```
 pub fn redact_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
+        return redact_query(url);
     };
-    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(authority_end);
-    let Some((userinfo, host)) = authority.rsplit_once('@') else {
-        return url.to_owned();
+    let Some(at) = rest.rfind('@') else {
+        return format!("{scheme}://{}", redact_query(rest));
     };
-    match userinfo.split_once(':') {
-        Some((user, _password)) => format!("{scheme}://{user}:***@{host}{tail}"),
-        None => url.to_owned(),
-    }
+    let (userinfo, after) = (&rest[..at], &rest[at + 1..]);
+    let plain = |part: &str| !part.contains(['/', '?', '#', '@']);
+    let user = match userinfo.split_once(':') {
+        Some((user, _password)) if plain(user) => format!("{user}:***@"),
+        None if plain(userinfo) => format!("{userinfo}@"),
+        _ => "***@".to_owned(),
+    };
+    format!("{scheme}://{user}{}", redact_query(after))
+}
+
+/// `text` with the values of its credential query parameters hidden.
+fn redact_query(text: &str) -> String {
+    let Some((base, query)) = text.split_once('?') else {
+        return text.to_owned();
+    };
+    let secret = |key: &str| {
+        let key = key.to_ascii_lowercase();
+        key == "passfile"
+            || ["password", "secret", "token"]
+                .iter()
+                .any(|s| key.contains(s))
+    };
+    let pairs: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((key, _)) if secret(key) => format!("{key}=***"),
+            _ => pair.to_owned(),
+        })
+        .collect();
+    format!("{base}?{}", pairs.join("&"))
 }
 
 #[cfg(not(all(feature = "postgres", feature = "mysql", feature = "sqlite")))]
@@ -365,6 +418,45 @@ fn not_compiled(url: &str, backend: Backend) -> DriverError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_credential_survives_redaction() {
+        for (url, shown) in [
+            ("postgres://u:pa/ss@h:5432/db", "postgres://u:***@h:5432/db"),
+            ("postgres://u:pa?ss@h/db", "postgres://u:***@h/db"),
+            ("postgres://u:pa#ss@h/db", "postgres://u:***@h/db"),
+            ("postgres://u:pa@ss@h/db", "postgres://u:***@h/db"),
+            ("postgres://u:123/456@h/db", "postgres://u:***@h/db"),
+            ("postgres://u/x:pw@h/db", "postgres://***@h/db"),
+            (
+                "postgres://u@h/db?sslmode=require&password=pw&sslpassword=pw2&passfile=/p",
+                "postgres://u@h/db?sslmode=require&password=***&sslpassword=***&passfile=***",
+            ),
+            ("mysql://h/db?Auth_Token=pw", "mysql://h/db?Auth_Token=***"),
+        ] {
+            assert_eq!(redact_url(url), shown, "{url}");
+        }
+    }
+
+    #[test]
+    fn a_password_with_reserved_characters_is_a_clear_error_that_shows_none_of_it() {
+        for url in [
+            "postgres://u:pa/ss@h:5432/db",
+            "postgres://u:pa?ss@h/db",
+            "postgres://u:123/456@h/db",
+            "mysql://u:pa#ss@h/db",
+        ] {
+            let error = check_url(url).unwrap_err().to_string();
+            assert!(
+                error.contains("percent-encode them (%2F, %3F, %23, %40, %3A)"),
+                "{error}"
+            );
+            for secret in ["pa/ss", "pa?ss", "123", "456", "pa#ss", "/ss", "?ss", "#ss"] {
+                assert!(!error.contains(secret), "{secret} in {error}");
+            }
+            assert!(!error.contains("invalid port"), "{error}");
+        }
+    }
 
     #[test]
     fn redacts_only_the_password() {
