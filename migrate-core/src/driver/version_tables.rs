@@ -167,6 +167,7 @@ pub(crate) fn insert_audit(backend: Backend, row: &AuditRow, stamp: Stamp) -> St
 
 /// The `UPDATE` of the progress and outcome of audit row `row.id`, every
 /// value a literal.
+#[cfg(feature = "postgres")]
 pub(crate) fn update_audit(backend: Backend, row: &AuditRow) -> String {
     let text = |s: &str| sql::literal(backend, &Literal::String(s.to_owned()));
     format!(

@@ -69,10 +69,56 @@ impl RawSql {
         self
     }
 
-    /// SQL that undoes this step on every backend; it makes the step
-    /// reversible, so an automatic downgrade can run it.
+    /// SQL that undoes this step, on the backends the step runs on (all of
+    /// them, or those of [`for_backend`](RawSql::for_backend) and
+    /// [`or_for`](RawSql::or_for)); it makes the step reversible, so an
+    /// automatic downgrade can run it.
     pub fn reverse(self, sql: impl Into<String>) -> Self {
         self.reverse_with(RawSql::new(sql))
+    }
+
+    /// This step as the reverse of `forward`: limited to the backends
+    /// `forward` runs on, each with its own SQL.
+    ///
+    /// # Errors
+    ///
+    /// When `forward` runs on a backend this has no SQL for.
+    pub(crate) fn for_backends_of(&self, forward: &RawSql) -> Result<RawSql, String> {
+        let backends: Vec<Backend> = match forward.any {
+            Some(_) => Backend::ALL.to_vec(),
+            None => forward.per_backend.iter().map(|(b, _)| *b).collect(),
+        };
+        let same = match (&forward.any, &self.any) {
+            (Some(_), Some(_)) => true,
+            (None, None) => {
+                backends.iter().all(|b| self.sql_for(*b).is_some())
+                    && self.per_backend.len() == backends.len()
+            }
+            _ => false,
+        };
+        if same {
+            return Ok(RawSql {
+                reverse: None,
+                ..self.clone()
+            });
+        }
+        let mut per_backend = Vec::with_capacity(backends.len());
+        for backend in backends {
+            match self.sql_for(backend) {
+                Some(sql) => per_backend.push((backend, sql.to_owned())),
+                None => {
+                    return Err(format!(
+                        "raw SQL runs on {backend}, but its reverse has no SQL for {backend}; give it some with `.reverse_with(RawSql::for_backend(..).or_for(..))`"
+                    ));
+                }
+            }
+        }
+        Ok(RawSql {
+            any: None,
+            per_backend,
+            reverse: None,
+            transactional: self.transactional,
+        })
     }
 
     /// Per-backend SQL that undoes this step.
@@ -212,4 +258,38 @@ tuple_rows! {
     (A, B, C, D, E, F, G, H, I, J),
     (A, B, C, D, E, F, G, H, I, J, K),
     (A, B, C, D, E, F, G, H, I, J, K, L),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reverse_runs_where_its_step_runs() {
+        let step =
+            RawSql::for_backend(Backend::MySql, "CREATE TABLE t (id int)").reverse("DROP TABLE t");
+        let inverse = step
+            .reverse
+            .as_ref()
+            .unwrap()
+            .for_backends_of(&step)
+            .unwrap();
+        assert_eq!(inverse.sql_for(Backend::MySql), Some("DROP TABLE t"));
+        assert_eq!(inverse.sql_for(Backend::Postgres), None);
+        assert_eq!(inverse.sql_for(Backend::Sqlite), None);
+
+        let step = RawSql::for_backend(Backend::MySql, "a")
+            .or_for(Backend::Postgres, "b")
+            .reverse_with(RawSql::for_backend(Backend::MySql, "undo a"));
+        let error = step
+            .reverse
+            .as_ref()
+            .unwrap()
+            .for_backends_of(&step)
+            .unwrap_err();
+        assert!(
+            error.contains("runs on postgres, but its reverse has no SQL for postgres"),
+            "{error}"
+        );
+    }
 }

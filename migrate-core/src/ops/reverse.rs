@@ -156,7 +156,7 @@ impl Operation {
             },
             Self::Execute(raw) => match &raw.reverse {
                 Some(reverse) => {
-                    let mut inverse = (**reverse).clone();
+                    let mut inverse = reverse.for_backends_of(raw)?;
                     let mut original = raw.clone();
                     original.reverse = None;
                     inverse.reverse = Some(Box::new(original));

@@ -7,7 +7,13 @@ use serde_json::json;
 
 use crate::harness::{Ctx, Kind, failed_statement, nothing};
 
-every_backend!(bulk_insert, bulk_insert_many_rows, special_floats, execute);
+every_backend!(
+    bulk_insert,
+    bulk_insert_many_rows,
+    special_floats,
+    execute,
+    backend_specific_reverse
+);
 
 const INJECTION: &str = "'); DROP TABLE users; --";
 
@@ -409,4 +415,31 @@ async fn special_floats(mut ctx: Ctx) {
             assert_eq!(ctx.count("floats").await, 0);
         }
     }
+}
+
+fn mysql_only_table(m: &mut Migration) {
+    // The field report: a backend-specific step with a plain reverse.
+    m.execute(
+        RawSql::for_backend(Backend::MySql, "CREATE TABLE mysql_only (id int)")
+            .reverse("DROP TABLE mysql_only"),
+    );
+}
+
+migration!(MYSQL_ONLY = "dat_0011" after [], up: mysql_only_table, down: None);
+
+/// A step limited to one backend has a reverse limited to the same one:
+/// the automatic downgrade runs it there, and nowhere else.
+async fn backend_specific_reverse(ctx: Ctx) {
+    let kind = ctx.kind();
+    let regs = [&MYSQL_ONLY];
+    ctx.up_ok(&regs).await;
+    let expected: &[&str] = if kind == Kind::MySql {
+        &["mysql_only"]
+    } else {
+        &[]
+    };
+    assert_eq!(ctx.tables().await, expected, "{kind:?}");
+    ctx.down_ok(&regs, "base").await;
+    assert_eq!(ctx.tables().await, Vec::<String>::new(), "{kind:?}");
+    assert_eq!(ctx.heads().await, Vec::<String>::new(), "{kind:?}");
 }
