@@ -293,15 +293,48 @@ impl Renderer<'_> {
                 .map(|c| c.name.clone())
                 .collect();
         }
-        let inline_pk = match pk.as_slice() {
-            [single] => Some(single.as_str()),
+        // A named primary-key constraint is the key; columns marked
+        // `.primary_key()` or `.auto_increment()` (which implies it) must be
+        // its columns, not a second key.
+        let named_pk = table.constraints.iter().find_map(|c| match &c.kind {
+            ConstraintKind::PrimaryKey(columns) => Some((c, columns)),
+            _ => None,
+        });
+        if let Some((constraint, columns)) = named_pk {
+            if !pk.is_empty() && &pk != columns {
+                return Err(self.unsupported(format!(
+                    "the table would have two primary keys: ({}) from the columns and constraint `{}` on ({}); mark no column `.primary_key()` and give the constraint every key column (an `.auto_increment()` column may be one of them)",
+                    pk.join(", "),
+                    constraint.name,
+                    columns.join(", ")
+                )));
+            }
+            pk.clone_from(columns);
+        }
+        let inline_pk = match (pk.as_slice(), named_pk) {
+            ([single], None) => Some(single.as_str()),
             _ => None,
         };
+        // SQLite autoincrements only an inline `INTEGER PRIMARY KEY`: a
+        // named single-column key on such a column is written inline, named.
+        let sqlite_named_inline = match (b, named_pk, pk.as_slice()) {
+            (Backend::Sqlite, Some((constraint, _)), [single])
+                if table
+                    .columns
+                    .iter()
+                    .any(|c| c.auto_increment && c.name == *single) =>
+            {
+                Some((single.as_str(), constraint.name.as_str()))
+            }
+            _ => None,
+        };
+
         if b == Backend::Sqlite {
+            let single = inline_pk.or(sqlite_named_inline.map(|(column, _)| column));
             if let Some(c) = table
                 .columns
                 .iter()
-                .find(|c| c.auto_increment && inline_pk != Some(c.name.as_str()))
+                .find(|c| c.auto_increment && single != Some(c.name.as_str()))
             {
                 return Err(self.unsupported(format!(
                     "SQLite numbers rows only for a single `INTEGER PRIMARY KEY`; `{}` is part of a composite key, so drop `.auto_increment()` or make it the only key column",
@@ -318,16 +351,34 @@ impl Renderer<'_> {
             let context = ColumnContext::Define {
                 inline_primary_key: inline_pk == Some(column.name.as_str()),
             };
-            parts.push(column_def(b, column, ty, context));
+            let mut def = column_def(b, column, ty, context);
+            if let Some((name, constraint)) = sqlite_named_inline {
+                if name == column.name {
+                    // SQLite takes the column's clauses in any order.
+                    def.push_str(&format!(
+                        " CONSTRAINT {} PRIMARY KEY AUTOINCREMENT",
+                        ident(b, constraint)
+                    ));
+                }
+            }
+            parts.push(def);
         }
-        if inline_pk.is_none() && !pk.is_empty() {
+        if inline_pk.is_none() && !pk.is_empty() && named_pk.is_none() {
             parts.push(format!("PRIMARY KEY ({})", idents(b, &pk)));
         }
         let inline_fks = table
             .columns
             .iter()
             .filter_map(|column| inline_foreign_key(&table.name, column));
-        for constraint in inline_fks.chain(table.constraints.iter().cloned()) {
+        let constraints = table
+            .constraints
+            .iter()
+            .filter(|c| {
+                // Written inline above.
+                !(sqlite_named_inline.is_some() && matches!(c.kind, ConstraintKind::PrimaryKey(_)))
+            })
+            .cloned();
+        for constraint in inline_fks.chain(constraints) {
             if let Some(index) = mysql_foreign_key_index(b, &constraint) {
                 parts.push(index);
             }

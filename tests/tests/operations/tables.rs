@@ -1,15 +1,16 @@
 //! `create_table` (every column type, keys, constraints, comments,
 //! `IF NOT EXISTS`), `drop_table` and `rename_table`.
 
-use migrate_core::ops::{Action, Column, Enum, ForeignKey, Migration, Table};
+use migrate_core::ops::{Action, Column, Constraint, Enum, ForeignKey, Migration, Table};
 
-use crate::harness::{Ctx, Kind, nothing};
+use crate::harness::{Ctx, Kind, nothing, render_error};
 
 every_backend!(
     every_column_type,
     keys_and_constraints,
     if_not_exists_and_drops,
-    rename_table
+    rename_table,
+    auto_increment_with_a_named_primary_key
 );
 
 fn mood() -> Enum {
@@ -453,4 +454,62 @@ async fn rename_table(mut ctx: Ctx) {
     check_renamed(&mut ctx, "old_name", 4).await;
     ctx.up_ok(&regs).await;
     check_renamed(&mut ctx, "new_name", 5).await;
+}
+
+fn widgets(m: &mut Migration) {
+    m.create_table(
+        Table::new("widgets")
+            .column(Column::new("id").big_integer().auto_increment())
+            .column(Column::new("name").string(20))
+            .constraint(Constraint::primary_key("pk_widgets", ["id"])),
+    );
+}
+fn two_keys(m: &mut Migration) {
+    m.create_table(
+        Table::new("gadgets")
+            .column(Column::new("id").big_integer().auto_increment())
+            .column(Column::new("code").string(20))
+            .constraint(Constraint::primary_key("pk_gadgets", ["code"])),
+    );
+}
+
+migration!(WIDGETS = "tab_0101" after [], up: widgets, down: None);
+migration!(TWO_KEYS = "tab_0102" after [], up: two_keys, down: None);
+
+/// An auto-increment column may carry a named primary key (Alembic writes
+/// `sa.PrimaryKeyConstraint("id", name="pk_widgets")` next to an integer
+/// `id`): one key, named, still numbering rows. A named key on other
+/// columns than the auto-increment one is two keys, refused before anything
+/// runs.
+async fn auto_increment_with_a_named_primary_key(mut ctx: Ctx) {
+    let kind = ctx.kind();
+    ctx.up_ok(&[&WIDGETS]).await;
+    assert_eq!(ctx.primary_key("widgets").await, ["id"], "{kind:?}");
+    let constraints = ctx.constraints("widgets").await;
+    let named = if kind == Kind::MySql {
+        "PRIMARY"
+    } else {
+        "pk_widgets"
+    };
+    assert!(
+        constraints.contains(&named.to_owned()),
+        "{kind:?}: {constraints:?}"
+    );
+    ctx.exec_ok("INSERT INTO widgets (name) VALUES ('a')").await;
+    ctx.exec_ok("INSERT INTO widgets (name) VALUES ('b')").await;
+    assert_eq!(
+        ctx.strings("SELECT id FROM widgets ORDER BY id").await,
+        ["1", "2"],
+        "{kind:?}"
+    );
+    ctx.down_ok(&[&WIDGETS], "base").await;
+
+    let error = render_error(ctx.up(&[&TWO_KEYS]).await.unwrap_err()).to_string();
+    assert!(
+        error.contains(
+            "two primary keys: (id) from the columns and constraint `pk_gadgets` on (code)"
+        ),
+        "{kind:?}: {error}"
+    );
+    assert_eq!(ctx.tables().await, Vec::<String>::new(), "{kind:?}");
 }
