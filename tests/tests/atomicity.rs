@@ -166,9 +166,59 @@ async fn postgres() {
     }
 }
 
+fn broken_at_once(m: &mut Migration) {
+    m.execute("THIS IS NOT SQL EITHER");
+    m.create_table(Table::new("d").column(Column::new("id").integer().primary_key()));
+}
+
+static BROKEN_AT_ONCE: Registration = Registration {
+    id: "dddd00000004",
+    revises: &["aaaa00000001"],
+    branch_labels: &[],
+    depends_on: &[],
+    message: "broken at once",
+    module: "atomicity::broken_at_once",
+    file: file!(),
+    line: line!(),
+    upgrade: broken_at_once,
+    downgrade: Some(drop_d),
+};
+
+fn drop_d(m: &mut Migration) {
+    m.drop_table("d");
+}
+
+/// MySQL: a step whose first statement fails leaves nothing applied, and
+/// the error says so (not "0 of 2 statements stay applied ... resume or
+/// repair"), as `status`, which finds nothing to resolve, does.
+async fn failing_first_statement_says_nothing_stays(db: TestDb) {
+    let error = upgrade(&db, vec![&FIRST, &BROKEN_AT_ONCE])
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("statement 1 of 2 (execute) failed")
+            && error.contains("nothing of this step ran or stays applied")
+            && error.contains("fix the cause and run the command again"),
+        "{error}"
+    );
+    assert!(
+        !error.contains("resume") && !error.contains("repair"),
+        "{error}"
+    );
+    let migrator = Migrator::new(vec![&FIRST, &BROKEN_AT_ONCE]).unwrap();
+    let mut conn = driver::connect(&db.url, Access::ReadOnly).await.unwrap();
+    let status = migrator.status(conn.as_mut()).await.unwrap();
+    assert!(status.problems.is_empty(), "{:?}", status.problems);
+    assert_eq!(db.heads().await, ["aaaa00000001"]);
+}
+
 #[tokio::test]
 async fn mysql() {
     if let Some(db) = TestDb::mysql().await {
         failing_step_changes_nothing(db).await;
+    }
+    if let Some(db) = TestDb::mysql().await {
+        failing_first_statement_says_nothing_stays(db).await;
     }
 }

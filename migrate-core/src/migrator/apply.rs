@@ -528,7 +528,9 @@ async fn phased(
             }
             Err((i, failure)) => {
                 let in_doubt = !restartable_at(step, backend, i);
-                let mut state = if in_doubt {
+                let mut state = if in_doubt && i == 0 {
+                    "nothing of this step ran or stays applied: the database is as it was before it; fix the cause and run the command again".to_owned()
+                } else if in_doubt {
                     let why = match backend {
                         Backend::MySql => "MySQL commits DDL as it goes",
                         _ => "this step runs outside a transaction",
