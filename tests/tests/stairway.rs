@@ -132,6 +132,17 @@ revision!(
 );
 
 revision!(
+    ADDS_ROWS,
+    "a2222222222a",
+    ["a0000000000a"],
+    "seed an admin",
+    |m| {
+        m.bulk_insert(Rows::new("users", ["id", "email"]).row((99, "admin@example.com")));
+    },
+    Some(nothing)
+);
+
+revision!(
     SECOND_HEAD,
     "b1111111111b",
     ["a0000000000a"],
@@ -282,6 +293,39 @@ async fn seeded_rows_that_do_not_survive_the_round_trip() {
         );
         last = error.to_string();
     }
+    insta::assert_snapshot!(last);
+}
+
+/// Rows the downgrade leaves behind are extra rows, not lost data.
+#[tokio::test]
+async fn rows_left_behind_by_a_downgrade_are_reported_as_extra() {
+    let seed = |revision: &str| match revision {
+        "a2222222222a" => {
+            vec![Rows::new("users", ["id", "email", "name"]).row((1, "ada@example.com", "Ada"))]
+        }
+        _ => vec![],
+    };
+    let mut urls: Vec<Option<String>> = servers().into_iter().map(Some).collect();
+    urls.push(None);
+    let mut last = String::new();
+    for url in urls {
+        let mut stairway = Stairway::with_registrations(vec![&USERS, &ADDS_ROWS]).seed(seed);
+        if let Some(url) = url {
+            stairway = stairway.database_url(url);
+        }
+        let error = stairway
+            .run()
+            .await
+            .expect_err("the leftover admin went unnoticed");
+        assert!(
+            matches!(&error, StairwayError::ExtraRows { table, extra, .. }
+                if table == "users" && extra.len() == 1
+                    && extra[0].contains(&Some("admin@example.com".to_owned()))),
+            "{error}"
+        );
+        last = error.to_string();
+    }
+    assert!(!last.contains("lost"), "{last}");
     insta::assert_snapshot!(last);
 }
 

@@ -162,7 +162,8 @@ pub enum StairwayError {
         /// From the first upgrade's schema to the second's.
         diff: SchemaDiff,
     },
-    /// Seeded rows did not survive upgrade and downgrade.
+    /// Seeded rows did not survive upgrade and downgrade: some are missing
+    /// or changed.
     #[error(
         "revision {revision} lost data in table {table} over upgrade and downgrade; rows ({}) before the upgrade:\n{}\nand after the downgrade:\n{}\nkeep the data through the round trip (copy it back in the downgrade), or seed only what should survive",
         columns.join(", "),
@@ -181,6 +182,24 @@ pub enum StairwayError {
         /// The same after the downgrade, sorted (empty if they could not be
         /// read).
         after: Vec<Vec<Option<String>>>,
+    },
+    /// Every seeded row survived upgrade and downgrade, and rows that were
+    /// not there before are left over.
+    #[error(
+        "revision {revision} left {} extra row(s) in table {table} over upgrade and downgrade, which were not there before the upgrade; the rows ({}) it left:\n{}\nmake the downgrade delete the rows the upgrade inserts",
+        extra.len(),
+        columns.join(", "),
+        rows(extra)
+    )]
+    ExtraRows {
+        /// The revision.
+        revision: RevisionLabel,
+        /// The seeded table.
+        table: String,
+        /// The seeded columns, in the order of the rows' cells.
+        columns: Vec<String>,
+        /// The rows after the downgrade that were not there before, sorted.
+        extra: Vec<Vec<Option<String>>>,
     },
     /// The seed hook's rows could not be inserted.
     #[error(

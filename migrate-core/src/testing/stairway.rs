@@ -431,15 +431,35 @@ impl<'a> Walk<'a> {
         }
         for ((table, columns), rows) in data_before {
             let now = self.read_rows(&table, &columns).await.unwrap_or_default();
-            if now != rows {
-                return Err(StairwayError::DataLost {
+            if now == rows {
+                continue;
+            }
+            // Both sorted: every row of before still there means only rows
+            // were added.
+            let mut extra = Vec::new();
+            let mut kept = rows.iter().peekable();
+            for row in &now {
+                if kept.peek() == Some(&row) {
+                    kept.next();
+                } else {
+                    extra.push(row.clone());
+                }
+            }
+            if kept.peek().is_none() {
+                return Err(StairwayError::ExtraRows {
                     revision: label(self.migrator, index),
                     table,
                     columns,
-                    before: rows,
-                    after: now,
+                    extra,
                 });
             }
+            return Err(StairwayError::DataLost {
+                revision: label(self.migrator, index),
+                table,
+                columns,
+                before: rows,
+                after: now,
+            });
         }
 
         self.apply(index, Move::Reupgrade).await?;
