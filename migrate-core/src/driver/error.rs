@@ -136,3 +136,43 @@ pub enum DriverError {
         source: sqlx::Error,
     },
 }
+
+/// What the database said about a failed statement, whole: its message,
+/// and PostgreSQL's `DETAIL` and `HINT` (which say, for example, which key
+/// a unique index found twice). `None` for an error that is not the
+/// database's.
+pub(crate) fn database_message(error: &sqlx::Error) -> Option<String> {
+    let database = error.as_database_error()?;
+    #[cfg_attr(
+        not(feature = "postgres"),
+        expect(unused_mut, reason = "only PostgreSQL adds to it")
+    )]
+    let mut message = database.message().to_owned();
+    #[cfg(feature = "postgres")]
+    if let Some(pg) = database.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+        if let Some(detail) = pg.detail() {
+            message.push_str("; DETAIL: ");
+            message.push_str(detail);
+        }
+        if let Some(hint) = pg.hint() {
+            message.push_str("; HINT: ");
+            message.push_str(hint);
+        }
+    }
+    Some(message)
+}
+
+/// Whether the rows in the database, not the statement, made it fail: a
+/// duplicate key, a missing referenced row, a `NULL`, a failed check, a
+/// value too long or out of range or of the wrong form. SQLSTATE classes 22
+/// and 23 (PostgreSQL, MySQL); SQLite's extended result codes.
+pub(crate) fn caused_by_data(error: &sqlx::Error) -> bool {
+    let Some(code) = error.as_database_error().and_then(|e| e.code()) else {
+        return false;
+    };
+    code.starts_with("22")
+        || code.starts_with("23")
+        // SQLite: CONSTRAINT_CHECK, _FOREIGNKEY, _NOTNULL, _PRIMARYKEY,
+        // _UNIQUE, and MISMATCH.
+        || ["275", "787", "1299", "1555", "2067", "20"].contains(&code.as_ref())
+}

@@ -21,6 +21,7 @@ use async_trait::async_trait;
 pub use audit::{AuditRow, Direction, Outcome};
 pub use connect::{Access, ConnectOptions, LockMode, Retry, connect, redact_url};
 pub use error::DriverError;
+pub(crate) use error::{caused_by_data, database_message};
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 pub(crate) use interrupt::CancelStatement;
 pub use interrupt::Interrupter;

@@ -197,16 +197,23 @@ async fn transactional(
                 db.execute(&ddl).await.map_err(bookkeeping)?;
             }
         }
-        let rolled_back = "the transaction was rolled back: the schema and the version tables are as they were; fix the migration and run the command again";
+        let rolled_back = |failure: &Failure| {
+            format!(
+                "the transaction was rolled back: the schema and the version tables are as they were; {}",
+                failure.what_to_fix()
+            )
+        };
         for (i, statement) in step.statements.iter().enumerate() {
             if let Err(failure) = run_statement(db, statement).await {
-                return Err(statement_error(step, i, failure, rolled_back.to_owned()));
+                let state = rolled_back(&failure);
+                return Err(statement_error(step, i, failure, state));
             }
         }
         if check_foreign_keys {
             if let Err(failure) = foreign_key_check(db).await {
                 let last = step.statements.len() - 1;
-                return Err(statement_error(step, last, failure, rolled_back.to_owned()));
+                let state = rolled_back(&failure);
+                return Err(statement_error(step, last, failure, state));
             }
         }
         finish(audit, Outcome::Success, step.statements.len(), start);
@@ -267,12 +274,11 @@ async fn foreign_key_check(db: &mut dyn Driver) -> Result<(), Failure> {
         .collect();
     Err(Failure {
         sql: Some(sql.to_owned()),
-        source: format!(
+        source: Box::new(BrokenForeignKeys(format!(
             "{} row(s) break a foreign key after the table rebuild: {}",
             rows.len(),
             broken.join(", ")
-        )
-        .into(),
+        ))),
     })
 }
 
@@ -282,6 +288,28 @@ struct Failure {
     sql: Option<String>,
     source: BoxError,
 }
+
+impl Failure {
+    /// What to do about it: the migration is the cause, or the rows in the
+    /// database are.
+    fn what_to_fix(&self) -> &'static str {
+        let data = self.source.is::<BrokenForeignKeys>()
+            || self
+                .source
+                .downcast_ref::<sqlx::Error>()
+                .is_some_and(crate::driver::caused_by_data);
+        if data {
+            "the rows in the database are the cause, not the statement: fix the rows the database names (or make the migration handle them), then run the command again"
+        } else {
+            "fix the migration and run the command again"
+        }
+    }
+}
+
+/// Rows that break a foreign key after a SQLite rebuild.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct BrokenForeignKeys(String);
 
 impl From<sqlx::Error> for Failure {
     fn from(error: sqlx::Error) -> Self {
@@ -998,13 +1026,11 @@ fn finish(audit: &mut AuditRow, outcome: Outcome, done: usize, start: Instant) {
 
 fn statement_error(step: &RenderedStep, i: usize, failure: Failure, state: String) -> ApplyError {
     let Failure { sql, source } = failure;
-    let database = source
-        .downcast_ref::<sqlx::Error>()
-        .and_then(|e| e.as_database_error());
-    let mut db_message = match database {
-        Some(db) => db.message().to_owned(),
-        None => source.to_string(),
-    };
+    let sqlx_error = source.downcast_ref::<sqlx::Error>();
+    let database = sqlx_error.and_then(|e| e.as_database_error());
+    let mut db_message = sqlx_error
+        .and_then(crate::driver::database_message)
+        .unwrap_or_else(|| source.to_string());
     if database.and_then(|db| db.code()).as_deref() == Some("55P04") {
         db_message.push_str(
             " (PostgreSQL cannot use an enum value in the transaction that added it: use it in a later migration)",

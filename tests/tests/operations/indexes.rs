@@ -13,6 +13,7 @@ every_backend!(
     unique_partial_index,
     concurrent_index,
     concurrent_index_mixed_with_a_table,
+    unique_index_over_duplicates,
 );
 
 fn create_users(m: &mut Migration) {
@@ -307,4 +308,76 @@ async fn concurrent_index_mixed_with_a_table(ctx: Ctx) {
     );
     assert_eq!(ctx.heads().await, Vec::<String>::new());
     assert_eq!(ctx.tables().await, Vec::<String>::new());
+}
+
+fn create_members(m: &mut Migration) {
+    m.create_table(
+        Table::new("members")
+            .column(Column::new("id").integer().primary_key())
+            .column(Column::new("email").string(100)),
+    );
+}
+fn unique_members_email(m: &mut Migration) {
+    m.create_index(
+        Index::new("ux_members_email")
+            .on("members", ["email"])
+            .unique(),
+    );
+}
+
+migration!(MEMBERS = "idx_0101" after [], up: create_members, down: None);
+migration!(UNIQUE_MEMBERS = "idx_0102" after ["idx_0101"], up: unique_members_email, down: Some(nothing));
+
+/// A unique index over rows that hold a duplicate fails because of the
+/// data: the error shows which key (PostgreSQL's DETAIL), and says the
+/// rows are the cause rather than "fix the migration".
+async fn unique_index_over_duplicates(mut ctx: Ctx) {
+    let kind = ctx.kind();
+    let regs = [&MEMBERS, &UNIQUE_MEMBERS];
+    ctx.up_to(&regs, "idx_0101").await;
+    ctx.exec_ok("INSERT INTO members (id, email) VALUES (1, 'a@x'), (2, 'a@x'), (3, 'b@x')")
+        .await;
+    let failed = failed_statement(ctx.up(&regs).await.unwrap_err());
+    if kind == Kind::Postgres {
+        assert!(
+            failed
+                .db_message
+                .contains("DETAIL: Key (email)=(a@x) is duplicated."),
+            "{}",
+            failed.db_message
+        );
+    } else {
+        // MySQL names the value, SQLite the column.
+        let named = if kind == Kind::MySql {
+            "a@x"
+        } else {
+            "members.email"
+        };
+        assert!(
+            failed.db_message.contains(named),
+            "{kind:?}: {}",
+            failed.db_message
+        );
+    }
+    if kind == Kind::MySql {
+        assert!(
+            failed.message.contains("nothing of this step ran"),
+            "{}",
+            failed.message
+        );
+    } else {
+        assert!(
+            failed
+                .message
+                .contains("the rows in the database are the cause, not the statement"),
+            "{kind:?}: {}",
+            failed.message
+        );
+        assert!(
+            !failed.message.contains("fix the migration"),
+            "{}",
+            failed.message
+        );
+    }
+    assert_eq!(ctx.heads().await, ["idx_0101"], "{kind:?}");
 }
