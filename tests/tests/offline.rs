@@ -298,3 +298,82 @@ async fn a_message_never_becomes_a_line_of_sql() {
         assert_eq!(db.heads().await, ["msg_0001"], "{:?}", db.kind);
     }
 }
+
+fn owners_and_pets(m: &mut migrate_core::ops::Migration) {
+    use migrate_core::ops::{Column, Index, Table};
+    m.create_table(Table::new("owners").column(Column::new("id").integer().primary_key()));
+    m.create_table(
+        Table::new("pets")
+            .column(Column::new("id").integer().primary_key())
+            .column(Column::new("owner_id").integer())
+            .column(Column::new("vet_id").integer()),
+    );
+    m.create_index(Index::new("ix_pets_owner").on("pets", ["owner_id", "id"]));
+}
+
+fn pet_keys(m: &mut migrate_core::ops::Migration) {
+    use migrate_core::ops::ForeignKey;
+    m.create_foreign_key(
+        "pets",
+        ForeignKey::new("fk_pets_owner", ["owner_id"], "owners", ["id"]),
+    );
+    m.create_foreign_key(
+        "pets",
+        ForeignKey::new("fk_pets_vet", ["vet_id"], "owners", ["id"]),
+    );
+}
+
+/// MySQL: a foreign key added to an existing table gets an index of its own
+/// only when none covers its columns, decided when the statement runs: the
+/// same in a script run by the `mysql` client as online.
+#[tokio::test]
+async fn a_scripted_foreign_key_gets_its_index_only_when_needed() {
+    static TABLES: migrate_core::Registration = migrate_core::Registration {
+        id: "fkx_0001",
+        revises: &[],
+        branch_labels: &[],
+        depends_on: &[],
+        message: "owners and pets",
+        module: "offline",
+        file: file!(),
+        line: line!(),
+        upgrade: owners_and_pets,
+        downgrade: None,
+    };
+    static KEYS: migrate_core::Registration = migrate_core::Registration {
+        id: "fkx_0002",
+        revises: &["fkx_0001"],
+        branch_labels: &[],
+        depends_on: &[],
+        message: "pet keys",
+        module: "offline",
+        file: file!(),
+        line: line!(),
+        upgrade: pet_keys,
+        downgrade: None,
+    };
+    let Some(db) = TestDb::mysql().await else {
+        return;
+    };
+    let migrator = migrate_core::Migrator::new(vec![&TABLES, &KEYS]).unwrap();
+    let script = migrator
+        .offline_script(
+            migrate_core::Backend::MySql,
+            migrate_core::driver::Direction::Upgrade,
+            &[],
+            &migrate_core::graph::Target::Head,
+        )
+        .unwrap();
+    client(&db, &script);
+    let indexes = db
+        .strings(
+            "SELECT DISTINCT CAST(index_name AS CHAR) FROM information_schema.statistics \
+             WHERE table_schema = DATABASE() AND table_name = 'pets' ORDER BY 1",
+        )
+        .await;
+    assert_eq!(
+        indexes,
+        ["fk_pets_vet", "ix_pets_owner", "PRIMARY"],
+        "{script}"
+    );
+}

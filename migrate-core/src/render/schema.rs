@@ -378,9 +378,31 @@ impl Renderer<'_> {
                 !(sqlite_named_inline.is_some() && matches!(c.kind, ConstraintKind::PrimaryKey(_)))
             })
             .cloned();
+        // MySQL needs an index that starts with a foreign key's columns: one
+        // of the table's own keys may be it; else the key gets one, named
+        // after it (explicit, so that a later index never replaces it).
+        let mut leading: Vec<Vec<String>> = Vec::new();
+        if !pk.is_empty() {
+            leading.push(pk.clone());
+        }
+        for column in table.columns.iter().filter(|c| c.unique) {
+            leading.push(vec![column.name.clone()]);
+        }
+        for constraint in &table.constraints {
+            if let ConstraintKind::Unique(columns) = &constraint.kind {
+                leading.push(columns.clone());
+            }
+        }
         for constraint in inline_fks.chain(constraints) {
-            if let Some(index) = mysql_foreign_key_index(b, &constraint) {
-                parts.push(index);
+            if let (Backend::MySql, ConstraintKind::ForeignKey(fk)) = (b, &constraint.kind) {
+                if !leading.iter().any(|key| key.starts_with(&fk.columns)) {
+                    parts.push(format!(
+                        "INDEX {} ({})",
+                        ident(b, &constraint.name),
+                        idents(b, &fk.columns)
+                    ));
+                    leading.push(fk.columns.clone());
+                }
             }
             parts.push(constraint_def(b, &constraint));
         }
@@ -474,8 +496,13 @@ impl Renderer<'_> {
             if if_not_exists { "IF NOT EXISTS " } else { "" },
         );
         if let Some(fk) = &fk {
-            if let Some(index) = mysql_foreign_key_index(b, fk) {
-                sql.push_str(&format!(", ADD {index}"));
+            // A new column: no index covers it yet.
+            if let (Backend::MySql, ConstraintKind::ForeignKey(key)) = (b, &fk.kind) {
+                sql.push_str(&format!(
+                    ", ADD INDEX {} ({})",
+                    ident(b, &fk.name),
+                    idents(b, &key.columns)
+                ));
             }
             sql.push_str(&format!(", ADD {}", constraint_def(b, fk)));
         }
@@ -734,10 +761,15 @@ impl Renderer<'_> {
                 force: true,
             });
         }
-        let mut sql = format!("ALTER TABLE {} ", ident(b, table));
-        if let Some(index) = mysql_foreign_key_index(b, constraint) {
-            sql.push_str(&format!("ADD {index}, "));
+        let mut out = Vec::new();
+        if let (Backend::MySql, ConstraintKind::ForeignKey(fk)) = (b, &constraint.kind) {
+            out.push(mysql_index_unless_covered(
+                table,
+                &constraint.name,
+                &fk.columns,
+            ));
         }
+        let mut sql = format!("ALTER TABLE {} ", ident(b, table));
         sql.push_str(&format!("ADD {definition}"));
         if constraint.not_valid && b == Backend::Postgres {
             match constraint.kind {
@@ -750,7 +782,8 @@ impl Renderer<'_> {
                 }
             }
         }
-        Ok(Rendered::Sql(vec![sql]))
+        out.push(sql);
+        Ok(Rendered::Sql(out))
     }
 
     fn drop_constraint(
@@ -776,8 +809,12 @@ impl Renderer<'_> {
                 "DROP PRIMARY KEY".to_owned()
             }
             (Backend::MySql, Some(ConstraintKind::ForeignKey(_))) => {
-                // With the index `mysql_foreign_key_index` made for it.
-                format!("DROP FOREIGN KEY {name}, DROP INDEX {name}")
+                // With the index made for it, when one was (another index
+                // may have served it).
+                return Ok(Rendered::Sql(vec![
+                    format!("ALTER TABLE {} DROP FOREIGN KEY {name}", ident(b, table)),
+                    mysql_drop_index_if_present(table, &constraint.name),
+                ]));
             }
             (Backend::MySql, Some(ConstraintKind::Unique(_))) => format!("DROP INDEX {name}"),
             _ => format!("DROP CONSTRAINT {name}"),
@@ -878,15 +915,64 @@ impl Renderer<'_> {
 /// the key exists ("needed in a foreign key constraint"). An explicit index
 /// is never dropped behind our back, and `drop_constraint` drops it with the
 /// key.
-fn mysql_foreign_key_index(backend: Backend, constraint: &Constraint) -> Option<String> {
-    match (&constraint.kind, backend) {
-        (ConstraintKind::ForeignKey(fk), Backend::MySql) => Some(format!(
-            "INDEX {} ({})",
-            ident(backend, &constraint.name),
-            idents(backend, &fk.columns)
-        )),
-        _ => None,
-    }
+/// MySQL: runs `sql` only if `condition` (a scalar query) is true, in one
+/// statement a run and an offline script execute alike: MySQL has no
+/// conditional DDL, so the DDL goes through a prepared statement.
+fn mysql_if(condition: &str, sql: &str) -> String {
+    let b = Backend::MySql;
+    format!(
+        "SET @migrate_ddl = IF(({condition}), {}, 'DO 0'); PREPARE migrate_ddl FROM @migrate_ddl; \
+         EXECUTE migrate_ddl; DEALLOCATE PREPARE migrate_ddl",
+        string(b, sql)
+    )
+}
+
+/// MySQL: an index named `name` on `columns` for a foreign key added to an
+/// existing table, unless an index already starts with those columns (a
+/// second one would be a duplicate, which MariaDB warns of).
+fn mysql_index_unless_covered(table: &str, name: &str, columns: &[String]) -> String {
+    let b = Backend::MySql;
+    let positions: Vec<String> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            format!(
+                "(seq_in_index = {} AND column_name = {})",
+                i + 1,
+                string(b, c)
+            )
+        })
+        .collect();
+    let uncovered = format!(
+        "SELECT COUNT(*) = 0 FROM (SELECT index_name FROM information_schema.statistics \
+         WHERE table_schema = DATABASE() AND table_name = {} AND ({}) \
+         GROUP BY index_name HAVING COUNT(*) = {}) AS covering",
+        string(b, table),
+        positions.join(" OR "),
+        columns.len()
+    );
+    let create = format!(
+        "CREATE INDEX {} ON {} ({})",
+        ident(b, name),
+        ident(b, table),
+        idents(b, columns)
+    );
+    mysql_if(&uncovered, &create)
+}
+
+/// MySQL: drops index `name` of `table` if there is one.
+fn mysql_drop_index_if_present(table: &str, name: &str) -> String {
+    let b = Backend::MySql;
+    let present = format!(
+        "SELECT COUNT(*) > 0 FROM information_schema.statistics \
+         WHERE table_schema = DATABASE() AND table_name = {} AND index_name = {}",
+        string(b, table),
+        string(b, name)
+    );
+    mysql_if(
+        &present,
+        &format!("DROP INDEX {} ON {}", ident(b, name), ident(b, table)),
+    )
 }
 
 /// The named foreign key behind [`Column::references`].

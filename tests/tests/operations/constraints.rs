@@ -1,11 +1,15 @@
 //! `add_constraint` of each kind, `drop_constraint` by name and with its
 //! definition, `NOT VALID` and `validate_constraint`.
 
-use migrate_core::ops::{Action, Column, Constraint, ForeignKey, Migration, Table};
+use migrate_core::ops::{Action, Column, Constraint, ForeignKey, Index, Migration, Table};
 
 use crate::harness::{Ctx, Kind, failed_statement};
 
-every_backend!(add_and_drop_constraints, not_valid_then_validate);
+every_backend!(
+    add_and_drop_constraints,
+    not_valid_then_validate,
+    foreign_key_indexes
+);
 
 fn create_pets(m: &mut Migration) {
     m.create_table(Table::new("owners").column(Column::new("id").integer().primary_key()));
@@ -256,4 +260,86 @@ async fn not_valid_then_validate(mut ctx: Ctx) {
             .contains(&"ck_balance".to_owned()),
         "{kind:?}"
     );
+}
+
+fn memberships(m: &mut Migration) {
+    m.create_table(Table::new("people").column(Column::new("id").integer().primary_key()));
+    m.create_table(Table::new("groups").column(Column::new("id").integer().primary_key()));
+    // An association table: the primary key starts with person_id, so its
+    // foreign key needs no index of its own; group_id's does.
+    m.create_table(
+        Table::new("memberships")
+            .column(Column::new("person_id").integer())
+            .column(Column::new("group_id").integer())
+            .primary_key(["person_id", "group_id"])
+            .foreign_key(ForeignKey::new(
+                "fk_m_person",
+                ["person_id"],
+                "people",
+                ["id"],
+            ))
+            .foreign_key(ForeignKey::new(
+                "fk_m_group",
+                ["group_id"],
+                "groups",
+                ["id"],
+            )),
+    );
+    m.create_table(
+        Table::new("notes")
+            .column(Column::new("id").integer().primary_key())
+            .column(Column::new("person_id").integer())
+            .column(Column::new("group_id").integer()),
+    );
+    m.create_index(Index::new("ix_notes_person_id").on("notes", ["person_id", "id"]));
+}
+fn note_keys(m: &mut Migration) {
+    // Covered by ix_notes_person_id: no index of its own.
+    m.create_foreign_key(
+        "notes",
+        ForeignKey::new("fk_notes_person", ["person_id"], "people", ["id"]),
+    );
+    // Not covered: an index of its own.
+    m.create_foreign_key(
+        "notes",
+        ForeignKey::new("fk_notes_group", ["group_id"], "groups", ["id"]),
+    );
+}
+fn drop_note_keys(m: &mut Migration) {
+    m.drop_constraint(
+        "notes",
+        ForeignKey::new("fk_notes_group", ["group_id"], "groups", ["id"]),
+    );
+    m.drop_constraint(
+        "notes",
+        ForeignKey::new("fk_notes_person", ["person_id"], "people", ["id"]),
+    );
+}
+
+migration!(MEMBERSHIPS = "con_0101" after [], up: memberships, down: None);
+migration!(NOTE_KEYS = "con_0102" after ["con_0101"], up: note_keys, down: Some(drop_note_keys));
+
+/// MySQL needs an index that starts with a foreign key's columns; it gets
+/// one of its own only when no index of the table does, so none is
+/// duplicated (MariaDB warns of duplicates).
+async fn foreign_key_indexes(mut ctx: Ctx) {
+    let kind = ctx.kind();
+    let regs = [&MEMBERSHIPS, &NOTE_KEYS];
+    ctx.up_ok(&regs).await;
+    if kind == Kind::MySql {
+        assert_eq!(ctx.index_names("memberships").await, ["fk_m_group"]);
+        let mut notes = ctx.index_names("notes").await;
+        notes.sort();
+        assert_eq!(notes, ["fk_notes_group", "ix_notes_person_id"]);
+    }
+    assert_eq!(ctx.foreign_keys("notes").await.len(), 2, "{kind:?}");
+    // Dropped, each with its own index where it had one.
+    ctx.down_ok(&regs, "con_0101").await;
+    assert_eq!(ctx.foreign_keys("notes").await.len(), 0, "{kind:?}");
+    if kind == Kind::MySql {
+        assert_eq!(ctx.index_names("notes").await, ["ix_notes_person_id"]);
+    }
+    // And again: the conditional statements run the same the second time.
+    ctx.up_ok(&regs).await;
+    assert_eq!(ctx.foreign_keys("notes").await.len(), 2, "{kind:?}");
 }
