@@ -56,8 +56,11 @@ pub(super) fn render(rows: &Rows, backend: Backend, op: usize) -> Result<Vec<Sta
                 Value::Object(object)
             })
             .collect();
+        // The table's row type, as the table itself resolves: `NULL::"money"`
+        // would name the built-in type (`pg_catalog` comes first for types)
+        // rather than a table called `money`. The subquery reads no row.
         let sql = format!(
-            "INSERT INTO {table} ({columns}) SELECT {columns} FROM jsonb_populate_recordset(NULL::{table}, $1)"
+            "INSERT INTO {table} ({columns}) SELECT {columns} FROM jsonb_populate_recordset((SELECT t FROM {table} AS t LIMIT 0), $1)"
         );
         return Ok(vec![bound(sql, vec![Literal::Json(Value::Array(objects))])]);
     }

@@ -1185,7 +1185,7 @@ fn identifiers_and_literals_cannot_be_escaped() {
             r#"ALTER TABLE "a""b`c'd;--e/*f\" ADD COLUMN "status" "a""b`c'd;--e/*f\e" NOT NULL"#,
             r#"CREATE INDEX "a""b`c'd;--e/*f\i" ON "a""b`c'd;--e/*f\" ("a""b`c'd;--e/*f\")"#,
             r#"ALTER TABLE "a""b`c'd;--e/*f\" DROP CONSTRAINT "a""b`c'd;--e/*f\""#,
-            r#"INSERT INTO "a""b`c'd;--e/*f\" ("a""b`c'd;--e/*f\") SELECT "a""b`c'd;--e/*f\" FROM jsonb_populate_recordset(NULL::"a""b`c'd;--e/*f\", $1)"#,
+            r#"INSERT INTO "a""b`c'd;--e/*f\" ("a""b`c'd;--e/*f\") SELECT "a""b`c'd;--e/*f\" FROM jsonb_populate_recordset((SELECT t FROM "a""b`c'd;--e/*f\" AS t LIMIT 0), $1)"#,
         ]
     );
     // MySQL: backticks doubled in names; quotes doubled and backslashes

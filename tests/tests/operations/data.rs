@@ -12,7 +12,8 @@ every_backend!(
     bulk_insert_many_rows,
     special_floats,
     execute,
-    backend_specific_reverse
+    backend_specific_reverse,
+    tables_named_like_types
 );
 
 const INJECTION: &str = "'); DROP TABLE users; --";
@@ -442,4 +443,46 @@ async fn backend_specific_reverse(ctx: Ctx) {
     ctx.down_ok(&regs, "base").await;
     assert_eq!(ctx.tables().await, Vec::<String>::new(), "{kind:?}");
     assert_eq!(ctx.heads().await, Vec::<String>::new(), "{kind:?}");
+}
+
+fn type_named_tables(m: &mut Migration) {
+    for table in ["money", "text", "point"] {
+        m.create_table(
+            Table::new(table)
+                .column(Column::new("id").integer().primary_key())
+                .column(Column::new("amount").integer()),
+        );
+        m.bulk_insert(Rows::new(table, ["id", "amount"]).row((1, 10)).row((2, 20)));
+    }
+}
+
+fn double_money(m: &mut Migration) {
+    m.add_column("money", Column::new("doubled").integer().nullable());
+    m.backfill(migrate_core::ops::Backfill::map(
+        "money",
+        ["amount"],
+        ["doubled"],
+        |row| {
+            let amount: i64 = row.get("amount")?;
+            Ok(amount * 2)
+        },
+    ));
+}
+
+migration!(TYPE_NAMED = "dat_0012" after [], up: type_named_tables, down: None);
+migration!(DOUBLE_MONEY = "dat_0013" after ["dat_0012"], up: double_money, down: None);
+
+/// PostgreSQL: a bulk insert into a table named like a built-in type
+/// (`money`, `text`, `point`) reads its rows with the table's row type, not
+/// the type's.
+async fn tables_named_like_types(mut ctx: Ctx) {
+    let kind = ctx.kind();
+    ctx.up_ok(&[&TYPE_NAMED, &DOUBLE_MONEY]).await;
+    for table in ["money", "text", "point"] {
+        let sql = format!("SELECT amount FROM {} ORDER BY id", ctx.q(table));
+        assert_eq!(ctx.strings(&sql).await, ["10", "20"], "{kind:?}: {table}");
+    }
+    // A backfill in Rust writes its results back the same way.
+    let sql = format!("SELECT doubled FROM {} ORDER BY id", ctx.q("money"));
+    assert_eq!(ctx.strings(&sql).await, ["20", "40"], "{kind:?}");
 }

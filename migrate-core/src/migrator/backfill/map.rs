@@ -123,7 +123,7 @@ impl Walk<'_> {
                 .map(|k| format!("t.{} = v.{}", self.ident(&k.name), self.ident(&k.name)))
                 .collect();
             let sql = format!(
-                "UPDATE {table} AS t SET {} FROM jsonb_populate_recordset(NULL::{table}, $1) AS v WHERE {}",
+                "UPDATE {table} AS t SET {} FROM jsonb_populate_recordset((SELECT r FROM {table} AS r LIMIT 0), $1) AS v WHERE {}",
                 set.join(", "),
                 matches.join(" AND ")
             );
