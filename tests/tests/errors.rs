@@ -449,3 +449,55 @@ async fn no_output_shows_a_credential() {
         assert!(!text.contains("hunter2"), "{args:?}: {text}");
     }
 }
+
+/// A database another tool manages is not at base: `status` and `check`
+/// say whose it is and how to adopt it, `upgrade` runs nothing, and `stamp`
+/// (with the revision Alembic's table names, when the ids were kept)
+/// adopts it.
+#[tokio::test]
+async fn a_database_another_tool_manages_is_adopted_with_stamp() {
+    const FIRST: &str = "3f1c0a9b2d4e";
+    for db in TestDb::all().await {
+        let url = db.url.clone();
+        let kind = db.kind;
+        // Alembic's database at the first revision: its table, ours gone.
+        ok(&url, &["upgrade", FIRST]);
+        db.execute("DROP TABLE migrate_heads").await;
+        db.execute("DROP TABLE migrate_audit").await;
+        db.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+            .await;
+        db.execute(&format!("INSERT INTO alembic_version VALUES ('{FIRST}')"))
+            .await;
+        let advice = format!(
+            "the database is managed by Alembic (alembic_version says {FIRST}) and has none of migrate's version tables"
+        );
+        let status = fails(&url, &["status"], 1);
+        assert_has(&status, &[&advice, &format!("`stamp {FIRST}`")]);
+        let check = fails(&url, &["check"], 1);
+        assert_has(&check, &[&advice]);
+        let upgrade = fails(&url, &["upgrade"], 1);
+        assert_has(&upgrade, &[&advice, "nothing was run"]);
+        assert_eq!(db.heads().await, Vec::<String>::new(), "{kind:?}");
+        ok(&url, &["stamp", FIRST]);
+        ok(&url, &["upgrade"]);
+        assert!(db.heads().await.len() == 1, "{kind:?}");
+    }
+    // Another tool, whose versions are not revisions of this build.
+    let db = TestDb::sqlite();
+    db.execute("CREATE TABLE _sqlx_migrations (version BIGINT PRIMARY KEY, description TEXT)")
+        .await;
+    db.execute(
+        "INSERT INTO _sqlx_migrations VALUES (20240101120000, 'init'), (20240202120000, 'more')",
+    )
+    .await;
+    let status = fails(&db.url, &["status"], 1);
+    assert_has(
+        &status,
+        &[
+            "managed by sqlx (_sqlx_migrations says 20240202120000)",
+            "find the revision of this build whose schema the database has and record it with `stamp <revision>`",
+        ],
+    );
+    let upgrade = fails(&db.url, &["upgrade"], 1);
+    assert_has(&upgrade, &["managed by sqlx", "nothing was run"]);
+}

@@ -240,7 +240,9 @@ impl Migrator {
                     applied_at: edit.applied_at,
                     changes: edit.changes,
                 }),
-                Problem::UnknownRevisions { .. } | Problem::Unfinished { .. } => {
+                Problem::UnknownRevisions { .. }
+                | Problem::Unfinished { .. }
+                | Problem::ManagedByAnotherTool { .. } => {
                     problems.push(CheckProblem::Database(problem));
                 }
                 // The graph's own problems are reported above, once.

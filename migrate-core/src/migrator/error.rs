@@ -177,6 +177,12 @@ pub enum ApplyError {
         #[source]
         source: sqlx::Error,
     },
+    /// The database has another tool's version table and none of ours.
+    #[error("{}; nothing was run", .other.advice())]
+    ManagedByAnotherTool {
+        /// The tool and where it says the database is.
+        other: Box<super::OtherTool>,
+    },
     /// The version tables could not be read.
     #[error("read the version tables: {source}; check that the connected role may read them")]
     ReadState {

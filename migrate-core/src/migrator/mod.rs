@@ -1,6 +1,7 @@
 //! The runtime: resolves a target against the database's heads, then applies
 //! or reverts each step with its version update.
 
+mod adopt;
 mod apply;
 mod backfill;
 mod check;
@@ -17,6 +18,7 @@ mod step;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+pub use adopt::OtherTool;
 pub use backfill::{BackfillProgress, OnProgress};
 pub use check::CheckProblem;
 pub use error::{ApplyError, PlanError};
@@ -277,6 +279,12 @@ impl Migrator {
         let waiting_since = std::time::Instant::now();
         loop {
             let state = self.read_state(db).await?;
+            if let (Some(other), Direction::Upgrade) = (&state.other, direction) {
+                return Err(ApplyError::ManagedByAnotherTool {
+                    other: Box::new(other.clone()),
+                }
+                .into());
+            }
             let current = self.resolve_heads(&state.heads)?;
             let continuing = match state.tables_exist {
                 true => self.unresolved(db, &current).await?,

@@ -40,6 +40,9 @@ pub(crate) struct State {
     /// Where the version tables are (or would be created): the PostgreSQL
     /// schema, the MySQL database; `None` on SQLite.
     pub(crate) schema: Option<String>,
+    /// Without version tables of ours: another tool's, if the database has
+    /// one.
+    pub(crate) other: Option<super::OtherTool>,
 }
 
 /// An applied migration whose plan is not the one that was applied.
@@ -113,10 +116,14 @@ impl Migrator {
         let (heads_columns, audit_columns, schema) = (found.heads, found.audit, found.schema);
         match (heads_columns.is_empty(), audit_columns.is_empty()) {
             (true, true) => {
+                let other = super::adopt::other_tool(db, self.graph())
+                    .await
+                    .map_err(read_error)?;
                 return Ok(State {
                     tables_exist: false,
                     heads: Vec::new(),
                     schema,
+                    other,
                 });
             }
             (false, true) | (true, false) => {
@@ -154,6 +161,7 @@ impl Migrator {
             tables_exist: true,
             heads,
             schema,
+            other: None,
         })
     }
 
@@ -172,6 +180,7 @@ impl Migrator {
             tables_exist: heads_table && audit_table,
             heads,
             schema: found.schema,
+            other: None,
         })
     }
 

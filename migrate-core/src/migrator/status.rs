@@ -44,6 +44,12 @@ pub enum Problem {
         /// What changed.
         edit: Edit,
     },
+    /// The database has another tool's version table and none of ours:
+    /// `upgrade` refuses until it is adopted with `stamp`.
+    ManagedByAnotherTool {
+        /// The tool and where it says the database is.
+        other: super::OtherTool,
+    },
     /// A pending migration changes a column's type in a way that can lose
     /// data and does not say `lossy_ok`: `upgrade` will refuse it.
     LossyTypeChange {
@@ -88,6 +94,7 @@ impl fmt::Display for Problem {
                 edit.revision
             ),
             Problem::LossyTypeChange { error, .. } => f.write_str(error),
+            Problem::ManagedByAnotherTool { other } => f.write_str(&other.advice()),
             Problem::Irreversible { revision, reason } => write!(
                 f,
                 "{} ({}) cannot be downgraded: it has no `downgrade` function and its {reason}",
@@ -210,6 +217,9 @@ impl Migrator {
         let state = self.read_state(db).await?;
         let (tables_exist, head_ids, schema) = (state.tables_exist, state.heads, state.schema);
         let mut problems = Vec::new();
+        if let Some(other) = state.other {
+            problems.push(Problem::ManagedByAnotherTool { other });
+        }
         let graph = self.graph();
         let refer = |index: usize| {
             let revision = graph.revision(index);
