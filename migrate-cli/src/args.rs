@@ -71,7 +71,8 @@ pub struct Cli {
     )]
     pub connect_delay: f64,
 
-    /// Log what happens, to stderr (or set MIGRATE_LOG=debug)
+    /// Log what happens, to stderr, sqlx's warnings included (or set a
+    /// filter in MIGRATE_LOG or RUST_LOG, e.g. MIGRATE_LOG=debug)
     #[arg(long, short, global = true)]
     pub verbose: bool,
 

@@ -80,17 +80,30 @@ where
     runtime.block_on(commands::dispatch(cli))
 }
 
+/// The tool's logging, on stderr: `MIGRATE_LOG`, else `RUST_LOG`, else
+/// warnings of its own (with `-v`, its debug lines and sqlx's warnings,
+/// such as a statement slower than a second: every lock wait and long
+/// migration is one, so they are left out unless asked for). Colours only
+/// on a terminal.
 fn init_tracing(verbose: bool) {
-    let filter = if verbose {
-        "migrate_core=debug,migrate_cli=debug"
+    use std::io::IsTerminal;
+    let default = if verbose {
+        "warn,migrate_core=debug,migrate_cli=debug"
     } else {
-        "warn"
+        "warn,sqlx=error"
     };
+    let filter = ["MIGRATE_LOG", "RUST_LOG"]
+        .into_iter()
+        .find_map(|var| {
+            std::env::var(var)
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+                .and_then(|v| tracing_subscriber::EnvFilter::try_new(v).ok())
+        })
+        .unwrap_or_else(|| tracing_subscriber::EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("MIGRATE_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter)),
-        )
+        .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr)
         .try_init();
 }
