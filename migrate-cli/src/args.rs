@@ -169,7 +169,7 @@ Examples:
   migrations upgrade --sql 3f1c:head       the script from 3f1c up")]
     Upgrade {
         /// Where to go
-        #[arg(default_value = "head", allow_hyphen_values = true)]
+        #[arg(default_value = "head", allow_negative_numbers = true)]
         target: String,
 
         /// Print the SQL script instead of running it (offline mode)
@@ -198,8 +198,9 @@ Examples:
   migrations downgrade base               revert everything
   migrations downgrade --sql head:3f1c    the script that goes from the head down to 3f1c")]
     Downgrade {
-        /// Where to go
-        #[arg(allow_hyphen_values = true)]
+        /// Where to go (`-1`: one step down; `--anything` is a flag, never a
+        /// target)
+        #[arg(allow_negative_numbers = true)]
         target: String,
 
         /// Print the SQL script for FROM:TO instead of running it (offline mode)
@@ -262,13 +263,17 @@ Examples:
     Branches,
 
     /// Show one revision in full: message, parents, children, labels,
-    /// dependencies and file. Reads no database.
+    /// dependencies and file. Reads no database, unless REV counts from
+    /// where it is (`current`, `+N`, `-N`, `<label>@+N`).
     #[command(after_help = "\
 Examples:
   migrations show 3f1c
-  migrations show billing@head")]
+  migrations show billing@head
+  migrations show +1              the next revision the database would get")]
     Show {
-        /// The revision: an id, a prefix, `head` or `<label>@head`
+        /// The revision: an id, a prefix, `head`, `<label>@head`, `current`,
+        /// or a step from the database's revision (`+1`, `-1`)
+        #[arg(allow_negative_numbers = true)]
         rev: String,
     },
 

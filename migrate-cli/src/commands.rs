@@ -36,13 +36,16 @@ impl From<Error> for Failure {
 }
 
 impl Failure {
-    /// Prints the error on stderr and gives the exit code.
-    pub(crate) fn report(self) -> ExitCode {
-        match &self {
-            Failure::Core(error) => eprintln!("error: {error}"),
-            Failure::Message(message) | Failure::Usage(message) => eprintln!("error: {message}"),
-        }
-        ExitCode::from(self.exit_code())
+    /// Prints the error on stderr (one JSON document with `json`) and gives
+    /// the exit code.
+    pub(crate) fn report(self, json: bool) -> ExitCode {
+        let code = self.exit_code();
+        let message = match &self {
+            Failure::Core(error) => error.to_string(),
+            Failure::Message(message) | Failure::Usage(message) => message.clone(),
+        };
+        exit::print_error(&message, code, json);
+        ExitCode::from(code)
     }
 
     fn exit_code(&self) -> u8 {
@@ -57,14 +60,16 @@ impl Failure {
 }
 
 pub(crate) async fn dispatch(cli: Cli) -> ExitCode {
+    let json = cli.format == Format::Json;
     match execute(cli).await {
         Ok(code) => ExitCode::from(code),
-        Err(failure) => failure.report(),
+        Err(failure) => failure.report(json),
     }
 }
 
 async fn execute(cli: Cli) -> Result<u8, Failure> {
     let printer = Printer::new(cli.format);
+    let json = cli.format == Format::Json;
     if matches!(cli.format, Format::Mermaid | Format::Dot)
         && !matches!(cli.command, Command::Graph { .. })
     {
@@ -90,6 +95,7 @@ async fn execute(cli: Cli) -> Result<u8, Failure> {
             crate::args::LockMode::Session => LockMode::Session,
             crate::args::LockMode::Transaction => LockMode::Transaction,
         },
+        lock_timeout,
     };
     let migrator = || -> Result<Migrator, Failure> {
         Ok(Migrator::from_registry()?
@@ -138,7 +144,9 @@ async fn execute(cli: Cli) -> Result<u8, Failure> {
         Command::Show { rev } => {
             let migrator = migrator()?;
             let target = Target::parse(&rev).map_err(Error::from)?;
-            let current = if target == Target::Current {
+            // `current`, `+N`, `-N` and `<label>@±N` count from where the
+            // database is.
+            let current = if reads_current(&target) {
                 read_current(&migrator, &connector, url.as_deref()).await?
             } else {
                 Vec::new()
@@ -147,12 +155,7 @@ async fn execute(cli: Cli) -> Result<u8, Failure> {
                 .graph()
                 .resolve(&current, &target)
                 .map_err(Error::from)?;
-            if found.is_empty() {
-                println!("{rev} is base: no revision");
-            }
-            for index in found {
-                printer.show(&migrator, index);
-            }
+            printer.show(&migrator, &rev, &found);
             Ok(exit::OK)
         }
         Command::History {
@@ -262,8 +265,7 @@ async fn execute(cli: Cli) -> Result<u8, Failure> {
             let run = migrator.resume(db.as_mut(), &mut print);
             let (resumed, signal) = interruptible(&interrupter, run).await;
             if let (Some(signal), Err(error)) = (signal, &resumed) {
-                eprintln!("error: {error}");
-                stopped_by(&migrator, db, signal).await;
+                stopped_by(&migrator, db, signal, error, json).await;
                 return Ok(INTERRUPTED);
             }
             close(db).await;
@@ -308,6 +310,7 @@ async fn execute(cli: Cli) -> Result<u8, Failure> {
                 url.as_deref(),
                 &target,
                 Direction::Upgrade,
+                json,
             )
             .await
         }
@@ -318,6 +321,7 @@ async fn execute(cli: Cli) -> Result<u8, Failure> {
                 url.as_deref(),
                 &target,
                 Direction::Downgrade,
+                json,
             )
             .await
         }
@@ -398,6 +402,7 @@ async fn move_to(
     url: Option<&str>,
     target: &str,
     direction: Direction,
+    json: bool,
 ) -> Result<u8, Failure> {
     let target = Target::parse(target).map_err(Error::from)?;
     let shown = shown_url(url);
@@ -423,8 +428,7 @@ async fn move_to(
     };
     let (result, signal) = interruptible(&interrupter, run).await;
     if let (Some(signal), Err(error)) = (signal, &result) {
-        eprintln!("error: {error}");
-        stopped_by(migrator, db, signal).await;
+        stopped_by(migrator, db, signal, error, json).await;
         return Ok(INTERRUPTED);
     }
     let current = match &result {
@@ -443,29 +447,34 @@ async fn move_to(
     Ok(exit::OK)
 }
 
-/// After a run stopped by `signal`: says where the database is, from the
-/// version tables as the run left them (the lock is released).
-async fn stopped_by(migrator: &Migrator, mut db: Box<dyn Driver>, signal: &str) {
+/// After a run stopped by `signal` with `error`: says so, and where the
+/// database is, from the version tables as the run left them (the lock is
+/// released).
+async fn stopped_by(
+    migrator: &Migrator,
+    mut db: Box<dyn Driver>,
+    signal: &str,
+    error: &Error,
+    json: bool,
+) {
+    let mut message = format!("{error}\n");
     match migrator.status(db.as_mut()).await {
         Ok(status) => {
             let at: Vec<&str> = status.current.iter().map(|r| r.id.as_str()).collect();
-            eprintln!(
+            message.push_str(&format!(
                 "stopped by {signal}: the database is at {}, with {} migration(s) pending; the lock is released",
-                if at.is_empty() {
-                    "base".to_owned()
-                } else {
-                    at.join(", ")
-                },
+                if at.is_empty() { "base".to_owned() } else { at.join(", ") },
                 status.pending.len()
-            );
+            ));
             for problem in &status.problems {
-                eprintln!("  - {problem}");
+                message.push_str(&format!("\n  - {problem}"));
             }
         }
-        Err(error) => {
-            eprintln!("stopped by {signal}; reading where the database is failed: {error}")
-        }
+        Err(error) => message.push_str(&format!(
+            "stopped by {signal}; reading where the database is failed: {error}"
+        )),
     }
+    exit::print_error(&message, INTERRUPTED, json);
     close(db).await;
 }
 
@@ -474,6 +483,7 @@ async fn stopped_by(migrator: &Migrator, mut db: Box<dyn Driver>, signal: &str) 
 struct Connector {
     retry: Retry,
     lock_mode: LockMode,
+    lock_timeout: Duration,
 }
 
 impl Connector {
@@ -482,6 +492,7 @@ impl Connector {
         let db = ConnectOptions::new(access)
             .retry(self.retry)
             .lock_mode(self.lock_mode)
+            .lock_timeout(self.lock_timeout)
             .lasting_only()
             .connect(url)
             .await

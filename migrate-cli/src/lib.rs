@@ -29,8 +29,6 @@ mod tool;
 use std::ffi::OsString;
 use std::process::ExitCode;
 
-use clap::Parser;
-
 pub use args::{Cli, Command, Format};
 pub use tool::migrate_main;
 
@@ -50,6 +48,8 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    let json = exit::wants_json(&args);
     // A `.env` file fills in DATABASE_URL; real environment variables win.
     match env_file::load() {
         Ok(None) => {}
@@ -58,13 +58,13 @@ where
             parent.display()
         ),
         Err(error) => {
-            eprintln!("error: {error}");
+            exit::print_error(&error.to_string(), exit::USAGE, json);
             return ExitCode::from(exit::USAGE);
         }
     }
-    let cli = match Cli::try_parse_from(args) {
+    let cli = match parse(args) {
         Ok(cli) => cli,
-        Err(error) => return exit::clap_error(&error),
+        Err(error) => return exit::clap_error(&error, json),
     };
     init_tracing(cli.verbose);
     let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -78,6 +78,29 @@ where
         }
     };
     runtime.block_on(commands::dispatch(cli))
+}
+
+/// Parses the command line under the binary's own name (the migrations
+/// crate's), so that `--version` and the help name it: `migrations (migrate
+/// 0.1.0)`.
+fn parse(args: Vec<OsString>) -> Result<Cli, clap::Error> {
+    use clap::{CommandFactory, FromArgMatches};
+    let name = args
+        .first()
+        .and_then(|arg0| std::path::Path::new(arg0).file_stem())
+        .map(|stem| stem.to_string_lossy().into_owned())
+        .filter(|stem| !stem.is_empty())
+        .unwrap_or_else(|| "migrations".to_owned());
+    // clap keeps its names for the process's life.
+    let name: &'static str = Box::leak(name.into_boxed_str());
+    let version: &'static str =
+        Box::leak(format!("(migrate {})", env!("CARGO_PKG_VERSION")).into_boxed_str());
+    let matches = Cli::command()
+        .name(name)
+        .bin_name(name)
+        .version(version)
+        .try_get_matches_from(args)?;
+    Cli::from_arg_matches(&matches)
 }
 
 /// The tool's logging, on stderr: `MIGRATE_LOG`, else `RUST_LOG`, else

@@ -152,19 +152,35 @@ impl Printer {
     }
 
     /// `show`: one revision in full.
-    pub(crate) fn show(&self, migrator: &Migrator, index: usize) {
+    /// `show`: each revision `given` names, in full; JSON: one document,
+    /// `{"revisions": [...]}`, whatever their number.
+    pub(crate) fn show(&self, migrator: &Migrator, given: &str, found: &[usize]) {
         let graph = migrator.graph();
         if self.format == Format::Json {
-            let mut value = revision_json(graph, index);
-            value["children"] = graph
-                .children(index)
+            let revisions: Vec<_> = found
                 .iter()
-                .map(|&c| graph.revision(c).id.clone())
-                .collect::<Vec<_>>()
-                .into();
-            return self.json(value);
+                .map(|&index| {
+                    let mut value = revision_json(graph, index);
+                    value["children"] = graph
+                        .children(index)
+                        .iter()
+                        .map(|&c| graph.revision(c).id.clone())
+                        .collect::<Vec<_>>()
+                        .into();
+                    value
+                })
+                .collect();
+            return self.json(json!({ "revisions": revisions }));
         }
-        print!("{}", verbose(graph, index, &[]));
+        if found.is_empty() {
+            println!(
+                "{} is base: no revision",
+                migrate_core::text::one_line(given)
+            );
+        }
+        for &index in found {
+            print!("{}", verbose(graph, index, &[]));
+        }
     }
 
     /// `graph`: Mermaid (the default) or Graphviz.

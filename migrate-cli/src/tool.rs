@@ -74,12 +74,12 @@ pub fn migrate_main() -> ExitCode {
     if !own {
         return match delegate(&args[1..]) {
             Ok(code) => ExitCode::from(code),
-            Err(failure) => failure.report(),
+            Err(failure) => failure.report(false),
         };
     }
     let tool = match Tool::try_parse_from(&args) {
         Ok(tool) => tool,
-        Err(error) => return exit::clap_error(&error),
+        Err(error) => return exit::clap_error(&error, false),
     };
     let result = match tool.command {
         ToolCommand::Init {
@@ -91,7 +91,7 @@ pub fn migrate_main() -> ExitCode {
     };
     match result {
         Ok(code) => ExitCode::from(code),
-        Err(failure) => failure.report(),
+        Err(failure) => failure.report(false),
     }
 }
 

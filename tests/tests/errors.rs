@@ -501,3 +501,118 @@ async fn a_database_another_tool_manages_is_adopted_with_stamp() {
     let upgrade = fails(&db.url, &["upgrade"], 1);
     assert_has(&upgrade, &["managed by sqlx", "nothing was run"]);
 }
+
+/// A new user's first hour: each message says what is true, in the terms
+/// of the backend at hand.
+#[tokio::test]
+async fn messages_of_a_first_hour() {
+    let db = TestDb::sqlite();
+    let url = db.url.clone();
+    // Unknown flags are flags, not targets.
+    let text = fails(&url, &["upgrade", "--foo"], 2);
+    assert_has(&text, &["unexpected argument '--foo'"]);
+    let text = fails(&url, &["downgrade", "--all"], 2);
+    assert_has(&text, &["unexpected argument '--all'"]);
+    // `--version` names the migrations crate's binary.
+    let out = cli(&url, &["--version"]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with("app-migrate (migrate "),
+        "{out:?}"
+    );
+    // A huge lock timeout waits long, rather than not at all.
+    ok(
+        &url,
+        &["upgrade", "+1", "--lock-timeout", "18446744073709551615"],
+    );
+    // `show +1` counts from the database's revision.
+    let out = cli(&url, &["show", "+1"]);
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && shown.contains("Rev: 8d2e4b6a1c0f"),
+        "{shown}"
+    );
+    // In --format json every error is one JSON document on stderr.
+    let out = cli(&url, &["--format", "json", "upgrade", "zzzz9999"]);
+    assert_eq!(out.status.code(), Some(1));
+    let error: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("zzzz9999"),
+        "{error}"
+    );
+    assert_eq!(error["error"]["exit_code"], 1);
+    let out = cli(&url, &["--format", "json", "upgrade", "--foo"]);
+    assert_eq!(out.status.code(), Some(2));
+    let error: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(error["error"]["exit_code"], 2);
+
+    // SQLite read verbs wait --lock-timeout for a writer, and say why.
+    {
+        use sqlx::Connection;
+        let mut holder = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::raw_sql("BEGIN EXCLUSIVE")
+            .execute(&mut holder)
+            .await
+            .unwrap();
+        let started = std::time::Instant::now();
+        let text = fails(&url, &["current", "--lock-timeout", "1"], 1);
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+        assert_has(
+            &text,
+            &[
+                "another connection holds the database's lock: wait for it to finish, or raise --lock-timeout",
+            ],
+        );
+        sqlx::raw_sql("ROLLBACK")
+            .execute(&mut holder)
+            .await
+            .unwrap();
+    }
+
+    let Ok(admin) = std::env::var("MIGRATE_TEST_MYSQL_URL") else {
+        return;
+    };
+    let host = server(&admin);
+    // A MariaDB URL without a database.
+    let text = fails(&format!("mysql://root@{host}"), &["status"], 1);
+    assert_has(&text, &["names no database; add it after the host"]);
+    // MariaDB's 1044: the login works, the database is not the user's.
+    let Some(mysql) = TestDb::mysql().await else {
+        return;
+    };
+    let user = format!("nodb_{}", std::process::id());
+    mysql
+        .execute(&format!("DROP USER IF EXISTS '{user}'@'%'"))
+        .await;
+    mysql.execute(&format!("CREATE USER '{user}'@'%'")).await;
+    let database = mysql.url.rsplit('/').next().unwrap().to_owned();
+    let text = fails(&format!("mysql://{user}@{host}/{database}"), &["status"], 1);
+    assert_has(
+        &text,
+        &[
+            &format!("the user may not use the database `{database}`"),
+            "GRANT ALL ON",
+        ],
+    );
+    assert!(!text.contains("password"), "{text}");
+    mysql.execute(&format!("DROP USER '{user}'@'%'")).await;
+}
+
+/// `show` with several revisions prints one JSON document.
+#[test]
+fn show_prints_one_json_document() {
+    let out = Command::new(env!("CARGO_BIN_EXE_branches-migrate"))
+        .args(["--format", "json", "show", "heads"])
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let document: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        document["revisions"].as_array().unwrap().len(),
+        2,
+        "{document}"
+    );
+}

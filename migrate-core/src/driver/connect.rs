@@ -96,6 +96,7 @@ pub struct ConnectOptions {
     retry: Retry,
     lock_mode: LockMode,
     lasting_only: bool,
+    lock_timeout: Duration,
 }
 
 impl ConnectOptions {
@@ -106,7 +107,16 @@ impl ConnectOptions {
             retry: Retry::default(),
             lock_mode: LockMode::Session,
             lasting_only: false,
+            lock_timeout: Duration::from_secs(30),
         }
+    }
+
+    /// How long SQLite waits for another connection's write lock, for
+    /// every command, reading ones included (default 30 s; a run's own
+    /// `lock_timeout` replaces it for its migrations).
+    pub fn lock_timeout(mut self, timeout: Duration) -> Self {
+        self.lock_timeout = super::lock_timeout(timeout);
+        self
     }
 
     /// How to retry a server that does not answer.
@@ -198,7 +208,9 @@ impl ConnectOptions {
             #[cfg(feature = "mysql")]
             Backend::MySql => super::mysql::MySqlDriver::connect(url).await,
             #[cfg(feature = "sqlite")]
-            Backend::Sqlite => super::sqlite::SqliteDriver::connect(url, self.access).await,
+            Backend::Sqlite => {
+                super::sqlite::SqliteDriver::connect(url, self.access, self.lock_timeout).await
+            }
             #[cfg(not(feature = "postgres"))]
             Backend::Postgres => Err(Attempt::Fatal(not_compiled(url, backend))),
             #[cfg(not(feature = "mysql"))]
@@ -266,6 +278,16 @@ fn check_url(url: &str) -> Result<(), DriverError> {
     if parsed.host_str().is_none_or(str::is_empty) {
         return Err(malformed("it names no host".to_owned()));
     }
+    // MySQL has no default database: without one, every version-table
+    // statement would fail with "no database selected".
+    if matches!(parsed.scheme(), "mysql" | "mariadb")
+        && parsed.path().trim_start_matches('/').is_empty()
+    {
+        return Err(malformed(
+            "it names no database; add it after the host, e.g. mysql://user@host:3306/app"
+                .to_owned(),
+        ));
+    }
     Ok(())
 }
 
@@ -301,14 +323,19 @@ fn classify(url: &str, source: sqlx::Error) -> Result<sqlx::Error, DriverError> 
             let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
             let number = mysql_number(db.as_ref());
             match (code.as_str(), number) {
-                // Wrong user or password; MySQL: access denied (1045, 1044).
-                ("28P01" | "28000", _) | (_, Some(1044 | 1045 | 1698)) => {
-                    Err(DriverError::Rejected {
-                        url: redacted,
-                        host: host_of(url),
-                        source,
-                    })
-                }
+                // MySQL 1044: the login worked, the database is not the
+                // user's.
+                (_, Some(1044)) => Err(DriverError::NoRights {
+                    url: redacted,
+                    database: database_of(url),
+                    source,
+                }),
+                // Wrong user or password; MySQL: access denied (1045, 1698).
+                ("28P01" | "28000", _) | (_, Some(1045 | 1698)) => Err(DriverError::Rejected {
+                    url: redacted,
+                    host: host_of(url),
+                    source,
+                }),
                 // Unknown database.
                 ("3D000", _) | (_, Some(1049)) => Err(DriverError::UnknownDatabase {
                     url: redacted,

@@ -93,6 +93,20 @@ pub enum DriverError {
         #[source]
         source: sqlx::Error,
     },
+    /// The server let the user in, but not into this database. Not
+    /// retried.
+    #[error(
+        "connect to `{url}`: the user may not use the database `{database}`: {source}; grant it rights on it (e.g. `GRANT ALL ON {database}.* TO ...`), or fix the database in the URL (not retried)"
+    )]
+    NoRights {
+        /// The URL, password hidden.
+        url: String,
+        /// The database the URL names.
+        database: String,
+        /// What the server said.
+        #[source]
+        source: sqlx::Error,
+    },
     /// The database does not exist on the server. Not retried.
     #[error(
         "connect to `{url}`: the database `{database}` does not exist: {source}; create it first (e.g. `createdb {database}` or `CREATE DATABASE {database}`), or fix the URL (not retried)"

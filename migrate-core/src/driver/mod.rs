@@ -34,10 +34,11 @@ use crate::ops::Literal;
 /// JSON is bound as text; PostgreSQL binds its JSON parameter itself.
 #[cfg(any(feature = "sqlite", feature = "mysql", feature = "postgres"))]
 macro_rules! bind_literals {
-    ($query:expr, $values:expr) => {{
+    ($query:expr, $values:expr, $backend:expr) => {{
         let mut query = $query;
         for value in $values {
             query = match value {
+                Literal::Timestamp(t) => query.bind(Literal::timestamp_text(*t, $backend)),
                 Literal::Null => query.bind(None::<String>),
                 Literal::Bool(b) => query.bind(*b),
                 Literal::Int(i) => query.bind(*i),
@@ -71,6 +72,16 @@ pub enum LockScope {
     /// (SQLite, PostgreSQL transaction mode): the migrator re-reads the heads
     /// under it, and plans again if another migrator moved them.
     Step,
+}
+
+/// The longest lock wait every backend can express (2^31 - 1 ms, about 24
+/// days): longer ones wait this long, rather than overflow into no wait at
+/// all.
+pub const MAX_LOCK_TIMEOUT: Duration = Duration::from_millis(i32::MAX as u64);
+
+/// `timeout`, at most [`MAX_LOCK_TIMEOUT`].
+pub(crate) fn lock_timeout(timeout: Duration) -> Duration {
+    timeout.min(MAX_LOCK_TIMEOUT)
 }
 
 /// Who holds the lock, for a label the other migrators can read:

@@ -90,7 +90,7 @@ impl Driver for MySqlDriver {
     }
 
     async fn execute_bound(&mut self, sql: &str, values: &[Literal]) -> Result<(), sqlx::Error> {
-        super::bind_literals!(sqlx::query(sql), values)
+        super::bind_literals!(sqlx::query(sql), values, Backend::MySql)
             .execute(&mut self.conn)
             .await
             .map(drop)
@@ -108,6 +108,7 @@ impl Driver for MySqlDriver {
     }
 
     async fn lock(&mut self, timeout: Duration) -> Result<(), DriverError> {
+        let timeout = super::lock_timeout(timeout);
         let got: Option<i64> = sqlx::query_scalar(&format!("SELECT GET_LOCK({LOCK_NAME}, ?)"))
             .bind(timeout.as_secs_f64())
             .fetch_one(&mut self.conn)

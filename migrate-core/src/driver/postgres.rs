@@ -298,7 +298,9 @@ impl Driver for PgDriver {
             query = match value {
                 // The one JSON parameter of a bulk insert: jsonb.
                 Literal::Json(v) => query.bind(sqlx::types::Json(v)),
-                other => super::bind_literals!(query, std::slice::from_ref(other)),
+                other => {
+                    super::bind_literals!(query, std::slice::from_ref(other), Backend::Postgres)
+                }
             };
         }
         let result = query.execute(&mut self.conn).await.map(drop);
@@ -337,6 +339,7 @@ impl Driver for PgDriver {
     }
 
     async fn lock(&mut self, timeout: Duration) -> Result<(), DriverError> {
+        let timeout = super::lock_timeout(timeout);
         self.lock_timeout = timeout;
         if self.mode == LockMode::Transaction {
             return Ok(());

@@ -24,7 +24,11 @@ pub(crate) struct SqliteDriver {
 }
 
 impl SqliteDriver {
-    pub(crate) async fn connect(url: &str, access: Access) -> Result<Box<dyn Driver>, Attempt> {
+    pub(crate) async fn connect(
+        url: &str,
+        access: Access,
+        lock_timeout: Duration,
+    ) -> Result<Box<dyn Driver>, Attempt> {
         let options = SqliteConnectOptions::from_str(url)?;
         let path = options.get_filename().to_owned();
         if !is_memory(url) {
@@ -45,7 +49,7 @@ impl SqliteDriver {
             }
             Access::ReadOnly => options.read_only(true),
         };
-        let options = options.busy_timeout(Duration::from_secs(30));
+        let options = options.busy_timeout(lock_timeout);
         let conn = SqliteConnection::connect_with(&options)
             .await
             .map_err(|source| {
@@ -58,7 +62,7 @@ impl SqliteDriver {
             })?;
         Ok(Box::new(SqliteDriver {
             conn,
-            lock_timeout: Duration::from_secs(30),
+            lock_timeout,
             interrupter: Interrupter::new(None),
         }))
     }
@@ -136,7 +140,7 @@ impl Driver for SqliteDriver {
     }
 
     async fn execute_bound(&mut self, sql: &str, values: &[Literal]) -> Result<(), sqlx::Error> {
-        super::bind_literals!(sqlx::query(sql), values)
+        super::bind_literals!(sqlx::query(sql), values, Backend::Sqlite)
             .execute(&mut self.conn)
             .await
             .map(drop)
@@ -160,6 +164,7 @@ impl Driver for SqliteDriver {
     }
 
     async fn lock(&mut self, timeout: Duration) -> Result<(), DriverError> {
+        let timeout = super::lock_timeout(timeout);
         // The lock is each step's `BEGIN IMMEDIATE`: SQLite waits for the
         // write lock up to its busy timeout.
         let ms = timeout.as_millis().min(i32::MAX as u128);

@@ -197,22 +197,22 @@ async fn transactional(
                 db.execute(&ddl).await.map_err(bookkeeping)?;
             }
         }
-        let rolled_back = |failure: &Failure| {
+        let rolled_back = |failure: &Failure, statement: &Statement| {
             format!(
                 "the transaction was rolled back: the schema and the version tables are as they were; {}",
-                failure.what_to_fix()
+                failure.what_to_fix(statement)
             )
         };
         for (i, statement) in step.statements.iter().enumerate() {
             if let Err(failure) = run_statement(db, statement).await {
-                let state = rolled_back(&failure);
+                let state = rolled_back(&failure, statement);
                 return Err(statement_error(step, i, failure, state));
             }
         }
         if check_foreign_keys {
             if let Err(failure) = foreign_key_check(db).await {
                 let last = step.statements.len() - 1;
-                let state = rolled_back(&failure);
+                let state = rolled_back(&failure, &step.statements[last]);
                 return Err(statement_error(step, last, failure, state));
             }
         }
@@ -290,14 +290,16 @@ struct Failure {
 }
 
 impl Failure {
-    /// What to do about it: the migration is the cause, or the rows in the
-    /// database are.
-    fn what_to_fix(&self) -> &'static str {
-        let data = self.source.is::<BrokenForeignKeys>()
-            || self
-                .source
-                .downcast_ref::<sqlx::Error>()
-                .is_some_and(crate::driver::caused_by_data);
+    /// What to do about it: the migration is the cause (its statement, or
+    /// the values it inserts), or the rows in the database are.
+    fn what_to_fix(&self, statement: &Statement) -> &'static str {
+        let inserts_values = matches!(statement.exec, Exec::Bound(_));
+        let data = !inserts_values
+            && (self.source.is::<BrokenForeignKeys>()
+                || self
+                    .source
+                    .downcast_ref::<sqlx::Error>()
+                    .is_some_and(crate::driver::caused_by_data));
         if data {
             "the rows in the database are the cause, not the statement: fix the rows the database names (or make the migration handle them), then run the command again"
         } else {

@@ -184,7 +184,7 @@ pub enum ApplyError {
         other: Box<super::OtherTool>,
     },
     /// The version tables could not be read.
-    #[error("read the version tables: {source}; check that the connected role may read them")]
+    #[error("read the version tables: {source}; {}", read_advice(.source))]
     ReadState {
         /// What sqlx said.
         #[source]
@@ -403,4 +403,21 @@ fn edited_message(edits: &[Edit]) -> String {
         ids.join(" ")
     ));
     message
+}
+
+/// What to do when the version tables cannot be read.
+fn read_advice(source: &sqlx::Error) -> &'static str {
+    let code = source
+        .as_database_error()
+        .and_then(|e| e.code())
+        .map(|c| c.into_owned())
+        .unwrap_or_default();
+    match code.as_str() {
+        // SQLite BUSY (and its extended codes): another connection holds
+        // the database's lock for longer than the lock timeout.
+        "5" | "261" | "517" => {
+            "another connection holds the database's lock: wait for it to finish, or raise --lock-timeout"
+        }
+        _ => "check that the connected role may read them",
+    }
 }

@@ -113,9 +113,10 @@ impl Migrator {
         })
     }
 
-    /// How long to wait for another migrator's lock (default 60 s).
+    /// How long to wait for another migrator's lock (default 60 s; at most
+    /// [`MAX_LOCK_TIMEOUT`](crate::driver::MAX_LOCK_TIMEOUT), about 24 days).
     pub fn with_lock_timeout(mut self, timeout: Duration) -> Self {
-        self.lock_timeout = timeout;
+        self.lock_timeout = crate::driver::lock_timeout(timeout);
         self
     }
 

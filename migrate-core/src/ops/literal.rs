@@ -21,6 +21,11 @@ pub enum Literal {
     Bytes(Vec<u8>),
     /// A JSON document.
     Json(serde_json::Value),
+    /// A point in time (`chrono::DateTime<Utc>` converts to it): written
+    /// with its offset where the backend reads one (PostgreSQL, SQLite), as
+    /// UTC wall-clock time on MySQL, which reads no offset (migrate's MySQL
+    /// sessions run in UTC, so a `timestamp` column stores that instant).
+    Timestamp(chrono::DateTime<chrono::Utc>),
 }
 
 impl Literal {
@@ -34,8 +39,29 @@ impl Literal {
             Self::String(s) => format!("{s:?}"),
             Self::Bytes(b) => format!("x{}", hex(b)),
             Self::Json(v) => format!("json{v}"),
+            // Unchanged from when a timestamp was a string, so checksums
+            // stay.
+            Self::Timestamp(t) => format!("{:?}", offset_form(*t)),
         }
     }
+
+    /// The text this literal is written or bound as on `backend`: strings
+    /// as they are, timestamps in the form the backend reads.
+    pub(crate) fn timestamp_text(
+        t: chrono::DateTime<chrono::Utc>,
+        backend: crate::Backend,
+    ) -> String {
+        match backend {
+            crate::Backend::MySql => t.format("%Y-%m-%d %H:%M:%S%.6f").to_string(),
+            crate::Backend::Postgres | crate::Backend::Sqlite => offset_form(t),
+        }
+    }
+}
+
+/// `2024-05-06 07:08:09.5+00:00`: `+00:00` rather than `Z`, which every
+/// backend but MySQL parses.
+fn offset_form(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M:%S%.f+00:00").to_string()
 }
 
 pub(crate) fn hex(bytes: &[u8]) -> String {
@@ -84,8 +110,7 @@ impl From<chrono::NaiveDateTime> for Literal {
 
 impl From<chrono::DateTime<chrono::Utc>> for Literal {
     fn from(value: chrono::DateTime<chrono::Utc>) -> Self {
-        // `+00:00` rather than `Z`: every backend parses it.
-        Self::String(value.format("%Y-%m-%d %H:%M:%S%.f+00:00").to_string())
+        Self::Timestamp(value)
     }
 }
 

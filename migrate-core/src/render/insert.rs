@@ -97,5 +97,6 @@ pub(crate) fn json(value: &Literal) -> Value {
         Literal::String(s) => Value::String(s.clone()),
         Literal::Bytes(bytes) => Value::String(format!("\\x{}", literal_hex(bytes))),
         Literal::Json(v) => v.clone(),
+        Literal::Timestamp(t) => Value::String(Literal::timestamp_text(*t, Backend::Postgres)),
     }
 }

@@ -39,6 +39,28 @@ pub(super) fn check(op: &Operation, backend: Backend) -> Result<(), RenderError>
                 why: "an identifier is empty".to_owned(),
             });
         }
+        if name.contains('\0') {
+            return Err(RenderError::Invalid {
+                op: op.describe(),
+                why: format!(
+                    "the name `{}` holds a NUL character, which no backend stores in a name; rename it",
+                    name.escape_debug()
+                ),
+            });
+        }
+        // MySQL keeps names in 3-byte UTF-8: a character outside the Basic
+        // Multilingual Plane (an emoji, say) cannot be stored.
+        if backend == Backend::MySql {
+            if let Some(c) = name.chars().find(|c| c.len_utf8() == 4) {
+                return Err(RenderError::Invalid {
+                    op: op.describe(),
+                    why: format!(
+                        "the name `{name}` holds {c} (U+{:04X}), which MySQL and MariaDB cannot store in a name (names are 3-byte UTF-8); rename it",
+                        u32::from(c)
+                    ),
+                });
+            }
+        }
     }
     Ok(())
 }

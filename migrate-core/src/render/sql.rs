@@ -99,6 +99,7 @@ pub(crate) fn literal(backend: Backend, value: &Literal) -> String {
             }
         }
         Literal::Json(value) => string(backend, &value.to_string()),
+        Literal::Timestamp(t) => string(backend, &Literal::timestamp_text(*t, backend)),
     }
 }
 

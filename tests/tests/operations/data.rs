@@ -13,7 +13,8 @@ every_backend!(
     special_floats,
     execute,
     backend_specific_reverse,
-    tables_named_like_types
+    tables_named_like_types,
+    timestamps
 );
 
 const INJECTION: &str = "'); DROP TABLE users; --";
@@ -485,4 +486,54 @@ async fn tables_named_like_types(mut ctx: Ctx) {
     // A backfill in Rust writes its results back the same way.
     let sql = format!("SELECT doubled FROM {} ORDER BY id", ctx.q("money"));
     assert_eq!(ctx.strings(&sql).await, ["20", "40"], "{kind:?}");
+}
+
+fn create_events(m: &mut Migration) {
+    m.create_table(
+        Table::new("events")
+            .column(Column::new("id").integer().primary_key())
+            .column(Column::new("at").timestamptz())
+            .column(Column::new("local").timestamp().nullable()),
+    );
+}
+fn insert_events(m: &mut Migration) {
+    use chrono::TimeZone as _;
+    let at = chrono::Utc.with_ymd_and_hms(2024, 5, 6, 7, 8, 9).unwrap()
+        + chrono::Duration::microseconds(123_456);
+    m.bulk_insert(
+        Rows::new("events", ["id", "at", "local"])
+            .row((1, at, at.naive_utc()))
+            .row((2, at, Literal::Null)),
+    );
+}
+
+migration!(EVENTS = "dat_0014" after [], up: create_events, down: None);
+migration!(INSERT_EVENTS = "dat_0015" after ["dat_0014"], up: insert_events, down: Some(nothing));
+
+/// `chrono` values in a bulk insert work on every backend, MariaDB
+/// included (which reads no offset and no `T`): a point in time lands as
+/// that instant, a local date-time as written.
+async fn timestamps(mut ctx: Ctx) {
+    let kind = ctx.kind();
+    ctx.up_ok(&[&EVENTS, &INSERT_EVENTS]).await;
+    let sql = match kind {
+        Kind::Postgres => {
+            "SELECT to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || ' ' || \
+             to_char(local, 'YYYY-MM-DD HH24:MI:SS.US') FROM events WHERE id = 1"
+        }
+        Kind::MySql => {
+            "SELECT CONCAT(DATE_FORMAT(CONVERT_TZ(at, @@session.time_zone, '+00:00'), \
+             '%Y-%m-%d %H:%i:%s.%f'), ' ', DATE_FORMAT(local, '%Y-%m-%d %H:%i:%s.%f')) \
+             FROM events WHERE id = 1"
+        }
+        Kind::Sqlite => {
+            "SELECT strftime('%Y-%m-%d %H:%M:%f', at) || ' ' || local FROM events WHERE id = 1"
+        }
+    };
+    let expected = match kind {
+        Kind::Sqlite => "2024-05-06 07:08:09.123 2024-05-06 07:08:09.123456",
+        _ => "2024-05-06 07:08:09.123456 2024-05-06 07:08:09.123456",
+    };
+    assert_eq!(ctx.value(sql).await.as_deref(), Some(expected), "{kind:?}");
+    assert_eq!(ctx.count("events").await, 2, "{kind:?}");
 }

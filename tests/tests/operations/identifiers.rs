@@ -8,7 +8,7 @@ use migrate_core::render::RenderError;
 
 use crate::harness::{Ctx, Kind, render_error};
 
-every_backend!(odd_names, name_length_limits);
+every_backend!(odd_names, name_length_limits, names_a_backend_cannot_store);
 
 const PARENT: &str = "pa\"rent; --";
 const TABLE: &str = "we\"ird `tab` 'le'; -- x";
@@ -310,5 +310,29 @@ async fn name_length_limits(ctx: Ctx) {
         // Refused before anything ran: not even the first migration.
         assert_eq!(ctx.heads().await, Vec::<String>::new(), "{kind:?}");
         assert_eq!(ctx.tables().await, Vec::<String>::new(), "{kind:?}");
+    }
+}
+
+fn emoji_table(m: &mut Migration) {
+    m.create_table(Table::new("party 🎉").column(Column::new("id").integer().primary_key()));
+}
+
+migration!(EMOJI = "idn_0101" after [], up: emoji_table, down: None);
+
+/// MySQL and MariaDB keep names in 3-byte UTF-8: a name with an emoji is
+/// refused before anything runs, not cut or mangled by the server; the
+/// others store it.
+async fn names_a_backend_cannot_store(ctx: Ctx) {
+    let kind = ctx.kind();
+    if kind == Kind::MySql {
+        let error = render_error(ctx.up(&[&EMOJI]).await.unwrap_err()).to_string();
+        assert!(
+            error.contains("holds 🎉 (U+1F389), which MySQL and MariaDB cannot store in a name"),
+            "{error}"
+        );
+        assert_eq!(ctx.tables().await, Vec::<String>::new());
+    } else {
+        ctx.up_ok(&[&EMOJI]).await;
+        assert_eq!(ctx.tables().await, ["party 🎉"], "{kind:?}");
     }
 }
