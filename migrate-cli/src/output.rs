@@ -121,16 +121,7 @@ impl Printer {
         if self.format == Format::Json {
             let points: Vec<_> = points
                 .iter()
-                .map(|&i| {
-                    let mut value = revision_json(graph, i);
-                    value["children"] = graph
-                        .children(i)
-                        .iter()
-                        .map(|&c| graph.revision(c).id.clone())
-                        .collect::<Vec<_>>()
-                        .into();
-                    value
-                })
+                .map(|&i| revision_with_children(graph, i))
                 .collect();
             return self.json(json!({ "branches": points }));
         }
@@ -159,16 +150,7 @@ impl Printer {
         if self.format == Format::Json {
             let revisions: Vec<_> = found
                 .iter()
-                .map(|&index| {
-                    let mut value = revision_json(graph, index);
-                    value["children"] = graph
-                        .children(index)
-                        .iter()
-                        .map(|&c| graph.revision(c).id.clone())
-                        .collect::<Vec<_>>()
-                        .into();
-                    value
-                })
+                .map(|&index| revision_with_children(graph, index))
                 .collect();
             return self.json(json!({ "revisions": revisions }));
         }
@@ -345,6 +327,18 @@ pub(crate) struct HistoryView<'a> {
     pub(crate) current: Option<&'a [usize]>,
     pub(crate) verbose: bool,
     pub(crate) graph: bool,
+}
+
+/// [`revision_json`] with the revisions that revise it.
+fn revision_with_children(graph: &Graph, index: usize) -> serde_json::Value {
+    let mut value = revision_json(graph, index);
+    value["children"] = graph
+        .children(index)
+        .iter()
+        .map(|&c| graph.revision(c).id.clone())
+        .collect::<Vec<_>>()
+        .into();
+    value
 }
 
 /// A revision as JSON: id, message, parents, labels, dependencies, head,

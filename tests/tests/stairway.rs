@@ -188,8 +188,17 @@ fn servers() -> Vec<String> {
 /// Runs the stairway over `USERS` and `fixture` on every backend; returns
 /// the SQLite failure after checking that every backend fails alike.
 async fn fails(fixture: &'static Registration, same: fn(&StairwayError) -> bool) -> String {
+    fails_seeded(fixture, |_| Vec::new(), same).await
+}
+
+/// [`fails`], with rows seeded before each revision.
+async fn fails_seeded(
+    fixture: &'static Registration,
+    seed: fn(&str) -> Vec<Rows>,
+    same: fn(&StairwayError) -> bool,
+) -> String {
     let run = |url: Option<String>| {
-        let stairway = Stairway::with_registrations(vec![&USERS, fixture]);
+        let stairway = Stairway::with_registrations(vec![&USERS, fixture]).seed(seed);
         match url {
             Some(url) => stairway.database_url(url),
             None => stairway,
@@ -272,28 +281,14 @@ async fn seeded_rows_that_do_not_survive_the_round_trip() {
         }
         _ => vec![],
     };
-    let mut urls: Vec<Option<String>> = servers().into_iter().map(Some).collect();
-    urls.push(None);
-    let mut last = String::new();
-    for url in urls {
-        let mut stairway = Stairway::with_registrations(vec![&USERS, &LOSES_DATA]).seed(seed);
-        if let Some(url) = url {
-            stairway = stairway.database_url(url);
-        }
-        let error = stairway
-            .run()
-            .await
-            .expect_err("the lost name went unnoticed");
-        assert!(
-            matches!(&error, StairwayError::DataLost { table, before, after, .. }
-                if table == "users"
-                    && before[0].contains(&Some("Ada".to_owned()))
-                    && after[0].contains(&None)),
-            "{error}"
-        );
-        last = error.to_string();
-    }
-    insta::assert_snapshot!(last);
+    let message = fails_seeded(&LOSES_DATA, seed, |e| {
+        matches!(e, StairwayError::DataLost { table, before, after, .. }
+            if table == "users"
+                && before[0].contains(&Some("Ada".to_owned()))
+                && after[0].contains(&None))
+    })
+    .await;
+    insta::assert_snapshot!(message);
 }
 
 /// Rows the downgrade leaves behind are extra rows, not lost data.
@@ -305,28 +300,14 @@ async fn rows_left_behind_by_a_downgrade_are_reported_as_extra() {
         }
         _ => vec![],
     };
-    let mut urls: Vec<Option<String>> = servers().into_iter().map(Some).collect();
-    urls.push(None);
-    let mut last = String::new();
-    for url in urls {
-        let mut stairway = Stairway::with_registrations(vec![&USERS, &ADDS_ROWS]).seed(seed);
-        if let Some(url) = url {
-            stairway = stairway.database_url(url);
-        }
-        let error = stairway
-            .run()
-            .await
-            .expect_err("the leftover admin went unnoticed");
-        assert!(
-            matches!(&error, StairwayError::ExtraRows { table, extra, .. }
-                if table == "users" && extra.len() == 1
-                    && extra[0].contains(&Some("admin@example.com".to_owned()))),
-            "{error}"
-        );
-        last = error.to_string();
-    }
-    assert!(!last.contains("lost"), "{last}");
-    insta::assert_snapshot!(last);
+    let message = fails_seeded(&ADDS_ROWS, seed, |e| {
+        matches!(e, StairwayError::ExtraRows { table, extra, .. }
+            if table == "users" && extra.len() == 1
+                && extra[0].contains(&Some("admin@example.com".to_owned())))
+    })
+    .await;
+    assert!(!message.contains("lost"), "{message}");
+    insta::assert_snapshot!(message);
 }
 
 #[tokio::test]

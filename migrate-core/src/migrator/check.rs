@@ -261,29 +261,9 @@ impl Migrator {
 
 #[cfg(test)]
 mod tests {
+    use super::super::fixtures::registration;
     use super::*;
     use crate::ops::{Column, Migration, Table};
-    use crate::registry::Registration;
-
-    fn registration(
-        id: &'static str,
-        revises: &'static [&'static str],
-        upgrade: fn(&mut Migration),
-        downgrade: Option<fn(&mut Migration)>,
-    ) -> &'static Registration {
-        Box::leak(Box::new(Registration {
-            id,
-            revises,
-            branch_labels: &[],
-            depends_on: &[],
-            message: "m",
-            module: "fixtures",
-            file: "fixtures.rs",
-            line: 1,
-            upgrade,
-            downgrade,
-        }))
-    }
 
     fn create(m: &mut Migration) {
         m.create_table(Table::new("t").column(Column::new("id").integer().primary_key()));
@@ -297,7 +277,7 @@ mod tests {
         m.irreversible("the data is gone");
     }
 
-    fn check(registrations: Vec<&'static Registration>) -> Vec<String> {
+    fn check(registrations: Vec<&'static crate::Registration>) -> Vec<String> {
         let migrator = Migrator::new(registrations).expect("valid graph");
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()

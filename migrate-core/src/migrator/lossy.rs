@@ -275,25 +275,13 @@ mod tests {
     use super::*;
     use crate::Backend;
     use crate::ops::{Column, Migration, Table};
-    use crate::registry::Registration;
 
     fn registration(
         id: &'static str,
         revises: &'static [&'static str],
         upgrade: fn(&mut Migration),
-    ) -> &'static Registration {
-        Box::leak(Box::new(Registration {
-            id,
-            revises,
-            branch_labels: &[],
-            depends_on: &[],
-            message: "m",
-            module: "fixtures",
-            file: "fixtures.rs",
-            line: 1,
-            upgrade,
-            downgrade: None,
-        }))
+    ) -> &'static crate::registry::Registration {
+        super::super::fixtures::registration(id, revises, upgrade, None)
     }
 
     fn create(m: &mut Migration) {

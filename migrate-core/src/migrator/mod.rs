@@ -6,6 +6,8 @@ mod apply;
 mod backfill;
 mod check;
 mod error;
+#[cfg(test)]
+mod fixtures;
 mod lossy;
 mod offline;
 mod repair;
