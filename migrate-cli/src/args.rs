@@ -114,6 +114,22 @@ fn key_value(given: &str) -> Result<(String, String), String> {
     }
 }
 
+/// A target or range: one that starts with `-` is a step down (`-1`,
+/// `-2:head`); anything else that starts with `-` is a flag this verb does
+/// not know, not a target.
+fn target(given: &str) -> Result<String, String> {
+    let step = given
+        .strip_prefix('-')
+        .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()));
+    if given.starts_with('-') && !step {
+        return Err(format!(
+            "`{}` is not a flag of this command (see --help), nor a target: targets that start with `-` are steps down, e.g. -1",
+            one_line(given).unwrap_or_default()
+        ));
+    }
+    Ok(given.to_owned())
+}
+
 /// Text that becomes part of a file or an output line (`-m`, `-x`): one
 /// line, without control characters, which could end a comment in a
 /// generated file or an offline script and turn the rest into code.
@@ -169,7 +185,7 @@ Examples:
   migrations upgrade --sql 3f1c:head       the script from 3f1c up")]
     Upgrade {
         /// Where to go
-        #[arg(default_value = "head", allow_negative_numbers = true)]
+        #[arg(default_value = "head", allow_hyphen_values = true, value_parser = target)]
         target: String,
 
         /// Print the SQL script instead of running it (offline mode)
@@ -198,9 +214,8 @@ Examples:
   migrations downgrade base               revert everything
   migrations downgrade --sql head:3f1c    the script that goes from the head down to 3f1c")]
     Downgrade {
-        /// Where to go (`-1`: one step down; `--anything` is a flag, never a
-        /// target)
-        #[arg(allow_negative_numbers = true)]
+        /// Where to go (`-1`: one step down)
+        #[arg(allow_hyphen_values = true, value_parser = target)]
         target: String,
 
         /// Print the SQL script for FROM:TO instead of running it (offline mode)
@@ -273,7 +288,7 @@ Examples:
     Show {
         /// The revision: an id, a prefix, `head`, `<label>@head`, `current`,
         /// or a step from the database's revision (`+1`, `-1`)
-        #[arg(allow_negative_numbers = true)]
+        #[arg(allow_hyphen_values = true, value_parser = target)]
         rev: String,
     },
 
