@@ -37,9 +37,11 @@ pub struct Cli {
     #[arg(long, global = true, default_value_t = 60, value_name = "SECONDS")]
     pub lock_timeout: u64,
 
-    /// How PostgreSQL holds the lock: `session` (an advisory lock on a
-    /// connection of its own, for the whole run) or `transaction` (taken in
-    /// each migration's transaction; for PgBouncer transaction pooling)
+    /// How PostgreSQL holds the lock: `session` (an advisory lock in a
+    /// transaction on a connection of its own, for the whole run; directly
+    /// or through PgBouncer) or `transaction` (taken in each migration's own
+    /// transaction, so no connection stays in one for the whole run;
+    /// refuses CONCURRENTLY)
     #[arg(
         long,
         global = true,

@@ -510,7 +510,10 @@ async fn messages_of_a_first_hour() {
     let url = db.url.clone();
     // Unknown flags are flags, not targets.
     let text = fails(&url, &["upgrade", "--foo"], 2);
-    assert_has(&text, &["`--foo` is not a flag of this command (see --help), nor a target"]);
+    assert_has(
+        &text,
+        &["`--foo` is not a flag of this command (see --help), nor a target"],
+    );
     let text = fails(&url, &["downgrade", "--all"], 2);
     assert_has(&text, &["`--all` is not a flag of this command"]);
     // `--version` names the migrations crate's binary.

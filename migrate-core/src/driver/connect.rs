@@ -65,15 +65,17 @@ impl Retry {
 /// How PostgreSQL holds the migration lock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum LockMode {
-    /// A session advisory lock on a connection of its own, held for the
-    /// whole run. The default: one migrator runs at a time, start to end.
+    /// An advisory lock held for the whole run, in a transaction on a
+    /// connection of its own (so that a pooler in transaction mode keeps it
+    /// on one server connection). The default: one migrator runs at a time,
+    /// start to end, directly or through PgBouncer.
     #[default]
     Session,
     /// A transaction advisory lock taken at the start of each migration's
-    /// transaction, with the heads re-read under it. For PgBouncer in
-    /// transaction pooling, which hands each transaction a different server
-    /// connection and so breaks session locks. Migrations that cannot run
-    /// in a transaction (`CONCURRENTLY`) are refused in this mode.
+    /// own transaction, with the heads re-read under it: no connection stays
+    /// in a transaction for the whole run, and migrators may interleave
+    /// migration by migration. Migrations that cannot run in a transaction
+    /// (`CONCURRENTLY`) are refused in this mode.
     Transaction,
 }
 

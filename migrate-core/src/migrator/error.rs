@@ -287,7 +287,7 @@ pub enum ApplyError {
     /// A step that must run outside a transaction, with PostgreSQL's
     /// transaction-scoped lock, which only exists inside one.
     #[error(
-        "{direction} {revision}: this migration runs outside a transaction (CONCURRENTLY), where --lock-mode transaction holds no lock; nothing was run. Run it with the session lock (the default), connecting to PostgreSQL directly rather than through PgBouncer's transaction pooling"
+        "{direction} {revision}: this migration runs outside a transaction (CONCURRENTLY), where --lock-mode transaction holds no lock; nothing was run. Run it with the session lock (the default), which holds the lock for the whole run, directly or through PgBouncer"
     )]
     NeedsSessionLock {
         /// The revision.
