@@ -619,3 +619,50 @@ fn show_prints_one_json_document() {
         "{document}"
     );
 }
+
+/// A SQLite file this user may not write: said in SQLite's terms, before
+/// anything runs. Run as `nobody` when the tests run as root (root writes
+/// any file).
+#[cfg(unix)]
+#[test]
+fn a_read_only_sqlite_file_is_a_clear_error() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let file = dir.path().join("ro.db");
+    let url = format!("sqlite:{}", file.display());
+    ok(&url, &["upgrade", "+1"]);
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    let mut command = if root {
+        let available = Command::new("runuser")
+            .args(["-u", "nobody", "--", "true"])
+            .status()
+            .is_ok_and(|s| s.success());
+        if !available {
+            return;
+        }
+        let mut c = Command::new("runuser");
+        c.args(["-u", "nobody", "--", env!("CARGO_BIN_EXE_app-migrate")]);
+        c
+    } else {
+        Command::new(env!("CARGO_BIN_EXE_app-migrate"))
+    };
+    let out = command
+        .args(["upgrade", "--database-url", &url])
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_has(
+        &stderr,
+        &["this user cannot write it", "check its permissions"],
+    );
+    for server_words in ["server", "host", "port"] {
+        assert!(!stderr.contains(server_words), "{stderr}");
+    }
+}

@@ -29,7 +29,7 @@ pub mod long_step {
                 .or_for(Backend::MySql, "SELECT BENCHMARK(100000000000, MD5('x'))")
                 .or_for(
                     Backend::Sqlite,
-                    "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 7000000) \
+                    "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 12000000) \
                      SELECT count(*) FROM c",
                 )
                 .reverse("SELECT 1"),
