@@ -195,14 +195,7 @@ pub trait Driver: Send + std::fmt::Debug {
     ) -> Result<(), sqlx::Error> {
         match self.backend() {
             Backend::Postgres | Backend::Sqlite => {
-                let mut sql = version_tables::record_step(
-                    self.backend(),
-                    delete,
-                    insert,
-                    row,
-                    version_tables::Stamp::Recorded,
-                );
-                sql.push_str("COMMIT;");
+                let sql = version_tables::commit_step(self.backend(), delete, insert, row);
                 self.execute(&sql).await
             }
             Backend::MySql => {

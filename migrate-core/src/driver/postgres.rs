@@ -464,9 +464,7 @@ impl Driver for PgDriver {
         insert: &[&str],
         row: &AuditRow,
     ) -> Result<(), sqlx::Error> {
-        let mut sql =
-            version_tables::record_step(Backend::Postgres, delete, insert, row, Stamp::Recorded);
-        sql.push_str("COMMIT;");
+        let sql = version_tables::commit_step(Backend::Postgres, delete, insert, row);
         // A COMMIT cannot be cancelled usefully: forget the process first.
         self.leave_transaction();
         self.conn.execute(sql.as_str()).await.map(drop)

@@ -108,6 +108,19 @@ pub(crate) fn record_step(
     out
 }
 
+/// [`record_step`] of a run, then `COMMIT`: what a driver sends as one
+/// call to end a step that succeeded in its transaction.
+pub(crate) fn commit_step(
+    backend: Backend,
+    delete: &[&str],
+    insert: &[&str],
+    row: &AuditRow,
+) -> String {
+    let mut sql = record_step(backend, delete, insert, row, Stamp::Recorded);
+    sql.push_str("COMMIT;");
+    sql
+}
+
 /// The statements that delete and insert rows of the heads table, each
 /// ended by `;` and a newline.
 pub(crate) fn write_heads(backend: Backend, delete: &[&str], insert: &[&str]) -> String {
