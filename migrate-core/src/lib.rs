@@ -14,9 +14,11 @@ pub mod error;
 pub mod graph;
 pub mod migrator;
 pub mod ops;
+mod owner;
 pub mod registry;
 pub mod render;
 pub mod schema;
+mod store;
 pub mod testing;
 pub mod text;
 
@@ -25,7 +27,9 @@ pub use migrate_macros::migration;
 pub use crate::backend::Backend;
 pub use crate::error::Error;
 pub use crate::migrator::Migrator;
+pub use crate::owner::{NotAnOwner, Owner};
 pub use crate::registry::Registration;
+pub use crate::store::Direction;
 
 /// What a migration module needs: `use migrate_core::prelude::*;`.
 pub mod prelude {

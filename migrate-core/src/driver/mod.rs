@@ -1,8 +1,9 @@
 //! Database drivers: one per backend, behind the [`Driver`] trait and a cargo
-//! feature each. A driver knows its SQL dialect for the version tables and the
-//! lock; the [`migrator`](crate::migrator) decides what to run and when.
+//! feature each. A driver holds the connection, its transactions, the
+//! migration lock and its dialect's facts; the bookkeeping tables' SQL is
+//! the `store`'s, and the [`migrator`](crate::migrator) decides what to run
+//! and when.
 
-mod audit;
 mod connect;
 mod error;
 mod interrupt;
@@ -12,13 +13,11 @@ mod mysql;
 mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
-pub(crate) mod version_tables;
 
 use std::time::Duration;
 
 use async_trait::async_trait;
 
-pub use audit::{AuditRow, Direction, Outcome};
 pub use connect::{Access, ConnectOptions, LockMode, Retry, connect, redact_url};
 pub use error::DriverError;
 pub(crate) use error::{caused_by_data, database_message};
@@ -28,6 +27,7 @@ pub use interrupt::Interrupter;
 
 pub use crate::Backend;
 use crate::ops::Literal;
+pub use crate::store::{AUDIT_TABLE, AuditRow, BACKFILL_TABLE, Direction, HEADS_TABLE, Outcome};
 
 /// Binds literals to an `sqlx` query, in order. A macro because each
 /// backend's `Query` type differs and the generic bounds do not pay off.
@@ -54,14 +54,6 @@ macro_rules! bind_literals {
 #[cfg(any(feature = "sqlite", feature = "mysql", feature = "postgres"))]
 pub(crate) use bind_literals;
 
-/// The heads table: one row per current head, as Alembic's `alembic_version`.
-pub const HEADS_TABLE: &str = "migrate_heads";
-/// The audit table: one row per applied (or attempted) step.
-pub const AUDIT_TABLE: &str = "migrate_audit";
-/// The backfill progress table: one row per backfill of a step that ran,
-/// with the last key done; created by the first backfill.
-pub const BACKFILL_TABLE: &str = "migrate_backfill";
-
 /// What the migration lock covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LockScope {
@@ -82,17 +74,6 @@ pub const MAX_LOCK_TIMEOUT: Duration = Duration::from_millis(i32::MAX as u64);
 /// `timeout`, at most [`MAX_LOCK_TIMEOUT`].
 pub(crate) fn lock_timeout(timeout: Duration) -> Duration {
     timeout.min(MAX_LOCK_TIMEOUT)
-}
-
-/// Who holds the lock, for a label the other migrators can read:
-/// `migrate pid 4242 on web-1 since 2026-11-23T10:00:01Z`.
-pub(crate) fn holder_label() -> String {
-    format!(
-        "migrate pid {} on {} since {}",
-        std::process::id(),
-        gethostname::gethostname().to_string_lossy(),
-        chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ")
-    )
 }
 
 /// The primitives a backend offers the migrator, over one connection.
@@ -165,58 +146,10 @@ pub trait Driver: Send + std::fmt::Debug {
         Ok(())
     }
 
-    /// Whether both version tables exist. Reads only.
-    async fn version_tables_exist(&mut self) -> Result<bool, sqlx::Error>;
-
-    /// The statements that create the version tables (`IF NOT EXISTS`).
-    fn version_tables_ddl(&self) -> Vec<String> {
-        version_tables::ddl(self.backend())
-    }
-
-    /// The revisions in the heads table, sorted.
-    async fn read_heads(&mut self) -> Result<Vec<String>, sqlx::Error>;
-
-    /// Removes and inserts rows of the heads table.
-    async fn write_heads(&mut self, delete: &[&str], insert: &[&str]) -> Result<(), sqlx::Error>;
-
-    /// Inserts an audit row and returns its id.
-    async fn insert_audit(&mut self, row: &AuditRow) -> Result<i64, sqlx::Error>;
-
-    /// Ends a step that succeeded in its transaction: moves the heads,
-    /// inserts its audit row and commits. PostgreSQL and SQLite send all of
-    /// it as one call ([`version_tables::record_step`] and `COMMIT`), which
-    /// saves three round trips per migration; if a statement fails, the
-    /// rest is not run and the caller rolls back.
-    async fn finish_step(
-        &mut self,
-        delete: &[&str],
-        insert: &[&str],
-        row: &AuditRow,
-    ) -> Result<(), sqlx::Error> {
-        match self.backend() {
-            Backend::Postgres | Backend::Sqlite => {
-                let sql = version_tables::commit_step(self.backend(), delete, insert, row);
-                self.execute(&sql).await
-            }
-            Backend::MySql => {
-                self.write_heads(delete, insert).await?;
-                self.insert_audit(row).await?;
-                self.commit().await
-            }
-        }
-    }
-
-    /// Updates the progress and outcome of the audit row `row.id`.
-    async fn update_audit(&mut self, row: &AuditRow) -> Result<(), sqlx::Error>;
-
-    /// The audit rows `SELECT <columns> FROM migrate_audit <tail>` returns;
-    /// `tail` is a fixed clause of the caller's (`WHERE`, `ORDER BY`).
-    async fn query_audit(&mut self, tail: &str) -> Result<Vec<AuditRow>, sqlx::Error>;
-
-    /// The newest audit rows first, at most `limit`.
-    async fn read_audit(&mut self, limit: i64) -> Result<Vec<AuditRow>, sqlx::Error> {
-        self.query_audit(&format!("ORDER BY id DESC LIMIT {limit}"))
-            .await
+    /// Runs `sql` (statements each ended by `;`) and commits the open
+    /// transaction, in one call: the last statements of a step.
+    async fn commit_after(&mut self, sql: &str) -> Result<(), sqlx::Error> {
+        self.execute(&format!("{sql}COMMIT;")).await
     }
 
     /// Closes the connection cleanly.

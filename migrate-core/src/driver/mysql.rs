@@ -10,9 +10,8 @@ use async_trait::async_trait;
 use sqlx::mysql::{MySqlConnectOptions, MySqlConnection};
 use sqlx::{Connection, Executor, Row};
 
-use super::audit::{AUDIT_COLUMNS, AuditRow, audit_row};
 use super::connect::Attempt;
-use super::{AUDIT_TABLE, CancelStatement, Driver, DriverError, HEADS_TABLE, Interrupter};
+use super::{CancelStatement, Driver, DriverError, Interrupter};
 use crate::Backend;
 use crate::ops::Literal;
 
@@ -152,88 +151,6 @@ impl Driver for MySqlDriver {
                 what: "release the migration lock",
                 source,
             })
-    }
-
-    async fn version_tables_exist(&mut self) -> Result<bool, sqlx::Error> {
-        let count: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM information_schema.tables \
-             WHERE table_schema = DATABASE() AND table_name IN (?, ?)",
-        )
-        .bind(HEADS_TABLE)
-        .bind(AUDIT_TABLE)
-        .fetch_one(&mut self.conn)
-        .await?;
-        Ok(count == 2)
-    }
-
-    async fn read_heads(&mut self) -> Result<Vec<String>, sqlx::Error> {
-        sqlx::query_scalar(&format!(
-            "SELECT revision FROM {HEADS_TABLE} ORDER BY revision"
-        ))
-        .fetch_all(&mut self.conn)
-        .await
-    }
-
-    async fn write_heads(&mut self, delete: &[&str], insert: &[&str]) -> Result<(), sqlx::Error> {
-        for revision in delete {
-            sqlx::query(&format!("DELETE FROM {HEADS_TABLE} WHERE revision = ?"))
-                .bind(*revision)
-                .execute(&mut self.conn)
-                .await?;
-        }
-        for revision in insert {
-            sqlx::query(&format!("INSERT INTO {HEADS_TABLE} (revision) VALUES (?)"))
-                .bind(*revision)
-                .execute(&mut self.conn)
-                .await?;
-        }
-        Ok(())
-    }
-
-    async fn insert_audit(&mut self, row: &AuditRow) -> Result<i64, sqlx::Error> {
-        let done = sqlx::query(&format!(
-            "INSERT INTO {AUDIT_TABLE} (revision, direction, checksum, started_at, finished_at, \
-             duration_ms, outcome, statements_done, statements_total, error, args, plan) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        ))
-        .bind(&row.revision)
-        .bind(row.direction.as_str())
-        .bind(&row.checksum)
-        .bind(row.started_at)
-        .bind(row.finished_at)
-        .bind(row.duration_ms)
-        .bind(row.outcome.as_str())
-        .bind(row.statements_done)
-        .bind(row.statements_total)
-        .bind(&row.error)
-        .bind(&row.args)
-        .bind(&row.plan)
-        .execute(&mut self.conn)
-        .await?;
-        i64::try_from(done.last_insert_id()).map_err(|e| sqlx::Error::Decode(Box::new(e)))
-    }
-
-    async fn update_audit(&mut self, row: &AuditRow) -> Result<(), sqlx::Error> {
-        sqlx::query(&format!(
-            "UPDATE {AUDIT_TABLE} SET finished_at = ?, duration_ms = ?, outcome = ?, \
-             statements_done = ?, error = ? WHERE id = ?"
-        ))
-        .bind(row.finished_at)
-        .bind(row.duration_ms)
-        .bind(row.outcome.as_str())
-        .bind(row.statements_done)
-        .bind(&row.error)
-        .bind(row.id)
-        .execute(&mut self.conn)
-        .await
-        .map(drop)
-    }
-
-    async fn query_audit(&mut self, tail: &str) -> Result<Vec<AuditRow>, sqlx::Error> {
-        let rows = sqlx::query(&format!("SELECT {AUDIT_COLUMNS} FROM {AUDIT_TABLE} {tail}"))
-            .fetch_all(&mut self.conn)
-            .await?;
-        rows.iter().map(audit_row).collect()
     }
 
     async fn close(self: Box<Self>) -> Result<(), sqlx::Error> {

@@ -7,7 +7,7 @@
 //! one transaction to the next. So this driver:
 //!
 //! - sends its own statements with the simple query protocol, values
-//!   written as literals (`version_tables`), never as named prepared
+//!   written as literals (the `store`'s), never as named prepared
 //!   statements, which a pooler would hand to the wrong server connection;
 //! - binds values (a bulk insert's one `jsonb` parameter) with unnamed
 //!   statements inside a transaction, which holds one server connection
@@ -30,15 +30,10 @@ use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgRow};
 use sqlx::{Connection, Executor, Row};
 
-use super::audit::{AUDIT_COLUMNS, AuditRow, audit_row};
 use super::connect::Attempt;
-use super::version_tables::{self, Stamp};
-use super::{
-    AUDIT_TABLE, CancelStatement, Driver, DriverError, HEADS_TABLE, Interrupter, LockMode,
-    LockScope, holder_label,
-};
-use crate::Backend;
+use super::{CancelStatement, Driver, DriverError, Interrupter, LockMode, LockScope};
 use crate::ops::Literal;
+use crate::{Backend, Owner};
 
 /// The advisory-lock key: the bytes of "migrate!" as a big-endian i64.
 const LOCK_KEY: i64 = i64::from_be_bytes(*b"migrate!");
@@ -140,7 +135,7 @@ impl PgDriver {
             });
         match holder {
             // Session mode: the label says who and since when.
-            Some((pid, Some(label), _)) if label.starts_with("migrate pid ") => {
+            Some((pid, Some(label), _)) if label.parse::<Owner>().is_ok() => {
                 format!(" ({label}; backend pid {pid})")
             }
             Some((pid, _, Some(since))) => format!(
@@ -235,7 +230,10 @@ impl PgDriver {
             what: "open the lock connection",
             source,
         };
-        let options = self.options.clone().application_name(&holder_label());
+        let options = self
+            .options
+            .clone()
+            .application_name(&Owner::this_process().to_string());
         let mut conn = PgConnection::connect_with(&options).await.map_err(query)?;
         conn.execute(
             "BEGIN; SET LOCAL tcp_keepalives_idle = 30; SET LOCAL tcp_keepalives_interval = 10; \
@@ -417,71 +415,13 @@ impl Driver for PgDriver {
         }
     }
 
-    async fn version_tables_exist(&mut self) -> Result<bool, sqlx::Error> {
-        let sql = format!(
-            "SELECT COUNT(*) FROM information_schema.tables \
-             WHERE table_schema = current_schema() AND table_name IN ('{HEADS_TABLE}', '{AUDIT_TABLE}')"
-        );
-        let count: i64 = rows(&mut self.conn, &sql)
-            .await?
-            .first()
-            .map_or(Ok(0), |row| row.try_get(0))?;
-        Ok(count == 2)
-    }
-
-    async fn read_heads(&mut self) -> Result<Vec<String>, sqlx::Error> {
-        let sql = format!("SELECT revision FROM {HEADS_TABLE} ORDER BY revision");
-        rows(&mut self.conn, &sql)
-            .await?
-            .iter()
-            .map(|row| row.try_get(0))
-            .collect()
-    }
-
-    async fn write_heads(&mut self, delete: &[&str], insert: &[&str]) -> Result<(), sqlx::Error> {
-        let sql = version_tables::write_heads(Backend::Postgres, delete, insert);
-        if sql.is_empty() {
-            return Ok(());
-        }
-        self.conn.execute(sql.as_str()).await.map(drop)
-    }
-
-    async fn insert_audit(&mut self, row: &AuditRow) -> Result<i64, sqlx::Error> {
-        let sql = format!(
-            "{} RETURNING id",
-            version_tables::insert_audit(Backend::Postgres, row, Stamp::Recorded)
-        );
-        rows(&mut self.conn, &sql)
-            .await?
-            .first()
-            .ok_or(sqlx::Error::RowNotFound)?
-            .try_get(0)
-    }
-
-    async fn finish_step(
-        &mut self,
-        delete: &[&str],
-        insert: &[&str],
-        row: &AuditRow,
-    ) -> Result<(), sqlx::Error> {
-        let sql = version_tables::commit_step(Backend::Postgres, delete, insert, row);
+    async fn commit_after(&mut self, sql: &str) -> Result<(), sqlx::Error> {
         // A COMMIT cannot be cancelled usefully: forget the process first.
         self.leave_transaction();
-        self.conn.execute(sql.as_str()).await.map(drop)
-    }
-
-    async fn update_audit(&mut self, row: &AuditRow) -> Result<(), sqlx::Error> {
-        let sql = version_tables::update_audit(Backend::Postgres, row);
-        self.conn.execute(sql.as_str()).await.map(drop)
-    }
-
-    async fn query_audit(&mut self, tail: &str) -> Result<Vec<AuditRow>, sqlx::Error> {
-        let sql = format!("SELECT {AUDIT_COLUMNS} FROM {AUDIT_TABLE} {tail}");
-        rows(&mut self.conn, &sql)
-            .await?
-            .iter()
-            .map(audit_row)
-            .collect()
+        self.conn
+            .execute(format!("{sql}COMMIT;").as_str())
+            .await
+            .map(drop)
     }
 
     async fn close(mut self: Box<Self>) -> Result<(), sqlx::Error> {

@@ -21,6 +21,7 @@ use super::{ApplyError, RenderedStep, StepReport};
 use crate::driver::{AuditRow, Driver, DriverError, LockScope, Outcome};
 use crate::ops::Operation;
 use crate::render::{Exec, Rebuild, SchemaObject, Statement, sql};
+use crate::store::{self, sql::Audit, sql::Stamp};
 use crate::{Backend, Error};
 
 type BoxError = Box<dyn StdError + Send + Sync>;
@@ -178,9 +179,9 @@ async fn transactional(
             // Tables seen earlier in the run are still there (dropped by
             // hand, reading the heads fails): one query less per step.
             let exists =
-                *tables_exist || db.version_tables_exist().await.map_err(bookkeeping)?;
+                *tables_exist || store::tables_exist(db).await.map_err(bookkeeping)?;
             let heads = if exists {
-                db.read_heads().await.map_err(bookkeeping)?
+                store::read_heads(db).await.map_err(bookkeeping)?
             } else {
                 Vec::new()
             };
@@ -193,9 +194,7 @@ async fn transactional(
         }
         if !*tables_exist {
             // Created on first write, inside the first step's transaction.
-            for ddl in db.version_tables_ddl() {
-                db.execute(&ddl).await.map_err(bookkeeping)?;
-            }
+            store::create_tables(db).await.map_err(bookkeeping)?;
         }
         let rolled_back = |failure: &Failure, statement: &Statement| {
             format!(
@@ -217,7 +216,9 @@ async fn transactional(
             }
         }
         finish(audit, Outcome::Success, step.statements.len(), start);
-        db.finish_step(&change.delete, &change.insert, audit)
+        let audit = &*audit;
+        let record = Audit::Insert(Stamp::Recorded);
+        store::commit_step(db, &change.delete, &change.insert, audit, record)
             .await
             .map_err(bookkeeping)
     }
@@ -239,7 +240,7 @@ async fn transactional(
                 // The transaction was rolled back: nothing of the step stays.
                 finish(audit, Outcome::Failed, 0, start);
                 audit.error = Some(error.to_string());
-                if let Err(e) = db.insert_audit(audit).await {
+                if let Err(e) = store::insert_audit(db, audit).await {
                     tracing::warn!(error = %e, "could not record the failed attempt");
                 }
             }
@@ -462,11 +463,9 @@ async fn phased(
         }
     };
     if !*tables_exist {
-        for ddl in db.version_tables_ddl() {
-            db.execute(&ddl)
-                .await
-                .map_err(bookkeeping("no statement of the step ran"))?;
-        }
+        store::create_tables(db)
+            .await
+            .map_err(bookkeeping("no statement of the step ran"))?;
         *tables_exist = true;
     }
     let from = resume.map_or(0, |r| r.from);
@@ -475,8 +474,7 @@ async fn phased(
     if db.lock_scope() == LockScope::Step {
         claim_step(db, step, change, audit, &owner, resume.is_none()).await?;
     } else {
-        audit.id = db
-            .insert_audit(audit)
+        audit.id = store::insert_audit(db, audit)
             .await
             .map_err(bookkeeping("no statement of the step ran"))?;
         if backfill::backfills(step).next().is_some() {
@@ -517,7 +515,7 @@ async fn phased(
                 match walk.run().await {
                     Ok(_) => {
                         audit.statements_done = i as i64 + 1;
-                        db.update_audit(audit).await.map_err(bookkeeping(
+                        store::update_audit(db, audit).await.map_err(bookkeeping(
                             "the backfill is done but the audit row lags; run `upgrade` again",
                         ))?;
                         continue;
@@ -552,7 +550,7 @@ async fn phased(
         match outcome {
             Ok(i) => {
                 audit.statements_done = i as i64 + 1;
-                db.update_audit(audit)
+                store::update_audit(db, audit)
                     .await
                     .map_err(bookkeeping("the statements ran but the audit row lags"))?;
             }
@@ -579,7 +577,7 @@ async fn phased(
                 let error = statement_error(step, i, failure, state);
                 finish(audit, Outcome::Failed, i, start);
                 audit.error = Some(error.to_string());
-                if let Err(e) = db.update_audit(audit).await {
+                if let Err(e) = store::update_audit(db, audit).await {
                     tracing::warn!(error = %e, "could not record the failed step");
                 }
                 return Err(Box::new(error).into());
@@ -595,10 +593,10 @@ async fn phased(
         if let Some(error) = heads_moved(db, step, change).await? {
             return Ok(Err(error));
         }
-        db.write_heads(&change.delete, &change.insert).await?;
         finish(audit, Outcome::Success, total, start);
-        db.update_audit(audit).await?;
-        db.commit().await.map(Ok)
+        store::commit_step(db, &change.delete, &change.insert, audit, Audit::Update)
+            .await
+            .map(Ok)
     }
     .await;
     match result {
@@ -669,7 +667,7 @@ async fn claim_step(
                 });
             }
         }
-        audit.id = db.insert_audit(audit).await.map_err(bookkeeping)?;
+        audit.id = store::insert_audit(db, audit).await.map_err(bookkeeping)?;
         if backfill::backfills(step).next().is_some() {
             backfill::claim_rows(db, step, owner, fresh)
                 .await
@@ -696,7 +694,7 @@ async fn heads_moved(
     if db.lock_scope() != LockScope::Step {
         return Ok(None);
     }
-    let heads = db.read_heads().await?;
+    let heads = store::read_heads(db).await?;
     Ok(
         (heads != change.expected).then(|| ApplyError::ConcurrentChange {
             revision: step.registration.id.to_owned(),
@@ -760,15 +758,18 @@ async fn transaction_phase(
             if let Some(error) = heads_moved(db, step, change).await.map_err(bookkeeping)? {
                 return Err(PhaseError::Apply(Box::new(error)));
             }
-            db.write_heads(&change.delete, &change.insert)
-                .await
-                .map_err(bookkeeping)?;
             finish(audit, Outcome::Success, end, start);
         } else {
             audit.statements_done = end as i64;
         }
-        db.update_audit(audit).await.map_err(bookkeeping)?;
-        db.commit().await.map_err(bookkeeping)
+        let (delete, insert) = if last {
+            (&change.delete[..], &change.insert[..])
+        } else {
+            (&[][..], &[][..])
+        };
+        store::commit_step(db, delete, insert, audit, Audit::Update)
+            .await
+            .map_err(bookkeeping)
     }
     .await;
     if result.is_err() {
@@ -816,7 +817,7 @@ async fn backfill_stopped(
             // As a pause: the committed batches stay, the step stays in
             // its backfill phase.
             audit.statements_done = i as i64;
-            if let Err(e) = db.update_audit(audit).await {
+            if let Err(e) = store::update_audit(db, audit).await {
                 tracing::warn!(error = %e, "could not record the interrupted step");
             }
             return Box::new(ApplyError::Interrupted {
@@ -830,7 +831,7 @@ async fn backfill_stopped(
         Stop::Paused { rows } => {
             // Not a failure: the step stays in progress.
             audit.statements_done = i as i64;
-            if let Err(e) = db.update_audit(audit).await {
+            if let Err(e) = store::update_audit(db, audit).await {
                 tracing::warn!(error = %e, "could not record the paused step");
             }
             return Box::new(ApplyError::BackfillPaused {
@@ -845,7 +846,7 @@ async fn backfill_stopped(
             tracing::warn!(revision = step.registration.id, %owner, "another migrator took the backfill over");
             finish(audit, Outcome::Failed, i, start);
             audit.error = Some(format!("the backfill was taken over by {owner}"));
-            let _ = db.update_audit(audit).await;
+            let _ = store::update_audit(db, audit).await;
             return Box::new(ApplyError::ConcurrentChange {
                 revision: step.registration.id.to_owned(),
             })
@@ -853,7 +854,7 @@ async fn backfill_stopped(
         }
         Stop::Lock(error) => {
             audit.statements_done = i as i64;
-            let _ = db.update_audit(audit).await;
+            let _ = store::update_audit(db, audit).await;
             return error.into();
         }
         Stop::Invalid(problem) => ApplyError::Backfill {
@@ -899,7 +900,7 @@ async fn backfill_stopped(
     };
     finish(audit, Outcome::Failed, i, start);
     audit.error = Some(error.to_string());
-    if let Err(e) = db.update_audit(audit).await {
+    if let Err(e) = store::update_audit(db, audit).await {
         tracing::warn!(error = %e, "could not record the failed backfill");
     }
     Box::new(error).into()

@@ -435,11 +435,10 @@ impl Migrator {
         let rows = backfill::read_rows(db, &continuation.row.revision, continuation.row.direction)
             .await
             .map_err(|source| ApplyError::ReadState { source })?;
-        let me = std::process::id().to_string();
         Ok(rows.into_values().map(|(p, _)| p).find_map(|p| {
-            let pid = p.owner.split_whitespace().nth(2).unwrap_or_default();
-            let alive = match backfill::owner_alive(&p.owner) {
-                Some(alive) => alive && pid != me,
+            let owner = p.owner.parse::<crate::Owner>().ok();
+            let alive = match owner.as_ref().and_then(|o| Some((o.alive()?, o.pid))) {
+                Some((alive, pid)) => alive && pid != std::process::id(),
                 None => p.idle < self.lock_timeout.as_secs_f64(),
             };
             alive.then_some(p.owner)

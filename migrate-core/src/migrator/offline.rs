@@ -7,12 +7,12 @@ use std::fmt::Write as _;
 use chrono::Utc;
 
 use super::{Migrator, PlanError, RenderedStep};
-use crate::driver::version_tables::{self, Stamp};
 use crate::driver::{AuditRow, Direction, Outcome};
 use crate::graph::Target;
 use crate::ops::Literal;
 use crate::render::sql;
 use crate::render::{Exec, Statement};
+use crate::store::sql::{self as store_sql, Audit, Stamp};
 use crate::{Backend, Error};
 
 impl Migrator {
@@ -67,7 +67,7 @@ impl Migrator {
         out.push('\n');
         let _ = writeln!(out, "-- run it with {}\n", client(backend));
         if from.is_empty() && direction == Direction::Upgrade {
-            for ddl in version_tables::ddl(backend) {
+            for ddl in store_sql::ddl(backend) {
                 let _ = writeln!(out, "{ddl};");
             }
             out.push('\n');
@@ -146,12 +146,12 @@ impl Migrator {
         };
         let deleted: Vec<&str> = deleted.iter().map(String::as_str).collect();
         let inserted: Vec<&str> = inserted.iter().map(String::as_str).collect();
-        out.push_str(&version_tables::record_step(
+        out.push_str(&store_sql::record_step(
             backend,
             &deleted,
             &inserted,
             &row,
-            Stamp::Now,
+            Audit::Insert(Stamp::Now),
         ));
         if in_transaction {
             out.push_str("COMMIT;\n");

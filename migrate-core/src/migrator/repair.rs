@@ -11,6 +11,7 @@ use super::{ApplyError, Migrator, StepReport};
 use crate::Error;
 use crate::driver::{AuditRow, Direction, Driver, LockScope, Outcome};
 use crate::graph::Target;
+use crate::store;
 
 /// What a human did about a step that stopped part-way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -243,8 +244,8 @@ impl Migrator {
         let write = |source| ApplyError::Stamp { source };
         db.begin_step().await?;
         let written = async {
-            db.write_heads(delete, insert).await?;
-            record.id = db.insert_audit(record).await?;
+            store::write_heads(db, delete, insert).await?;
+            record.id = store::insert_audit(db, record).await?;
             db.commit().await
         }
         .await;

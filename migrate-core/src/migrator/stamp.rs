@@ -6,6 +6,7 @@ use super::{ApplyError, Migrator};
 use crate::Error;
 use crate::driver::Driver;
 use crate::graph::Target;
+use crate::store;
 
 /// What a stamp changed.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -112,11 +113,9 @@ impl Migrator {
         db.begin().await.map_err(write)?;
         let written = async {
             if !tables_exist {
-                for ddl in db.version_tables_ddl() {
-                    db.execute(&ddl).await?;
-                }
+                store::create_tables(db).await?;
             }
-            db.write_heads(&delete, &insert).await?;
+            store::write_heads(db, &delete, &insert).await?;
             db.commit().await
         }
         .await;

@@ -10,25 +10,9 @@ use chrono::{DateTime, Utc};
 
 use super::{ApplyError, Migrator, RenderedStep};
 use crate::driver::{AUDIT_TABLE, AuditRow, Driver, HEADS_TABLE, Outcome};
+use crate::store::sql::{AUDIT_COLUMNS, HEADS_COLUMNS};
+use crate::store::{self, AuditQuery};
 use crate::{Backend, Error};
-
-/// The columns each version table must have.
-const HEADS_COLUMNS: &[&str] = &["revision"];
-const AUDIT_COLUMNS: &[&str] = &[
-    "id",
-    "revision",
-    "direction",
-    "checksum",
-    "started_at",
-    "finished_at",
-    "duration_ms",
-    "outcome",
-    "statements_done",
-    "statements_total",
-    "error",
-    "args",
-    "plan",
-];
 
 /// The version tables as read at the start of a run.
 #[derive(Debug)]
@@ -90,14 +74,7 @@ fn short(checksum: &str) -> &str {
 /// Whether a step's audit row says it stopped part-way, leaving statements
 /// applied outside a transaction: a crash or kill (`started`), or a failure
 /// after some statements ran.
-/// The newest audit row that is not an `accept`: the step a run would
-/// continue, or refuse over, when it is dirty.
-pub(crate) async fn newest_step(db: &mut dyn Driver) -> Result<Option<AuditRow>, sqlx::Error> {
-    let newest = db
-        .query_audit("WHERE outcome <> 'accepted' ORDER BY id DESC LIMIT 1")
-        .await?;
-    Ok(newest.into_iter().next())
-}
+pub(crate) use store::newest_step;
 
 pub(crate) fn is_dirty(row: &AuditRow) -> bool {
     match row.outcome {
@@ -155,7 +132,7 @@ impl Migrator {
                 .into());
             }
         }
-        let heads = db.read_heads().await.map_err(read_error)?;
+        let heads = store::read_heads(db).await.map_err(read_error)?;
         self.check_heads(&heads)?;
         Ok(State {
             tables_exist: true,
@@ -172,7 +149,7 @@ impl Migrator {
         let found = version_table_columns(db).await?;
         let (heads_table, audit_table) = (!found.heads.is_empty(), !found.audit.is_empty());
         let heads = if heads_table {
-            db.read_heads().await.map_err(read_error)?
+            store::read_heads(db).await.map_err(read_error)?
         } else {
             Vec::new()
         };
@@ -229,13 +206,7 @@ impl Migrator {
         current: &[usize],
     ) -> Result<Vec<Edit>, Error> {
         // Every upgrade row, the newest per revision kept here: one scan.
-        // `id IN (SELECT MAX(id) ... GROUP BY revision)` is a sort, an
-        // aggregate and a join, 6x slower on PostgreSQL at 10,000 rows.
-        let all = db
-            .query_audit(
-                "WHERE direction = 'upgrade' \
-                 AND outcome IN ('success', 'accepted', 'marked_done') ORDER BY id",
-            )
+        let all = store::read_audit(db, AuditQuery::Applied)
             .await
             .map_err(|source| ApplyError::ReadState { source })?;
         let mut newest = HashMap::with_capacity(all.len());
@@ -356,25 +327,7 @@ struct VersionTables {
 /// a probe tells "absent" from "hidden".
 async fn version_table_columns(db: &mut dyn Driver) -> Result<VersionTables, ApplyError> {
     let read_error = |source| ApplyError::ReadState { source };
-    let sql = match db.backend() {
-        Backend::Postgres => format!(
-            "SELECT s.name, c.relname::text, a.attname::text, n.nspname::text \
-             FROM (SELECT current_schema()::text AS name) s \
-             LEFT JOIN (pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-                 JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) \
-               ON c.relname IN ('{HEADS_TABLE}', '{AUDIT_TABLE}') AND c.relkind IN ('r', 'p') \
-                 AND n.nspname = ANY (current_schemas(false))"
-        ),
-        Backend::MySql => format!(
-            "SELECT DATABASE(), CAST(table_name AS CHAR), CAST(column_name AS CHAR), DATABASE() \
-             FROM information_schema.columns \
-             WHERE table_schema = DATABASE() AND table_name IN ('{HEADS_TABLE}', '{AUDIT_TABLE}')"
-        ),
-        Backend::Sqlite => format!(
-            "SELECT NULL, '{HEADS_TABLE}', name, NULL FROM pragma_table_info('{HEADS_TABLE}') \
-             UNION ALL SELECT NULL, '{AUDIT_TABLE}', name, NULL FROM pragma_table_info('{AUDIT_TABLE}')"
-        ),
-    };
+    let sql = store::sql::version_table_columns(db.backend());
     let mut found = VersionTables {
         heads: Vec::new(),
         audit: Vec::new(),
@@ -411,8 +364,7 @@ async fn version_table_columns(db: &mut dyn Driver) -> Result<VersionTables, App
         });
     }
     if absent && db.backend() == Backend::MySql {
-        let probe = format!("SELECT 1 FROM {HEADS_TABLE} WHERE 1 = 0");
-        if let Err(source) = db.fetch_text(&probe).await {
+        if let Err(source) = db.fetch_text(&store::sql::probe_heads()).await {
             // 1146: no such table, as the catalog said. Anything else
             // (1142: SELECT denied) means it is there and hidden.
             let missing = source

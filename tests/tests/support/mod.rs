@@ -290,6 +290,21 @@ impl TestDb {
             })
             .collect()
     }
+
+    /// The audit rows in order, each as one line of every column a step
+    /// records but its id, times and duration (which differ from run to
+    /// run).
+    pub(crate) async fn bookkeeping(&self) -> Vec<String> {
+        if !self.tables().await.contains(&"migrate_audit".to_owned()) {
+            return Vec::new();
+        }
+        self.strings(
+            "SELECT CONCAT(revision, ' | ', direction, ' | ', checksum, ' | ', outcome, ' | ', \
+             statements_done, ' of ', statements_total, ' | ', COALESCE(error, 'NULL'), ' | ', \
+             COALESCE(args, 'NULL'), ' | ', COALESCE(plan, 'NULL')) FROM migrate_audit ORDER BY id",
+        )
+        .await
+    }
 }
 
 impl Drop for TestDb {

@@ -10,18 +10,22 @@
 
 mod check;
 mod map;
-mod rows;
 mod walk;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::RenderedStep;
-use crate::Backend;
-use crate::driver::DriverError;
-use crate::render::{BackfillSql, Exec};
+use std::collections::BTreeMap;
 
-pub(crate) use rows::{claim_rows, read_rows};
+use super::RenderedStep;
+use crate::driver::{Direction, Driver, DriverError};
+use crate::ops::Operation;
+use crate::render::{BackfillSql, Exec};
+use crate::store::backfill::NewBackfill;
+pub(crate) use crate::store::backfill::Progress;
+use crate::store::{self, BackfillKey};
+use crate::{Backend, Owner};
+
 pub(crate) use walk::Walk;
 
 /// What a backfill reports after each batch, and once when it ends.
@@ -95,57 +99,11 @@ struct KeyColumn {
     integer: bool,
 }
 
-/// The progress row of one backfill.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Progress {
-    pub(crate) last_key: Option<Vec<String>>,
-    pub(crate) rows_updated: u64,
-    pub(crate) rows_scanned: u64,
-    pub(crate) batches: u64,
-    pub(crate) estimate: Option<u64>,
-    pub(crate) owner: String,
-    pub(crate) finished: bool,
-    pub(crate) operation: String,
-    /// Seconds since the row was last written.
-    pub(crate) idle: f64,
-}
-
-impl Progress {
-    /// The last key, as messages show it.
-    pub(crate) fn last_key_text(&self) -> Option<String> {
-        self.last_key
-            .as_ref()
-            .map(|k| format!("({})", k.join(", ")))
-    }
-}
-
-/// The placeholders of `n` bound values.
-fn placeholders(backend: Backend, n: usize) -> Vec<String> {
-    (1..=n)
-        .map(|i| match backend {
-            Backend::Postgres => format!("${i}"),
-            Backend::MySql | Backend::Sqlite => "?".to_owned(),
-        })
-        .collect()
-}
-
 fn text_cast(backend: Backend, expr: &str) -> String {
     match backend {
         Backend::Postgres => format!("CAST({expr} AS text)"),
         Backend::MySql => format!("CAST({expr} AS CHAR)"),
         Backend::Sqlite => format!("CAST({expr} AS TEXT)"),
-    }
-}
-
-fn seconds_since(backend: Backend, column: &str) -> String {
-    match backend {
-        Backend::Postgres => format!("CAST(EXTRACT(EPOCH FROM (now() - {column})) AS text)"),
-        Backend::MySql => format!(
-            "CAST(TIMESTAMPDIFF(MICROSECOND, {column}, CURRENT_TIMESTAMP(6)) / 1000000 AS CHAR)"
-        ),
-        Backend::Sqlite => {
-            format!("CAST((julianday('now') - julianday({column})) * 86400.0 AS TEXT)")
-        }
     }
 }
 
@@ -160,42 +118,55 @@ pub(super) fn backfills(step: &RenderedStep) -> impl Iterator<Item = (usize, &Ba
         })
 }
 
+/// The key of statement `statement`'s progress row in `step`.
+fn key(step: &RenderedStep, statement: usize) -> BackfillKey<'_> {
+    BackfillKey {
+        revision: step.registration.id,
+        direction: step.direction,
+        statement,
+    }
+}
+
+/// The checksum of statement `i` alone.
+fn statement_checksum(step: &RenderedStep, i: usize) -> String {
+    crate::render::checksum(std::slice::from_ref(&step.statements[i]))
+}
+
+/// Creates the progress table and makes sure each backfill of the step has
+/// its row, owned by `owner`. A fresh run (`fresh`) drops what an earlier
+/// run of the revision left; a continued one keeps the rows' progress.
+pub(crate) async fn claim_rows(
+    db: &mut dyn Driver,
+    step: &RenderedStep,
+    owner: &str,
+    fresh: bool,
+) -> Result<(), sqlx::Error> {
+    let new: Vec<NewBackfill> = backfills(step)
+        .map(|(statement, backfill)| NewBackfill {
+            statement,
+            operation: Operation::Backfill(backfill.backfill.clone()).describe(),
+            checksum: statement_checksum(step, statement),
+        })
+        .collect();
+    store::backfill::claim(db, key(step, 0), &new, owner, fresh).await
+}
+
+/// The progress rows of `revision` in `direction`, by statement, each with
+/// the checksum its statement had when the row was made.
+pub(crate) async fn read_rows(
+    db: &mut dyn Driver,
+    revision: &str,
+    direction: Direction,
+) -> Result<BTreeMap<usize, (Progress, String)>, sqlx::Error> {
+    let key = BackfillKey {
+        revision,
+        direction,
+        statement: 0,
+    };
+    store::backfill::read(db, key).await
+}
+
 /// Who runs the backfills of this process.
 pub(crate) fn owner_label() -> String {
-    crate::driver::holder_label()
-}
-
-/// Whether the process `owner` names is alive, when that can be told: it
-/// runs on this host, and `/proc` says whether its pid exists.
-pub(crate) fn owner_alive(owner: &str) -> Option<bool> {
-    // "migrate pid 4242 on web-1 since ..."
-    let mut words = owner.split_whitespace().skip(2);
-    let pid = words.next()?;
-    let host = words.nth(1)?;
-    if host != gethostname::gethostname().to_string_lossy() {
-        return None;
-    }
-    let proc = std::path::Path::new("/proc");
-    if !proc.is_dir() {
-        return None;
-    }
-    Some(pid == std::process::id().to_string() || proc.join(pid).exists())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_owner_on_this_host_is_alive_while_its_process_is() {
-        let me = owner_label();
-        assert_eq!(owner_alive(&me), Some(true));
-        let host = gethostname::gethostname().to_string_lossy().into_owned();
-        let gone = format!("migrate pid 999999999 on {host} since 2026-01-01T00:00:00Z");
-        assert_eq!(owner_alive(&gone), Some(false));
-        assert_eq!(
-            owner_alive("migrate pid 1 on some-other-host since 2026-01-01T00:00:00Z"),
-            None
-        );
-    }
+    Owner::this_process().to_string()
 }

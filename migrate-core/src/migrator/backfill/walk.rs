@@ -3,14 +3,15 @@
 
 use std::time::Instant;
 
-use super::rows::{read_rows, statement_checksum};
 use super::{
-    BackfillProgress, KeyColumn, OnProgress, Progress, RenderedStep, Stop, placeholders, text_cast,
+    BackfillProgress, KeyColumn, OnProgress, Progress, RenderedStep, Stop, key, read_rows,
+    statement_checksum, text_cast,
 };
 use crate::Backend;
-use crate::driver::{BACKFILL_TABLE, Driver, LockScope, version_tables};
-use crate::ops::{Literal, Operation, Work};
+use crate::driver::{Driver, LockScope};
+use crate::ops::{Operation, Work};
 use crate::render::{BackfillSql, sql};
+use crate::store::{self, Batch};
 
 /// The state a run needs to walk one backfill.
 pub(crate) struct Walk<'a> {
@@ -341,14 +342,9 @@ impl Walk<'_> {
     /// Per-step lock: another migrator may have taken the backfill over
     /// between two batches; stop rather than walk beside it.
     pub(super) async fn check_owner(&mut self) -> Result<(), Stop> {
-        let sql = format!(
-            "SELECT owner FROM {BACKFILL_TABLE} WHERE revision = {} AND direction = {} AND statement = {}",
-            sql::string(self.backend(), self.step.registration.id),
-            sql::string(self.backend(), self.step.direction.as_str()),
-            self.statement
-        );
-        let rows = self.db.fetch_text(&sql).await.map_err(Stop::sql(&sql))?;
-        let owner = rows.first().and_then(|r| r.first()).cloned().flatten();
+        let owner = store::backfill::owner(self.db, key(self.step, self.statement))
+            .await
+            .map_err(Stop::sql("SELECT owner FROM migrate_backfill"))?;
         match owner {
             Some(owner) if owner != self.owner => {
                 let _ = self.db.rollback().await;
@@ -366,49 +362,23 @@ impl Walk<'_> {
         position: u64,
         progress: &Progress,
     ) -> Result<(), Stop> {
-        let backend = self.backend();
-        let p = placeholders(backend, 6);
-        let sql = format!(
-            "UPDATE {BACKFILL_TABLE} SET last_key = {}, rows_updated = rows_updated + {}, \
-             rows_scanned = {}, batches = batches + 1, estimate = {}, owner = {}, \
-             updated_at = {} WHERE revision = {} AND direction = {} AND statement = {}",
-            p[0],
-            p[1],
-            p[2],
-            progress
-                .estimate
-                .map_or_else(|| "NULL".to_owned(), |e| e.to_string()),
-            p[3],
-            version_tables::now(backend),
-            p[4],
-            p[5],
-            self.statement
-        );
-        let values = [
-            Literal::String(serde_json::to_string(bound).unwrap_or_default()),
-            Literal::Int(updated as i64),
-            Literal::Int(position as i64),
-            Literal::from(self.owner),
-            Literal::from(self.step.registration.id),
-            Literal::from(self.step.direction.as_str()),
-        ];
-        self.db
-            .execute_bound(&sql, &values)
+        let last_key = serde_json::to_string(bound).unwrap_or_default();
+        let batch = Batch {
+            last_key: &last_key,
+            updated,
+            position,
+            estimate: progress.estimate,
+            owner: self.owner,
+        };
+        store::backfill::save(self.db, key(self.step, self.statement), &batch)
             .await
-            .map_err(Stop::sql(&sql))
+            .map_err(Stop::sql("UPDATE migrate_backfill SET last_key = ..."))
     }
 
     /// Marks the backfill done.
     pub(super) async fn finish(&mut self) -> Result<(), Stop> {
-        let backend = self.backend();
-        let now = version_tables::now(backend);
-        let sql = format!(
-            "UPDATE {BACKFILL_TABLE} SET finished_at = {now}, updated_at = {now} \
-             WHERE revision = {} AND direction = {} AND statement = {}",
-            sql::string(backend, self.step.registration.id),
-            sql::string(backend, self.step.direction.as_str()),
-            self.statement
-        );
-        self.db.execute(&sql).await.map_err(Stop::sql(&sql))
+        store::backfill::finish(self.db, key(self.step, self.statement))
+            .await
+            .map_err(Stop::sql("UPDATE migrate_backfill SET finished_at = ..."))
     }
 }

@@ -3,7 +3,6 @@
 use std::fmt;
 
 use chrono::{DateTime, Utc};
-use sqlx::{ColumnIndex, Decode, Row, Type};
 
 /// Which way a step moves the schema.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -131,37 +130,62 @@ pub struct AuditRow {
     pub plan: Option<String>,
 }
 
-/// The audit table's columns, in the order drivers read them.
-pub(crate) const AUDIT_COLUMNS: &str = "id, revision, direction, checksum, started_at, \
-     finished_at, duration_ms, outcome, statements_done, statements_total, error, args, plan";
-
-/// Reads one audit row from any backend's row type.
-pub(crate) fn audit_row<R>(row: &R) -> Result<AuditRow, sqlx::Error>
-where
-    R: Row,
-    for<'a> &'a str: ColumnIndex<R>,
-    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> Option<String>: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> Option<i64>: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> DateTime<Utc>: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> Option<DateTime<Utc>>: Decode<'r, R::Database> + Type<R::Database>,
-{
-    let direction: String = row.try_get("direction")?;
-    let outcome: String = row.try_get("outcome")?;
+/// Reads one audit row as [`sql::select_audit`](super::sql::select_audit)
+/// returns it, every column as text.
+pub(crate) fn parse_row(row: Vec<Option<String>>) -> Result<AuditRow, sqlx::Error> {
+    let mut cells = row.into_iter();
+    let mut next = || cells.next().flatten();
+    let (id, revision, direction, checksum, started_at, finished_at, duration_ms) =
+        (next(), next(), next(), next(), next(), next(), next());
+    let (outcome, done, total, error, args, plan) =
+        (next(), next(), next(), next(), next(), next());
     Ok(AuditRow {
-        id: row.try_get("id")?,
-        revision: row.try_get("revision")?,
-        direction: Direction::parse(&direction),
-        checksum: row.try_get("checksum")?,
-        started_at: row.try_get("started_at")?,
-        finished_at: row.try_get("finished_at")?,
-        duration_ms: row.try_get("duration_ms")?,
-        outcome: Outcome::parse(&outcome),
-        statements_done: row.try_get("statements_done")?,
-        statements_total: row.try_get("statements_total")?,
-        error: row.try_get("error")?,
-        args: row.try_get("args")?,
-        plan: row.try_get("plan")?,
+        id: number("id", id)?,
+        revision: revision.unwrap_or_default(),
+        direction: Direction::parse(direction.as_deref().unwrap_or_default()),
+        checksum: checksum.unwrap_or_default(),
+        started_at: time("started_at", started_at)?,
+        finished_at: finished_at
+            .map(|t| time("finished_at", Some(t)))
+            .transpose()?,
+        duration_ms: duration_ms
+            .map(|d| number("duration_ms", Some(d)))
+            .transpose()?,
+        outcome: Outcome::parse(outcome.as_deref().unwrap_or_default()),
+        statements_done: number("statements_done", done)?,
+        statements_total: number("statements_total", total)?,
+        error,
+        args,
+        plan,
     })
+}
+
+fn decode_error(column: &str, text: Option<&str>) -> sqlx::Error {
+    sqlx::Error::ColumnDecode {
+        index: column.to_owned(),
+        source: format!("unexpected value {text:?} in the audit table").into(),
+    }
+}
+
+fn number(column: &str, text: Option<String>) -> Result<i64, sqlx::Error> {
+    text.as_deref()
+        .and_then(|t| t.trim().parse().ok())
+        .ok_or_else(|| decode_error(column, text.as_deref()))
+}
+
+/// A timestamp as RFC 3339, or as SQLite's and sqlx's other text forms
+/// (`2026-12-06 10:00:00.5`), read as UTC.
+fn time(column: &str, text: Option<String>) -> Result<DateTime<Utc>, sqlx::Error> {
+    let parsed = text.as_deref().and_then(|t| {
+        DateTime::parse_from_rfc3339(t)
+            .map(|t| t.with_timezone(&Utc))
+            .ok()
+            .or_else(|| {
+                ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f"]
+                    .iter()
+                    .find_map(|format| chrono::NaiveDateTime::parse_from_str(t, format).ok())
+                    .map(|naive| naive.and_utc())
+            })
+    });
+    parsed.ok_or_else(|| decode_error(column, text.as_deref()))
 }
