@@ -697,3 +697,64 @@ async fn a_killed_backfill_continues_after_the_last_committed_key() {
         assert_eq!(db.heads().await, ["f002"], "{:?}", db.kind);
     }
 }
+
+static FAIL_AFTER_COLUMN: AtomicBool = AtomicBool::new(true);
+
+fn backfill_then_column(m: &mut Migration) {
+    m.backfill(
+        Backfill::new("items")
+            .set_sql("hits", "hits + 1")
+            .batch_size(1_000),
+    );
+    m.add_column("items", Column::new("extra").string(8).nullable());
+    m.execute(if FAIL_AFTER_COLUMN.load(Ordering::SeqCst) {
+        "UPDATE no_such_table SET x = 1"
+    } else {
+        "UPDATE items SET extra = 'x'"
+    });
+}
+
+/// A phase of two statements whose second fails rolls both back: the audit
+/// row counts the phase's first statement as the next to run, and the next
+/// `upgrade` runs the phase again whole. (It once counted the failing
+/// statement, and the next run skipped the rolled-back column.)
+#[tokio::test(flavor = "multi_thread")]
+async fn a_phase_that_fails_part_way_runs_again_whole() {
+    for db in TestDb::all().await {
+        if db.kind == Kind::MySql {
+            // No transactional phases: each statement commits on its own.
+            continue;
+        }
+        FAIL_AFTER_COLUMN.store(true, Ordering::SeqCst);
+        let step = registration("p001", &["b001"], backfill_then_column, None);
+        let (result, _) = upgrade(&db, vec![base(), step]).await;
+        let error = result.expect_err("the phase fails").to_string();
+        assert!(
+            error.contains("statement 3 of 3")
+                && error.contains(
+                    "this phase was rolled back and statements 1..1 committed in earlier phases and stay; the migration is in progress: fix the cause and run `upgrade` again, which continues from statement 2"
+                ),
+            "{:?}: {error}",
+            db.kind
+        );
+        assert!(!db.columns("items").await.contains(&"extra".to_owned()));
+
+        FAIL_AFTER_COLUMN.store(false, Ordering::SeqCst);
+        let (result, _) = upgrade(&db, vec![base(), step]).await;
+        result.unwrap_or_else(|e| panic!("{:?}: {e}", db.kind));
+        assert_eq!(db.heads().await, ["p001"], "{:?}", db.kind);
+        assert_eq!(
+            count(&db, "SELECT COUNT(*) FROM items WHERE extra = 'x'").await,
+            count(&db, "SELECT COUNT(*) FROM items").await,
+            "{:?}",
+            db.kind
+        );
+        // The backfill ran once: its batches committed before the failure.
+        assert_eq!(
+            count(&db, "SELECT COUNT(*) FROM items WHERE hits <> 1").await,
+            0,
+            "{:?}",
+            db.kind
+        );
+    }
+}

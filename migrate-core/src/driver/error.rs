@@ -190,3 +190,9 @@ pub(crate) fn caused_by_data(error: &sqlx::Error) -> bool {
         // _UNIQUE, and MISMATCH.
         || ["275", "787", "1299", "1555", "2067", "20"].contains(&code.as_ref())
 }
+
+/// Rows that break a foreign key after a SQLite table rebuild: the rows in
+/// the database are the cause, not the statement.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct BrokenForeignKeys(pub String);

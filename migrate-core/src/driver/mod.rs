@@ -19,7 +19,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 pub use connect::{Access, ConnectOptions, LockMode, Retry, connect, redact_url};
-pub use error::DriverError;
+pub use error::{BrokenForeignKeys, DriverError};
 pub(crate) use error::{caused_by_data, database_message};
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 pub(crate) use interrupt::CancelStatement;
@@ -76,7 +76,20 @@ pub(crate) fn lock_timeout(timeout: Duration) -> Duration {
     timeout.min(MAX_LOCK_TIMEOUT)
 }
 
-/// The primitives a backend offers the migrator, over one connection.
+/// A statement a driver ran on its own behalf that failed, or found a
+/// problem: its SQL, and why.
+#[derive(Debug, thiserror::Error)]
+#[error("{source}")]
+pub struct StatementError {
+    /// The statement.
+    pub sql: String,
+    /// What the database said, or what the statement found.
+    #[source]
+    pub source: Box<dyn std::error::Error + Send + Sync>,
+}
+
+/// The primitives a backend offers the migrator, over one connection:
+/// statements, transactions, the lock, and its dialect's facts.
 ///
 /// Raw statements run through [`execute`](Driver::execute); transactions are
 /// explicit so that the migrator can put a migration and its version update in
@@ -150,6 +163,54 @@ pub trait Driver: Send + std::fmt::Debug {
     /// transaction, in one call: the last statements of a step.
     async fn commit_after(&mut self, sql: &str) -> Result<(), sqlx::Error> {
         self.execute(&format!("{sql}COMMIT;")).await
+    }
+
+    /// Whether `error` only says that a DDL statement's effect is already
+    /// there: what running it a second time says (a table that exists, a
+    /// column already dropped).
+    fn is_already_applied(&self, error: &sqlx::Error) -> bool {
+        let _ = error;
+        false
+    }
+
+    /// Advice the database's own message for `error` lacks.
+    fn hint(&self, error: &sqlx::Error) -> Option<&'static str> {
+        let _ = error;
+        None
+    }
+
+    /// Before a transaction that rebuilds a table: turns foreign-key
+    /// enforcement off where a transaction cannot defer it (SQLite, whose
+    /// pragma is a no-op inside one), and tells whether it was on.
+    async fn suspend_foreign_keys(&mut self) -> Result<bool, sqlx::Error> {
+        Ok(false)
+    }
+
+    /// After that transaction: turns enforcement back on if it was.
+    async fn restore_foreign_keys(&mut self, were_on: bool) {
+        let _ = were_on;
+    }
+
+    /// Before committing a rebuild with enforcement suspended: fails when a
+    /// row breaks a foreign key.
+    async fn check_foreign_keys(&mut self) -> Result<(), StatementError> {
+        Ok(())
+    }
+
+    /// Whether an index of this name exists in the schema new objects go
+    /// to, and whether it is valid: a failed or killed `CREATE INDEX
+    /// CONCURRENTLY` (PostgreSQL) leaves an INVALID one. `None` where the
+    /// backend has no such state.
+    async fn index_validity(&mut self, name: &str) -> Result<Option<bool>, sqlx::Error> {
+        let _ = name;
+        Ok(None)
+    }
+
+    /// Drops an index without blocking writes (`DROP INDEX CONCURRENTLY IF
+    /// EXISTS` on PostgreSQL).
+    async fn drop_index_concurrently(&mut self, name: &str) -> Result<(), StatementError> {
+        let _ = name;
+        Ok(())
     }
 
     /// Closes the connection cleanly.

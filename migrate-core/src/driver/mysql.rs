@@ -153,6 +153,28 @@ impl Driver for MySqlDriver {
             })
     }
 
+    fn is_already_applied(&self, error: &sqlx::Error) -> bool {
+        // Table exists, duplicate column, duplicate key name, can't drop
+        // (missing), unknown table, duplicate foreign key, duplicate check
+        // name: MariaDB and MySQL share the messages, not all the codes.
+        let Some(database) = error.as_database_error() else {
+            return false;
+        };
+        let message = database.message();
+        [
+            "already exists",
+            "Duplicate column name",
+            "Duplicate key name",
+            "check that column/key exists",
+            "check that it exists",
+            "Unknown table",
+            "Duplicate foreign key constraint name",
+            "Duplicate check constraint name",
+        ]
+        .iter()
+        .any(|known| message.contains(known))
+    }
+
     async fn close(self: Box<Self>) -> Result<(), sqlx::Error> {
         self.conn.close().await
     }

@@ -31,8 +31,11 @@ use sqlx::postgres::{PgConnectOptions, PgConnection, PgRow};
 use sqlx::{Connection, Executor, Row};
 
 use super::connect::Attempt;
-use super::{CancelStatement, Driver, DriverError, Interrupter, LockMode, LockScope};
+use super::{
+    CancelStatement, Driver, DriverError, Interrupter, LockMode, LockScope, StatementError,
+};
 use crate::ops::Literal;
+use crate::render::sql;
 use crate::{Backend, Owner};
 
 /// The advisory-lock key: the bytes of "migrate!" as a big-endian i64.
@@ -422,6 +425,52 @@ impl Driver for PgDriver {
             .execute(format!("{sql}COMMIT;").as_str())
             .await
             .map(drop)
+    }
+
+    fn is_already_applied(&self, error: &sqlx::Error) -> bool {
+        // Duplicate table, column, object, schema; undefined table, column,
+        // object (a DROP that already ran).
+        error
+            .as_database_error()
+            .and_then(|e| e.code())
+            .is_some_and(|code| {
+                [
+                    "42P07", "42701", "42710", "42P06", "42P01", "42703", "42704",
+                ]
+                .contains(&code.as_ref())
+            })
+    }
+
+    fn hint(&self, error: &sqlx::Error) -> Option<&'static str> {
+        let code = error.as_database_error().and_then(|e| e.code());
+        (code.as_deref() == Some("55P04")).then_some(
+            "PostgreSQL cannot use an enum value in the transaction that added it: use it in a later migration",
+        )
+    }
+
+    async fn index_validity(&mut self, name: &str) -> Result<Option<bool>, sqlx::Error> {
+        let sql = format!(
+            "SELECT i.indisvalid::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid \
+             JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = current_schema() AND c.relname = {}",
+            sql::string(Backend::Postgres, name)
+        );
+        let rows = self.fetch_text(&sql).await?;
+        Ok(rows
+            .first()
+            .and_then(|r| r.first().cloned().flatten())
+            .map(|valid| valid == "true"))
+    }
+
+    async fn drop_index_concurrently(&mut self, name: &str) -> Result<(), StatementError> {
+        let sql = format!(
+            "DROP INDEX CONCURRENTLY IF EXISTS {}",
+            sql::ident(Backend::Postgres, name)
+        );
+        self.execute(&sql).await.map_err(|e| StatementError {
+            sql,
+            source: e.into(),
+        })
     }
 
     async fn close(mut self: Box<Self>) -> Result<(), sqlx::Error> {

@@ -8,7 +8,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sqlx::{Connection, Executor, Row};
 
 use super::connect::Attempt;
-use super::{Access, Driver, DriverError, Interrupter, LockScope};
+use super::{
+    Access, BrokenForeignKeys, Driver, DriverError, Interrupter, LockScope, StatementError,
+};
 use crate::Backend;
 use crate::ops::Literal;
 
@@ -201,6 +203,66 @@ impl Driver for SqliteDriver {
                 source,
             }),
         }
+    }
+
+    fn is_already_applied(&self, error: &sqlx::Error) -> bool {
+        error
+            .as_database_error()
+            .is_some_and(|e| e.message().contains("already exists"))
+    }
+
+    async fn suspend_foreign_keys(&mut self) -> Result<bool, sqlx::Error> {
+        let rows = self.fetch_text("PRAGMA foreign_keys").await?;
+        let on = rows
+            .first()
+            .and_then(|r| r.first())
+            .cloned()
+            .flatten()
+            .as_deref()
+            == Some("1");
+        if on {
+            self.execute("PRAGMA foreign_keys = OFF").await?;
+        }
+        Ok(on)
+    }
+
+    async fn restore_foreign_keys(&mut self, were_on: bool) {
+        if were_on {
+            if let Err(error) = self.execute("PRAGMA foreign_keys = ON").await {
+                tracing::warn!(%error, "could not turn foreign keys back on");
+            }
+        }
+    }
+
+    async fn check_foreign_keys(&mut self) -> Result<(), StatementError> {
+        const CHECK: &str = "PRAGMA foreign_key_check";
+        let failed = |source: Box<dyn std::error::Error + Send + Sync>| StatementError {
+            sql: CHECK.to_owned(),
+            source,
+        };
+        let rows = self.fetch_text(CHECK).await.map_err(|e| failed(e.into()))?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let text = |v: &Option<String>| v.clone().unwrap_or_else(|| "?".to_owned());
+        let broken: Vec<String> = rows
+            .iter()
+            .take(5)
+            .map(|r| {
+                let cell = |i: usize| r.get(i).map(text).unwrap_or_default();
+                format!(
+                    "{} rowid {} references missing {}",
+                    cell(0),
+                    cell(1),
+                    cell(2)
+                )
+            })
+            .collect();
+        Err(failed(Box::new(BrokenForeignKeys(format!(
+            "{} row(s) break a foreign key after the table rebuild: {}",
+            rows.len(),
+            broken.join(", ")
+        )))))
     }
 
     async fn close(self: Box<Self>) -> Result<(), sqlx::Error> {

@@ -23,7 +23,9 @@ use std::time::Duration;
 pub use adopt::OtherTool;
 pub use backfill::{BackfillProgress, OnProgress};
 pub use check::CheckProblem;
-pub use error::{ApplyError, PlanError};
+pub use error::{
+    ApplyError, Committed, ContinueAt, Interruption, InvalidIndex, PlanError, StepState,
+};
 pub use lossy::{LossyChange, LossyRefusal};
 pub use repair::Resolution;
 pub use stamp::Stamped;
@@ -32,6 +34,7 @@ pub use state::Edit;
 pub use status::{BackfillState, InProgress, Problem, RevisionRef, Status};
 pub use step::{Args, RenderedStep, StepReport};
 
+use apply::StepEnd;
 pub(crate) use apply::execute_statement;
 
 use crate::driver::{Direction, Driver, LockScope};
@@ -339,13 +342,14 @@ impl Migrator {
             };
             let applied = self
                 .apply_steps(db, &steps, start, on_step, &mut reports)
-                .await;
+                .await?;
             match applied {
+                None => return Ok(reports),
                 // The lock is per step and another migrator moved the heads
                 // between two of ours: plan again from where it left them.
-                Err(Error::Apply(error))
-                    if matches!(*error, ApplyError::ConcurrentChange { .. })
-                        && db.lock_scope() == LockScope::Step
+                // A relative target would mean another place now.
+                Some(StepEnd::Raced { .. })
+                    if db.lock_scope() == LockScope::Step
                         && !matches!(
                             target,
                             Target::Relative(_) | Target::BranchRelative(..) | Target::Current
@@ -353,7 +357,7 @@ impl Migrator {
                 {
                     tracing::info!("another migrator moved the heads; planning again");
                 }
-                other => return other.map(|()| reports),
+                Some(end) => return end.into_report().map(|_| reports),
             }
         }
     }
@@ -464,8 +468,12 @@ impl Migrator {
                 tables_exist: state.tables_exist,
                 resume: None,
             };
-            this.apply_steps(db, &[step], start, &mut |_| {}, &mut reports)
-                .await?;
+            if let Some(end) = this
+                .apply_steps(db, &[step], start, &mut |_| {}, &mut reports)
+                .await?
+            {
+                end.into_report()?;
+            }
             Ok(reports.into_iter().next().expect("one step ran"))
         })
         .await
@@ -473,6 +481,8 @@ impl Migrator {
 
     /// Applies rendered steps in order from the heads `current`, moving the
     /// heads table with each, and adds a report for each to `reports`.
+    /// Returns how the run stopped early, short of failing: a step raced by
+    /// another migrator, or paused.
     async fn apply_steps(
         &self,
         db: &mut dyn Driver,
@@ -480,7 +490,7 @@ impl Migrator {
         from: Start,
         on_step: &mut (dyn FnMut(&StepReport) + Send),
         reports: &mut Vec<StepReport>,
-    ) -> Result<(), Error> {
+    ) -> Result<Option<StepEnd>, Error> {
         let Start {
             current,
             mut tables_exist,
@@ -499,12 +509,12 @@ impl Migrator {
         for (done, step) in steps.iter().enumerate() {
             if db.interrupter().is_interrupted() {
                 return Err(ApplyError::Interrupted {
-                    state: format!(
-                        "{done} of {} migration(s) ran and are committed; {} {} and the rest did not start",
-                        steps.len(),
-                        step.direction,
-                        step.registration.id
-                    ),
+                    state: error::Interruption::BetweenSteps {
+                        done,
+                        total: steps.len(),
+                        next: step.registration.id.to_owned(),
+                        direction: step.direction,
+                    },
                 }
                 .into());
             }
@@ -512,7 +522,7 @@ impl Migrator {
             let before = heads.clone();
             self.move_heads(&mut heads, step.index, step.direction);
             let change = self.heads_change(&before, &heads);
-            let report = apply::run_step(
+            let end = apply::run_step(
                 db,
                 step,
                 &change,
@@ -521,10 +531,13 @@ impl Migrator {
                 self.on_progress.as_ref(),
             )
             .await?;
+            let StepEnd::Done(report) = end else {
+                return Ok(Some(end));
+            };
             on_step(&report);
             reports.push(report);
         }
-        Ok(())
+        Ok(None)
     }
 
     /// The heads after revision `index` moves in `direction`.

@@ -79,7 +79,8 @@ impl Migrator {
                 Some(resume),
                 this.on_progress.as_ref(),
             )
-            .await?;
+            .await?
+            .into_report()?;
             on_step(&report);
             Ok(report)
         })

@@ -18,13 +18,13 @@ use std::time::Duration;
 use std::collections::BTreeMap;
 
 use super::RenderedStep;
+use crate::Backend;
 use crate::driver::{Direction, Driver, DriverError};
 use crate::ops::Operation;
 use crate::render::{BackfillSql, Exec};
 use crate::store::backfill::NewBackfill;
 pub(crate) use crate::store::backfill::Progress;
 use crate::store::{self, BackfillKey};
-use crate::{Backend, Owner};
 
 pub(crate) use walk::Walk;
 
@@ -164,9 +164,4 @@ pub(crate) async fn read_rows(
         statement: 0,
     };
     store::backfill::read(db, key).await
-}
-
-/// Who runs the backfills of this process.
-pub(crate) fn owner_label() -> String {
-    Owner::this_process().to_string()
 }
