@@ -1,5 +1,7 @@
 //! Exit codes.
 
+use crate::output::Printer;
+
 /// Everything went as asked.
 pub(crate) const OK: u8 = 0;
 /// The command ran and failed.
@@ -8,29 +10,17 @@ pub(crate) const FAILED: u8 = 1;
 pub(crate) const USAGE: u8 = 2;
 
 /// Prints a clap error (or the help it stands for) and gives its exit code:
-/// help and version exit 0, a wrong command line exits 2. With `json`, an
+/// help and version exit 0, a wrong command line exits 2. Printing JSON, an
 /// error is one JSON document on stderr, as every error of `--format json`.
-pub(crate) fn clap_error(error: &clap::Error, json: bool) -> std::process::ExitCode {
-    if json && error.use_stderr() {
+pub(crate) fn clap_error(error: &clap::Error, printer: &Printer) -> std::process::ExitCode {
+    if printer.is_json() && error.use_stderr() {
         let rendered = error.render().to_string();
-        print_error(rendered.trim_start_matches("error: "), USAGE, true);
+        printer.error(rendered.trim_start_matches("error: "), USAGE);
         return std::process::ExitCode::from(USAGE);
     }
+    // clap styles its own help and errors for the terminal.
     let _ = error.print();
     std::process::ExitCode::from(if error.use_stderr() { USAGE } else { OK })
-}
-
-/// Prints an error on stderr: `error: ...`, or with `json` one document,
-/// `{"error": {"message": "...", "exit_code": N}}`.
-pub(crate) fn print_error(message: &str, code: u8, json: bool) {
-    if json {
-        let document = serde_json::json!({
-            "error": { "message": message.trim_end(), "exit_code": code }
-        });
-        eprintln!("{document}");
-    } else {
-        eprintln!("error: {message}");
-    }
 }
 
 /// Whether the command line asks for `--format json`, read before (or

@@ -10,6 +10,8 @@ use std::future::Future;
 
 use migrate_core::driver::Interrupter;
 
+use crate::output::Printer;
+
 /// The exit code of a command stopped by a signal, as shells report it.
 pub(crate) const INTERRUPTED: u8 = 130;
 
@@ -17,6 +19,7 @@ pub(crate) const INTERRUPTED: u8 = 130;
 /// until it has stopped. Returns its output and the signal's name, if one
 /// came.
 pub(crate) async fn interruptible<T>(
+    printer: &Printer,
     interrupter: &Interrupter,
     run: impl Future<Output = T>,
 ) -> (T, Option<&'static str>) {
@@ -27,16 +30,16 @@ pub(crate) async fn interruptible<T>(
             output = &mut run => return (output, signal),
             name = next_signal() => {
                 if signal.is_some() {
-                    eprintln!("{name} again: quitting at once; the server may still be running the statement");
+                    printer.err_line(&format!("{name} again: quitting at once; the server may still be running the statement"));
                     std::process::exit(i32::from(INTERRUPTED));
                 }
                 signal = Some(name);
-                eprintln!(
+                printer.err_line(&format!(
                     "{name}: stopping: no further statement starts and the running one is cancelled; \
                      the step rolls back and the lock is released (press Ctrl-C again to quit at once)"
-                );
+                ));
                 if let Err(error) = interrupter.interrupt().await {
-                    eprintln!("warning: {error}; the run stops before its next statement");
+                    printer.warning(&format!("{error}; the run stops before its next statement"));
                 }
             }
         }

@@ -17,20 +17,22 @@
 //! current directory.
 
 mod args;
-mod commands;
 mod env_file;
 mod exit;
+mod failure;
 mod interrupt;
 mod output;
-mod progress;
 mod scaffold;
 mod tool;
+mod verbs;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
 
 pub use args::{Cli, Command, Format};
 pub use tool::migrate_main;
+
+use output::Printer;
 
 /// The `build.rs` that `migrate init` writes: it wires `src/versions/*.rs` into
 /// the crate. The example `migrations` crate uses the same file.
@@ -49,35 +51,42 @@ where
     T: Into<OsString> + Clone,
 {
     let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
-    let json = exit::wants_json(&args);
+    // Until the command line is parsed, errors follow `--format json` as
+    // far as it can be read.
+    let early = Printer::new(if exit::wants_json(&args) {
+        Format::Json
+    } else {
+        Format::Human
+    });
     // A `.env` file fills in DATABASE_URL; real environment variables win.
     match env_file::load() {
         Ok(None) => {}
-        Ok(Some(parent)) => eprintln!(
-            "note: using {}, the nearest .env (in a parent directory)",
+        Ok(Some(parent)) => early.note(&format!(
+            "using {}, the nearest .env (in a parent directory)",
             parent.display()
-        ),
+        )),
         Err(error) => {
-            exit::print_error(&error.to_string(), exit::USAGE, json);
+            early.error(&error.to_string(), exit::USAGE);
             return ExitCode::from(exit::USAGE);
         }
     }
     let cli = match parse(args) {
         Ok(cli) => cli,
-        Err(error) => return exit::clap_error(&error, json),
+        Err(error) => return exit::clap_error(&error, &early),
     };
     init_tracing(cli.verbose);
+    let printer = Printer::new(cli.format);
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
         Ok(runtime) => runtime,
         Err(error) => {
-            eprintln!("error: start the async runtime: {error}");
+            printer.error(&format!("start the async runtime: {error}"), exit::FAILED);
             return ExitCode::from(exit::FAILED);
         }
     };
-    runtime.block_on(commands::dispatch(cli))
+    runtime.block_on(verbs::dispatch(cli, &printer))
 }
 
 /// Parses the command line under the binary's own name (the migrations

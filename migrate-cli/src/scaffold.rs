@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use migrate_core::graph::Target;
 use migrate_core::{Error, Migrator, registry};
 
-use crate::commands::Failure;
+use crate::failure::Failure;
 
 /// A fresh revision id: 12 random lowercase hex digits, like Alembic's.
 pub(crate) fn new_revision_id() -> String {
@@ -171,7 +171,7 @@ pub(crate) struct RevisionOptions {
 
 /// `revision -m MSG`: writes a migration that revises the single head, or
 /// what `--head` names.
-pub(crate) fn revision(message: &str, options: RevisionOptions) -> Result<(), Failure> {
+pub(crate) fn revision(message: &str, options: RevisionOptions) -> Result<Created, Failure> {
     let revises = if registry::registered().is_empty() {
         match options.head.as_deref() {
             None | Some("base") => Vec::new(),
@@ -254,7 +254,7 @@ pub(crate) fn merge(
     message: &str,
     branch_label: Option<String>,
     dir: Option<PathBuf>,
-) -> Result<(), Failure> {
+) -> Result<Created, Failure> {
     let migrator = Migrator::from_registry()?;
     let graph = migrator.graph();
     let mut parents: Vec<usize> = Vec::new();
@@ -297,8 +297,19 @@ pub(crate) fn merge(
     write_migration(&migration, dir)
 }
 
-/// Writes `migration` in `dir` (or the default directory) and says so.
-fn write_migration(migration: &NewMigration, dir: Option<PathBuf>) -> Result<(), Failure> {
+/// A migration file `revision` or `merge` wrote.
+#[derive(Debug, serde::Serialize)]
+pub(crate) struct Created {
+    /// The file.
+    pub(crate) path: PathBuf,
+    /// Its revision id.
+    pub(crate) id: String,
+    /// What it revises.
+    pub(crate) revises: Vec<String>,
+}
+
+/// Writes `migration` in `dir` (or the default directory).
+fn write_migration(migration: &NewMigration, dir: Option<PathBuf>) -> Result<Created, Failure> {
     let dir = dir.unwrap_or_else(default_dir);
     if !dir.is_dir() {
         return Err(Failure::Message(format!(
@@ -309,13 +320,11 @@ fn write_migration(migration: &NewMigration, dir: Option<PathBuf>) -> Result<(),
     let (name, text) = migration.file(Utc::now());
     let path = dir.join(name);
     write_new(&path, &text)?;
-    let revises = match &migration.revises[..] {
-        [] => "base".to_owned(),
-        parents => parents.join(", "),
-    };
-    println!("created {} (revises {revises})", path.display());
-    println!("it is picked up on the next build; fill in upgrade and downgrade");
-    Ok(())
+    Ok(Created {
+        path,
+        id: migration.id.clone(),
+        revises: migration.revises.clone(),
+    })
 }
 
 fn ids(migrator: &Migrator, indexes: &[usize]) -> String {

@@ -8,7 +8,9 @@ use std::process::ExitCode;
 use chrono::Utc;
 use clap::{Parser, Subcommand};
 
-use crate::commands::Failure;
+use crate::args::Format;
+use crate::failure::Failure;
+use crate::output::Printer;
 use crate::{exit, scaffold};
 
 /// Scaffold a migrations crate, or run the one in the current directory.
@@ -63,6 +65,7 @@ Examples:
 /// The entry point of the `migrate` binary.
 pub fn migrate_main() -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().collect();
+    let printer = Printer::new(Format::Human);
     // Global options may come before the verb (`migrate --database-url X
     // status`), as the crate's own binary takes them: only `init` and the
     // tool's own help and version are parsed here; everything else goes to
@@ -74,24 +77,24 @@ pub fn migrate_main() -> ExitCode {
     if !own {
         return match delegate(&args[1..]) {
             Ok(code) => ExitCode::from(code),
-            Err(failure) => failure.report(false),
+            Err(failure) => failure.report(&printer),
         };
     }
     let tool = match Tool::try_parse_from(&args) {
         Ok(tool) => tool,
-        Err(error) => return exit::clap_error(&error, false),
+        Err(error) => return exit::clap_error(&error, &printer),
     };
     let result = match tool.command {
         ToolCommand::Init {
             dir,
             name,
             workspace,
-        } => init(&dir, name.as_deref(), workspace).map(|()| exit::OK),
+        } => init(&printer, &dir, name.as_deref(), workspace).map(|()| exit::OK),
         ToolCommand::Delegate(args) => delegate(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
-        Err(failure) => failure.report(false),
+        Err(failure) => failure.report(&printer),
     }
 }
 
@@ -221,7 +224,12 @@ fn suggested_name(name: &str) -> String {
     }
 }
 
-fn init(dir: &Path, name: Option<&str>, workspace: Option<PathBuf>) -> Result<(), Failure> {
+fn init(
+    printer: &Printer,
+    dir: &Path,
+    name: Option<&str>,
+    workspace: Option<PathBuf>,
+) -> Result<(), Failure> {
     if dir.join("Cargo.toml").exists() {
         return Err(Failure::Message(format!(
             "init: {} already holds a crate (Cargo.toml exists); nothing was written. Pick a new directory",
@@ -331,13 +339,20 @@ incremental = true
     for (path, text) in &files {
         scaffold::write_new(path, text)?;
     }
-    println!("created the migrations crate `{name}` in {}", dir.display());
+    let mut said = format!(
+        "created the migrations crate `{name}` in {}\n",
+        dir.display()
+    );
     if kept_gitignore {
-        println!(
-            "kept the existing .gitignore: add `/target`, `*.db` and `.env` to it if they are not there"
+        said.push_str(
+            "kept the existing .gitignore: add `/target`, `*.db` and `.env` to it if they are not there\n",
         );
     }
-    println!("next: cd {} && cargo run -- upgrade", dir.display());
+    said.push_str(&format!(
+        "next: cd {} && cargo run -- upgrade\n",
+        dir.display()
+    ));
+    printer.text(&said);
     Ok(())
 }
 

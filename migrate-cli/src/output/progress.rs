@@ -44,6 +44,7 @@ pub(crate) fn reporter() -> OnProgress {
             let due = last.is_none_or(|at| at.elapsed() >= LINE_EVERY);
             if due || p.done {
                 *last = Some(Instant::now());
+                // Progress bars and lines are stderr's, beside the printer.
                 eprintln!("{}", line(p));
             }
         })
