@@ -16,14 +16,14 @@
 //!
 //! - `build`: [`Graph::build`] (checks and indexing) from a prepared
 //!   `Vec<RevisionInfo>`; the clone that feeds it is not timed;
-//! - `upgrade_base_to_heads`: [`Graph::plan_upgrade`] from nothing applied
+//! - `upgrade_base_to_heads`: [`Graph::upgrade_route`] from nothing applied
 //!   to `heads`;
-//! - `downgrade_head_to_base`: [`Graph::plan_downgrade`] from the head to
+//! - `downgrade_head_to_base`: [`Graph::downgrade_route`] from the head to
 //!   `base`;
 //! - `resolve_branch_head`: [`Target::parse`] and [`Graph::resolve`] of
 //!   `<label>@head` (`b00@head` when branched, `<first id>@head` when linear:
 //!   a branch that spans almost the whole graph);
-//! - `downgrade_100_steps`: [`Graph::plan_downgrade`] 100 steps down from
+//! - `downgrade_100_steps`: [`Graph::downgrade_route`] 100 steps down from
 //!   the head: `-100` when linear; when branched, where `-100` stops at the
 //!   last merge, `<id>-100` from the tip of branch `b49`, which unmerges it;
 //! - `lookup_prefix`: [`Graph::lookup`] of an 8-character id prefix.
@@ -213,7 +213,7 @@ impl Fixture {
         assert_eq!(downgrade_head_to_base(graph, self.head).len(), n);
         assert_eq!(resolve(graph, &self.branch_head), [self.head]);
         let down = graph
-            .plan_downgrade(&[self.head], &self.steps_down)
+            .downgrade_route(&[self.head], &self.steps_down)
             .unwrap_or_else(|error| panic!("{}: {error}", self.steps_down));
         assert_eq!(down.len(), self.stepped_down, "{}", self.steps_down);
         assert_eq!(graph.lookup(&self.prefix), Ok(self.prefix_of));
@@ -222,13 +222,13 @@ impl Fixture {
 
 fn upgrade_base_to_heads(graph: &Graph) -> Vec<usize> {
     graph
-        .plan_upgrade(&[], &Target::Heads)
+        .upgrade_route(&[], &Target::Heads)
         .unwrap_or_else(|error| panic!("{error}"))
 }
 
 fn downgrade_head_to_base(graph: &Graph, head: usize) -> Vec<usize> {
     graph
-        .plan_downgrade(&[head], &Target::Base)
+        .downgrade_route(&[head], &Target::Base)
         .unwrap_or_else(|error| panic!("{error}"))
 }
 
@@ -289,7 +289,7 @@ fn bench_fixture(group: &mut BenchmarkGroup<'_, WallTime>, fixture: &Fixture) {
     group.bench_function("downgrade_100_steps", |b| {
         b.iter(|| {
             black_box(graph)
-                .plan_downgrade(&[fixture.head], black_box(&fixture.steps_down))
+                .downgrade_route(&[fixture.head], black_box(&fixture.steps_down))
                 .unwrap_or_else(|error| panic!("{error}"))
         });
     });

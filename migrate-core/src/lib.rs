@@ -9,6 +9,7 @@
 //! See `ARCHITECTURE.md` at the root of the repository for the code map.
 
 mod backend;
+mod direction;
 pub mod driver;
 pub mod error;
 pub mod graph;
@@ -25,11 +26,11 @@ pub mod text;
 pub use migrate_macros::migration;
 
 pub use crate::backend::Backend;
+pub use crate::direction::Direction;
 pub use crate::error::Error;
 pub use crate::migrator::Migrator;
 pub use crate::owner::{NotAnOwner, Owner};
 pub use crate::registry::Registration;
-pub use crate::store::Direction;
 
 /// What a migration module needs: `use migrate_core::prelude::*;`.
 pub mod prelude {

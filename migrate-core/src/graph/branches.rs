@@ -11,12 +11,12 @@ fn at(g: &Graph, current: &[&str]) -> Vec<usize> {
 }
 
 fn up<'g>(g: &'g Graph, current: &[&str], target: &str) -> Result<Vec<&'g str>, TargetError> {
-    let plan = g.plan_upgrade(&at(g, current), &Target::parse(target)?)?;
+    let plan = g.upgrade_route(&at(g, current), &Target::parse(target)?)?;
     Ok(ids(g, &plan))
 }
 
 fn down<'g>(g: &'g Graph, current: &[&str], target: &str) -> Result<Vec<&'g str>, TargetError> {
-    let plan = g.plan_downgrade(&at(g, current), &Target::parse(target)?)?;
+    let plan = g.downgrade_route(&at(g, current), &Target::parse(target)?)?;
     Ok(ids(g, &plan))
 }
 
@@ -26,11 +26,11 @@ fn heads_after(g: &Graph, current: &[&str], target: &str, upgrade: bool) -> Vec<
     let target = Target::parse(target).unwrap();
     let mut heads: BTreeSet<usize> = start.iter().copied().collect();
     if upgrade {
-        for rev in g.plan_upgrade(&start, &target).unwrap() {
+        for rev in g.upgrade_route(&start, &target).unwrap() {
             g.heads_after_upgrade(&mut heads, rev);
         }
     } else {
-        for rev in g.plan_downgrade(&start, &target).unwrap() {
+        for rev in g.downgrade_route(&start, &target).unwrap() {
             g.heads_after_downgrade(&mut heads, rev);
         }
     }
@@ -188,7 +188,7 @@ fn branch_targets_explain_what_is_wrong() {
     ])
     .unwrap();
     let error = split
-        .plan_upgrade(&[], &Target::parse("aaaa@head").unwrap())
+        .upgrade_route(&[], &Target::parse("aaaa@head").unwrap())
         .unwrap_err();
     assert_eq!(
         error.to_string(),
@@ -199,7 +199,7 @@ fn branch_targets_explain_what_is_wrong() {
         down(&g, &["m001"], "search@head"),
         Err(TargetError::WrongDirection {
             given: "search@head".into(),
-            direction: "downgrade"
+            direction: crate::Direction::Downgrade
         })
     );
     // With several heads, `-1` says what to type instead.

@@ -5,6 +5,8 @@
 
 use std::fmt::{self, Display, Write as _};
 
+use crate::Direction;
+
 /// The rule for ids, quoted by every message about a bad id.
 const ID_RULE: &str = "ids are 4 to 32 characters of lowercase ascii letters, digits and `_`";
 
@@ -339,12 +341,12 @@ pub enum TargetError {
         heads: Vec<(String, String)>,
     },
     /// A target that goes the other way, e.g. `upgrade -1`.
-    #[error("{}", wrong_direction(.given, .direction))]
+    #[error("{}", wrong_direction(.given, *.direction))]
     WrongDirection {
         /// The target as given.
         given: String,
-        /// The command that cannot go there: `"upgrade"` or `"downgrade"`.
-        direction: &'static str,
+        /// The command that cannot go there.
+        direction: Direction,
     },
 }
 
@@ -412,13 +414,15 @@ fn cycle(members: &[(String, String)]) -> String {
     }
 }
 
-fn wrong_direction(given: &str, direction: &str) -> String {
-    let (way, other) = if direction == "upgrade" {
-        ("steps down", "downgrade")
-    } else {
-        ("moves up", "upgrade")
+fn wrong_direction(given: &str, direction: Direction) -> String {
+    let way = match direction {
+        Direction::Upgrade => "steps down",
+        Direction::Downgrade => "moves up",
     };
-    format!("`{given}` {way}, which {direction} cannot do; run `{other} {given}` instead")
+    format!(
+        "`{given}` {way}, which {direction} cannot do; run `{} {given}` instead",
+        direction.opposite()
+    )
 }
 
 #[cfg(test)]
@@ -617,14 +621,14 @@ mod tests {
             (
                 TargetError::WrongDirection {
                     given: "-1".into(),
-                    direction: "upgrade",
+                    direction: Direction::Upgrade,
                 },
                 "`-1` steps down, which upgrade cannot do; run `downgrade -1` instead",
             ),
             (
                 TargetError::WrongDirection {
                     given: "head".into(),
-                    direction: "downgrade",
+                    direction: Direction::Downgrade,
                 },
                 "`head` moves up, which downgrade cannot do; run `upgrade head` instead",
             ),

@@ -1,18 +1,19 @@
 //! The revision graph: the registered migrations, checked and ordered, and
-//! the plans that move a database between revisions.
+//! the routes that move a database between revisions (a *plan* is a
+//! migration's operations, in `ops`; the graph gives the order they run in).
 //!
 //! Pure: no I/O, no async, no database. [`Graph::build`] checks the
 //! revisions and reports every problem at once; [`Target`] is what the user
-//! asks for; [`Graph::plan_upgrade`] and [`Graph::plan_downgrade`] turn a
-//! target and the current heads into the revisions to run, in order.
+//! asks for; [`Graph::route`] turns a direction, a target and the current heads
+//! into the revisions to run, in order.
 
 mod build;
 mod dag;
 pub mod draw;
 mod error;
-mod plan;
 mod reach;
 mod revision;
+mod route;
 mod suggest;
 mod target;
 

@@ -157,14 +157,14 @@ proptest! {
     #[test]
     fn upgrading_then_downgrading_everything_round_trips(revisions in dags()) {
         let graph = Graph::build(revisions).unwrap();
-        let up = graph.plan_upgrade(&[], &Target::Heads).unwrap();
+        let up = graph.upgrade_route(&[], &Target::Heads).unwrap();
         prop_assert_eq!(up.len(), graph.len());
         prop_assert!(respects_edges(&graph, &up, true));
         let heads = replay(&graph, &BTreeSet::new(), &up, true);
         prop_assert_eq!(&heads, &graph_heads(&graph));
 
         let current: Vec<usize> = heads.iter().copied().collect();
-        let down = graph.plan_downgrade(&current, &Target::Base).unwrap();
+        let down = graph.downgrade_route(&current, &Target::Base).unwrap();
         prop_assert_eq!(down.len(), graph.len());
         prop_assert!(respects_edges(&graph, &down, false));
         prop_assert!(replay(&graph, &heads, &down, false).is_empty());
@@ -181,7 +181,7 @@ proptest! {
         let goal = Target::Revision(graph.revision(target).id.clone());
 
         // Up to a revision: exactly its missing ancestors, then it is applied.
-        let up = graph.plan_upgrade(&current_list, &goal).unwrap();
+        let up = graph.upgrade_route(&current_list, &goal).unwrap();
         let wanted = graph.ancestors_of(&[target]);
         let expected: Vec<usize> = graph
             .topo_order()
@@ -195,14 +195,14 @@ proptest! {
         prop_assert!(graph.ancestors_of(&heads)[target]);
 
         // Up to every head, from anywhere.
-        let all = graph.plan_upgrade(&current_list, &Target::Heads).unwrap();
+        let all = graph.upgrade_route(&current_list, &Target::Heads).unwrap();
         prop_assert!(respects_edges(&graph, &all, true));
         let heads = replay(&graph, &current, &all, true);
         prop_assert_eq!(heads, graph_heads(&graph));
 
         // Down to an applied revision: what revises its way up from it goes,
         // with whatever needs something that goes; the rest stays.
-        let down = graph.plan_downgrade(&current_list, &goal);
+        let down = graph.downgrade_route(&current_list, &goal);
         if applied[target] {
             let down = down.unwrap();
             prop_assert!(respects_edges(&graph, &down, false));
@@ -233,7 +233,7 @@ proptest! {
             let goal = Target::Revision(graph.revision(pick).id.clone());
             match action {
                 0 => {
-                    for rev in graph.plan_upgrade(&current, &goal).unwrap() {
+                    for rev in graph.upgrade_route(&current, &goal).unwrap() {
                         prop_assert!(!applied[rev]);
                         applied[rev] = true;
                         graph.heads_after_upgrade(&mut heads, rev);
@@ -241,7 +241,7 @@ proptest! {
                 }
                 1 if applied[pick] => {
                     let goes = reverted_by(&graph, &applied, pick);
-                    let plan = graph.plan_downgrade(&current, &goal).unwrap();
+                    let plan = graph.downgrade_route(&current, &goal).unwrap();
                     prop_assert!(respects_edges(&graph, &plan, false));
                     for rev in plan {
                         prop_assert!(goes[rev], "{} reverted, though it needs nothing that goes", rev);
@@ -250,7 +250,7 @@ proptest! {
                     }
                     prop_assert!(applied[pick], "downgrade to {} reverted it", pick);
                 }
-                1 => prop_assert!(graph.plan_downgrade(&current, &goal).is_err()),
+                1 => prop_assert!(graph.downgrade_route(&current, &goal).is_err()),
                 // A stamp writes the one row Alembic (and `stamp`) writes:
                 // dependencies folded into it.
                 2 => {
@@ -258,7 +258,7 @@ proptest! {
                     applied = graph.ancestors_of(&[pick]);
                 }
                 _ => {
-                    for rev in graph.plan_downgrade(&current, &Target::Base).unwrap() {
+                    for rev in graph.downgrade_route(&current, &Target::Base).unwrap() {
                         applied[rev] = false;
                         graph.heads_after_downgrade(&mut heads, rev);
                     }

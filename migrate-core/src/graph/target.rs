@@ -10,8 +10,8 @@ use super::revision::{RESERVED_IDS, is_id_char};
 ///
 /// A target names revisions but is not resolved yet: ids, prefixes and
 /// labels are looked up, and relative steps walked, by
-/// [`Graph::plan_upgrade`](super::Graph::plan_upgrade),
-/// [`Graph::plan_downgrade`](super::Graph::plan_downgrade) and
+/// [`Graph::upgrade_route`](super::Graph::upgrade_route),
+/// [`Graph::downgrade_route`](super::Graph::downgrade_route) and
 /// [`Graph::resolve`](super::Graph::resolve).
 ///
 /// ```

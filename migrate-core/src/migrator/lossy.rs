@@ -86,7 +86,7 @@ impl Looking {
                 Found::NotHere
             }
             Operation::AddColumn { table, column, .. }
-                if *table == self.table && column.name == self.column =>
+                if *table == self.table && column.name() == self.column =>
             {
                 column
                     .ty
@@ -103,9 +103,9 @@ impl Looking {
                 self.table.clone_from(from);
                 Found::NotHere
             }
-            Operation::DropTable { table, .. } if table.name == self.table => Found::Unknown,
+            Operation::DropTable { table, .. } if table.name() == self.table => Found::Unknown,
             Operation::DropColumn { table, column }
-                if *table == self.table && column.name == self.column =>
+                if *table == self.table && column.name() == self.column =>
             {
                 Found::Unknown
             }

@@ -242,7 +242,7 @@ impl Migrator {
     ) -> Result<Vec<RenderedStep>, Error> {
         let state = self.read_state(db).await?;
         let current = self.resolve_heads(&state.heads)?;
-        self.render_plan(&current, direction, target, db.backend())
+        self.render_route(&current, direction, target, db.backend())
     }
 
     async fn run(
@@ -298,7 +298,7 @@ impl Migrator {
             };
             // Build and render every step before the first one runs: a plan
             // that cannot render stops the run with nothing applied.
-            let steps = self.render_plan(&current, direction, target, db.backend())?;
+            let steps = self.render_route(&current, direction, target, db.backend())?;
             let resume = match continuing {
                 Some(continuation) => {
                     let first = steps.first();
@@ -542,10 +542,7 @@ impl Migrator {
 
     /// The heads after revision `index` moves in `direction`.
     fn move_heads(&self, heads: &mut BTreeSet<usize>, index: usize, direction: Direction) {
-        match direction {
-            Direction::Upgrade => self.graph.heads_after_upgrade(heads, index),
-            Direction::Downgrade => self.graph.heads_after_downgrade(heads, index),
-        }
+        self.graph.heads_after(direction, heads, index);
     }
 
     /// The rows to delete from and insert into the heads table to go from
@@ -563,18 +560,15 @@ impl Migrator {
         }
     }
 
-    fn render_plan(
+    fn render_route(
         &self,
         current: &[usize],
         direction: Direction,
         target: &Target,
         backend: Backend,
     ) -> Result<Vec<RenderedStep>, Error> {
-        let order = match direction {
-            Direction::Upgrade => self.graph.plan_upgrade(current, target)?,
-            Direction::Downgrade => self.graph.plan_downgrade(current, target)?,
-        };
-        order
+        self.graph
+            .route(direction, current, target)?
             .into_iter()
             .map(|index| self.step(index, direction, backend).map_err(Error::from))
             .collect()

@@ -36,7 +36,7 @@ impl Migrator {
     ///
     /// # Errors
     ///
-    /// What planning the target returns, a plan that does not render, and
+    /// What routing the target returns, a plan that does not render, and
     /// [`PlanError::NotOffline`] for a step whose SQL is only known against
     /// a live database (SQLite's table rebuild).
     pub fn offline_script(
@@ -46,11 +46,8 @@ impl Migrator {
         from: &[usize],
         target: &Target,
     ) -> Result<String, Error> {
-        let plan = match direction {
-            Direction::Upgrade => self.graph.plan_upgrade(from, target)?,
-            Direction::Downgrade => self.graph.plan_downgrade(from, target)?,
-        };
-        let steps = plan
+        let route = self.graph.route(direction, from, target)?;
+        let steps = route
             .into_iter()
             .map(|index| self.step(index, direction, backend))
             .collect::<Result<Vec<_>, _>>()?;
@@ -75,10 +72,7 @@ impl Migrator {
         let mut heads: BTreeSet<usize> = from.iter().copied().collect();
         for step in &steps {
             let before = heads.clone();
-            match direction {
-                Direction::Upgrade => self.graph.heads_after_upgrade(&mut heads, step.index),
-                Direction::Downgrade => self.graph.heads_after_downgrade(&mut heads, step.index),
-            }
+            self.graph.heads_after(direction, &mut heads, step.index);
             let deleted: Vec<String> = before.difference(&heads).map(id).collect();
             let inserted: Vec<String> = heads.difference(&before).map(id).collect();
             self.write_step(&mut out, backend, step, &deleted, &inserted)?;

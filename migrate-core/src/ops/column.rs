@@ -287,16 +287,3 @@ impl Column {
         self
     }
 }
-
-impl From<&str> for Column {
-    /// A column known by name only, e.g. to drop it.
-    fn from(name: &str) -> Self {
-        Self::new(name)
-    }
-}
-
-impl From<String> for Column {
-    fn from(name: String) -> Self {
-        Self::new(name)
-    }
-}

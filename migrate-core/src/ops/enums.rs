@@ -50,13 +50,6 @@ impl Enum {
     }
 }
 
-impl From<&str> for Enum {
-    /// An enum known by name only, e.g. to drop it.
-    fn from(name: &str) -> Self {
-        Self::new(name, [] as [String; 0])
-    }
-}
-
 /// A new value for an existing enum.
 ///
 /// PostgreSQL runs `ALTER TYPE ... ADD VALUE`. The new value cannot be used

@@ -111,16 +111,3 @@ impl Index {
         &self.name
     }
 }
-
-impl From<&str> for Index {
-    /// An index known by name only, e.g. to drop it.
-    fn from(name: &str) -> Self {
-        Self::new(name)
-    }
-}
-
-impl From<String> for Index {
-    fn from(name: String) -> Self {
-        Self::new(name)
-    }
-}

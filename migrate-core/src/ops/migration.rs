@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use super::{
-    AddEnumValue, AlterColumn, Backfill, Column, Constraint, ConstraintRef, Enum, Index, RawSql,
-    Rows, Table,
+    AddEnumValue, AlterColumn, Backfill, Column, Constraint, Dropped, Enum, Index, RawSql, Rows,
+    Table,
 };
 use crate::Backend;
 
@@ -15,11 +15,10 @@ use crate::Backend;
 pub enum Operation {
     /// `CREATE TABLE`.
     CreateTable(Table),
-    /// `DROP TABLE`. The table carries its full definition when the drop
-    /// must be reversible, or only its name.
+    /// `DROP TABLE`.
     DropTable {
-        /// The table.
-        table: Table,
+        /// The table: its name, or its definition for a reversible drop.
+        table: Dropped<Table>,
         /// `IF EXISTS`.
         if_exists: bool,
     },
@@ -39,25 +38,23 @@ pub enum Operation {
         /// `IF NOT EXISTS` (PostgreSQL, MariaDB).
         if_not_exists: bool,
     },
-    /// `ALTER TABLE ... DROP COLUMN`. The column carries its full definition
-    /// when the drop must be reversible, or only its name.
+    /// `ALTER TABLE ... DROP COLUMN`.
     DropColumn {
         /// The table.
         table: String,
-        /// The column.
-        column: Column,
+        /// The column: its name, or its definition for a reversible drop.
+        column: Dropped<Column>,
     },
     /// Changes of type, nullability, default, name or comment.
     AlterColumn(AlterColumn),
     /// `CREATE INDEX`.
     CreateIndex(Index),
-    /// `DROP INDEX`. The index carries its full definition when the drop
-    /// must be reversible, or only its name.
+    /// `DROP INDEX`.
     DropIndex {
         /// The table it belongs to (MySQL needs it).
         table: String,
-        /// The index.
-        index: Index,
+        /// The index: its name, or its definition for a reversible drop.
+        index: Dropped<Index>,
         /// `IF EXISTS`.
         if_exists: bool,
     },
@@ -72,8 +69,10 @@ pub enum Operation {
     DropConstraint {
         /// The table.
         table: String,
-        /// The constraint, by name or with its definition.
-        constraint: ConstraintRef,
+        /// The constraint: its name, or its definition for a reversible
+        /// drop (MySQL also picks `DROP PRIMARY KEY` or `DROP FOREIGN KEY`
+        /// by its kind).
+        constraint: Dropped<Constraint>,
     },
     /// PostgreSQL: `ALTER TABLE ... VALIDATE CONSTRAINT`. Nothing elsewhere.
     ValidateConstraint {
@@ -86,8 +85,8 @@ pub enum Operation {
     CreateEnum(Enum),
     /// `DROP TYPE` on PostgreSQL; nothing elsewhere.
     DropEnum {
-        /// The enum, by name or with its values.
-        definition: Enum,
+        /// The enum: its name, or its values for a reversible drop.
+        definition: Dropped<Enum>,
         /// `IF EXISTS`.
         if_exists: bool,
     },
@@ -108,12 +107,12 @@ impl Operation {
     pub fn describe(&self) -> String {
         match self {
             Self::CreateTable(t) => format!("create_table {}", t.name),
-            Self::DropTable { table, .. } => format!("drop_table {}", table.name),
+            Self::DropTable { table, .. } => format!("drop_table {}", table.name()),
             Self::RenameTable { from, to } => format!("rename_table {from} -> {to}"),
             Self::AddColumn { table, column, .. } => {
                 format!("add_column {table}.{}", column.name)
             }
-            Self::DropColumn { table, column } => format!("drop_column {table}.{}", column.name),
+            Self::DropColumn { table, column } => format!("drop_column {table}.{}", column.name()),
             Self::AlterColumn(alter) => match &alter.rename {
                 Some(to) if !alter.changes_definition() => {
                     format!("rename_column {}.{} -> {to}", alter.table, alter.column)
@@ -122,19 +121,19 @@ impl Operation {
             },
             Self::CreateIndex(ix) => format!("create_index {} on {}", ix.name, ix.table),
             Self::DropIndex { table, index, .. } => {
-                format!("drop_index {} on {table}", index.name)
+                format!("drop_index {} on {table}", index.name())
             }
             Self::AddConstraint { table, constraint } => {
                 format!("add_constraint {} on {table}", constraint.name)
             }
             Self::DropConstraint { table, constraint } => {
-                format!("drop_constraint {} on {table}", constraint.name)
+                format!("drop_constraint {} on {table}", constraint.name())
             }
             Self::ValidateConstraint { table, name } => {
                 format!("validate_constraint {name} on {table}")
             }
             Self::CreateEnum(e) => format!("create_enum {}", e.name),
-            Self::DropEnum { definition, .. } => format!("drop_enum {}", definition.name),
+            Self::DropEnum { definition, .. } => format!("drop_enum {}", definition.name()),
             Self::AddEnumValue(add) => {
                 format!("add_enum_value {} += {}", add.before.name, add.value)
             }
@@ -157,7 +156,10 @@ impl Operation {
     pub fn transactional(&self, backend: Backend) -> bool {
         match self {
             Self::CreateIndex(ix) => !(ix.concurrently && backend == Backend::Postgres),
-            Self::DropIndex { index, .. } => !(index.concurrently && backend == Backend::Postgres),
+            Self::DropIndex { index, .. } => {
+                !(backend == Backend::Postgres
+                    && index.definition().is_some_and(|ix| ix.concurrently))
+            }
             Self::Execute(raw) => raw.transactional,
             _ => true,
         }
@@ -307,7 +309,7 @@ impl Migration {
 
     /// `DROP TABLE`. Pass the table's name, or its full [`Table`] definition
     /// to make the drop reversible.
-    pub fn drop_table(&mut self, table: impl Into<Table>) -> &mut Self {
+    pub fn drop_table(&mut self, table: impl Into<Dropped<Table>>) -> &mut Self {
         self.push(Operation::DropTable {
             table: table.into(),
             if_exists: false,
@@ -315,7 +317,7 @@ impl Migration {
     }
 
     /// `DROP TABLE IF EXISTS`.
-    pub fn drop_table_if_exists(&mut self, table: impl Into<Table>) -> &mut Self {
+    pub fn drop_table_if_exists(&mut self, table: impl Into<Dropped<Table>>) -> &mut Self {
         self.push(Operation::DropTable {
             table: table.into(),
             if_exists: true,
@@ -358,7 +360,7 @@ impl Migration {
     pub fn drop_column(
         &mut self,
         table: impl Into<String>,
-        column: impl Into<Column>,
+        column: impl Into<Dropped<Column>>,
     ) -> &mut Self {
         self.push(Operation::DropColumn {
             table: table.into(),
@@ -389,7 +391,11 @@ impl Migration {
     /// `DROP INDEX` (`ON table` on MySQL). Pass the index's name, or its full
     /// [`Index`] definition to make the drop reversible; a definition marked
     /// [`concurrently`](Index::concurrently) drops concurrently.
-    pub fn drop_index(&mut self, table: impl Into<String>, index: impl Into<Index>) -> &mut Self {
+    pub fn drop_index(
+        &mut self,
+        table: impl Into<String>,
+        index: impl Into<Dropped<Index>>,
+    ) -> &mut Self {
         self.push(Operation::DropIndex {
             table: table.into(),
             index: index.into(),
@@ -402,7 +408,7 @@ impl Migration {
     pub fn drop_index_if_exists(
         &mut self,
         table: impl Into<String>,
-        index: impl Into<Index>,
+        index: impl Into<Dropped<Index>>,
     ) -> &mut Self {
         self.push(Operation::DropIndex {
             table: table.into(),
@@ -477,7 +483,7 @@ impl Migration {
     pub fn drop_constraint(
         &mut self,
         table: impl Into<String>,
-        constraint: impl Into<ConstraintRef>,
+        constraint: impl Into<Dropped<Constraint>>,
     ) -> &mut Self {
         self.push(Operation::DropConstraint {
             table: table.into(),
@@ -507,7 +513,7 @@ impl Migration {
 
     /// Drops an enum type on PostgreSQL. Pass its name, or the full [`Enum`]
     /// to make the drop reversible.
-    pub fn drop_enum(&mut self, definition: impl Into<Enum>) -> &mut Self {
+    pub fn drop_enum(&mut self, definition: impl Into<Dropped<Enum>>) -> &mut Self {
         self.push(Operation::DropEnum {
             definition: definition.into(),
             if_exists: false,

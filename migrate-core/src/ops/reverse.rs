@@ -61,78 +61,84 @@ impl Operation {
         let one = |op| Ok(vec![op]);
         match self {
             Self::CreateTable(table) => one(Self::DropTable {
-                table: table.clone(),
+                table: table.clone().into(),
                 if_exists: table.if_not_exists,
             }),
-            Self::DropTable { table, .. } if !table.columns.is_empty() => {
-                let mut table = table.clone();
-                table.if_not_exists = false;
-                one(Self::CreateTable(table))
-            }
-            Self::DropTable { table, .. } => Err(format!(
-                "only the name of table `{}` is known; pass its full `Table` definition to `drop_table`, or write a `downgrade`",
-                table.name
-            )),
+            Self::DropTable { table, .. } => match table.definition() {
+                Some(table) => {
+                    let mut table = table.clone();
+                    table.if_not_exists = false;
+                    one(Self::CreateTable(table))
+                }
+                None => Err(format!(
+                    "only the name of table `{}` is known; pass its full `Table` definition to `drop_table`, or write a `downgrade`",
+                    table.name()
+                )),
+            },
             Self::RenameTable { from, to } => one(Self::RenameTable {
                 from: to.clone(),
                 to: from.clone(),
             }),
             Self::AddColumn { table, column, .. } => one(Self::DropColumn {
                 table: table.clone(),
-                column: column.clone(),
+                column: column.clone().into(),
             }),
-            Self::DropColumn { table, column } if column.ty.is_some() => one(Self::AddColumn {
-                table: table.clone(),
-                column: column.clone(),
-                if_not_exists: false,
-            }),
-            Self::DropColumn { table, column } => Err(format!(
-                "only the name of column `{table}.{}` is known; pass its full `Column` definition to `drop_column`, or write a `downgrade`",
-                column.name
-            )),
+            Self::DropColumn { table, column } => match column.definition() {
+                Some(column) => one(Self::AddColumn {
+                    table: table.clone(),
+                    column: column.clone(),
+                    if_not_exists: false,
+                }),
+                None => Err(format!(
+                    "only the name of column `{table}.{}` is known; pass its full `Column` definition to `drop_column`, or write a `downgrade`",
+                    column.name()
+                )),
+            },
             Self::AlterColumn(alter) => inverse_alter(alter).map(|a| vec![Self::AlterColumn(a)]),
             Self::CreateIndex(index) => one(Self::DropIndex {
                 table: index.table.clone(),
-                index: index.clone(),
+                index: index.clone().into(),
                 if_exists: index.if_not_exists,
             }),
-            Self::DropIndex { table, index, .. } if !index.parts.is_empty() => {
-                let mut index = index.clone();
-                index.table.clone_from(table);
-                index.if_not_exists = false;
-                one(Self::CreateIndex(index))
-            }
-            Self::DropIndex { index, .. } => Err(format!(
-                "only the name of index `{}` is known; pass its full `Index` definition to `drop_index`, or write a `downgrade`",
-                index.name
-            )),
+            Self::DropIndex { table, index, .. } => match index.definition() {
+                Some(index) => {
+                    let mut index = index.clone();
+                    index.table.clone_from(table);
+                    index.if_not_exists = false;
+                    one(Self::CreateIndex(index))
+                }
+                None => Err(format!(
+                    "only the name of index `{}` is known; pass its full `Index` definition to `drop_index`, or write a `downgrade`",
+                    index.name()
+                )),
+            },
             Self::AddConstraint { table, constraint } => one(Self::DropConstraint {
                 table: table.clone(),
                 constraint: constraint.clone().into(),
             }),
-            Self::DropConstraint { table, constraint } => match &constraint.definition {
+            Self::DropConstraint { table, constraint } => match constraint.definition() {
                 Some(definition) => one(Self::AddConstraint {
                     table: table.clone(),
                     constraint: definition.clone(),
                 }),
                 None => Err(format!(
                     "only the name of constraint `{}` is known; pass its full `Constraint` to `drop_constraint`, or write a `downgrade`",
-                    constraint.name
+                    constraint.name()
                 )),
             },
             // Validation only checks rows; there is nothing to undo.
             Self::ValidateConstraint { .. } => Ok(Vec::new()),
             Self::CreateEnum(definition) => one(Self::DropEnum {
-                definition: definition.clone(),
+                definition: definition.clone().into(),
                 if_exists: false,
             }),
-            Self::DropEnum { definition, .. } if !definition.values.is_empty() => {
-                one(Self::CreateEnum(definition.clone()))
-            }
-            Self::DropEnum { definition, .. } => Err(format!(
-                "only the name of enum `{}` is known; pass the full `Enum` to `drop_enum`, or write a `downgrade`",
-                definition.name
-            )),
+            Self::DropEnum { definition, .. } => match definition.definition() {
+                Some(definition) => one(Self::CreateEnum(definition.clone())),
+                None => Err(format!(
+                    "only the name of enum `{}` is known; pass the full `Enum` to `drop_enum`, or write a `downgrade`",
+                    definition.name()
+                )),
+            },
             Self::AddEnumValue(_) => Err(
                 "PostgreSQL cannot remove a value from an enum; write a `downgrade` that recreates the type without it"
                     .to_owned(),

@@ -98,16 +98,3 @@ impl Table {
         self
     }
 }
-
-impl From<&str> for Table {
-    /// A table known by name only, e.g. to drop it.
-    fn from(name: &str) -> Self {
-        Self::new(name)
-    }
-}
-
-impl From<String> for Table {
-    fn from(name: String) -> Self {
-        Self::new(name)
-    }
-}

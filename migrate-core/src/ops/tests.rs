@@ -53,7 +53,7 @@ fn create_table_is_undone_by_dropping_it_with_its_definition() {
             m.create_table(users());
         }),
         [Operation::DropTable {
-            table: users(),
+            table: users().into(),
             if_exists: false,
         }]
     );
@@ -63,7 +63,7 @@ fn create_table_is_undone_by_dropping_it_with_its_definition() {
             m.create_table(users().if_not_exists());
         }),
         [Operation::DropTable {
-            table: users().if_not_exists(),
+            table: users().if_not_exists().into(),
             if_exists: true,
         }]
     );
@@ -74,7 +74,7 @@ fn a_drop_table_with_its_definition_is_undone_by_creating_it() {
     for if_exists in [false, true] {
         let down = inverse(|m| {
             m.push(Operation::DropTable {
-                table: users().if_not_exists(),
+                table: users().if_not_exists().into(),
                 if_exists,
             });
         });
@@ -128,7 +128,7 @@ fn add_column_is_undone_by_dropping_it_with_its_definition() {
             down,
             [Operation::DropColumn {
                 table: "users".to_owned(),
-                column: phone.clone(),
+                column: phone.clone().into(),
             }]
         );
     }
@@ -347,7 +347,7 @@ fn create_index_is_undone_by_dropping_it_with_its_definition() {
         }),
         [Operation::DropIndex {
             table: "events".to_owned(),
-            index: ix.clone(),
+            index: ix.clone().into(),
             if_exists: false,
         }]
     );
@@ -358,7 +358,7 @@ fn create_index_is_undone_by_dropping_it_with_its_definition() {
         }),
         [Operation::DropIndex {
             table: "events".to_owned(),
-            index: ix,
+            index: ix.into(),
             if_exists: true,
         }]
     );
@@ -483,7 +483,7 @@ fn create_enum_and_drop_enum_undo_each_other() {
     assert_eq!(
         down,
         [Operation::DropEnum {
-            definition: status(),
+            definition: status().into(),
             if_exists: false,
         }]
     );

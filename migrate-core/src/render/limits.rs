@@ -3,7 +3,7 @@
 
 use super::RenderError;
 use crate::Backend;
-use crate::ops::{ConstraintKind, IndexPart, Operation, Work};
+use crate::ops::{ConstraintKind, Dropped, Enum, IndexPart, Operation, Work};
 
 /// PostgreSQL's `NAMEDATALEN - 1`, in bytes.
 const POSTGRES_MAX_BYTES: usize = 63;
@@ -106,7 +106,7 @@ fn identifiers(op: &Operation) -> Vec<String> {
                 constraint(c, &mut names);
             }
         }
-        Operation::DropTable { table, .. } => names.push(table.name.clone()),
+        Operation::DropTable { table, .. } => names.push(table.name().to_owned()),
         Operation::RenameTable { from, to } => names.extend([from.clone(), to.clone()]),
         Operation::AddColumn {
             table, column: c, ..
@@ -115,13 +115,21 @@ fn identifiers(op: &Operation) -> Vec<String> {
             column(table, c, &mut names);
         }
         Operation::DropColumn { table, column } => {
-            names.extend([table.clone(), column.name.clone()]);
+            names.extend([table.clone(), column.name().to_owned()]);
         }
         Operation::AlterColumn(a) => {
             names.extend([a.table.clone(), a.column.clone()]);
             names.extend(a.rename.iter().cloned());
         }
-        Operation::CreateIndex(ix) | Operation::DropIndex { index: ix, .. } => {
+        Operation::DropIndex {
+            index: Dropped::Name(name),
+            ..
+        } => names.push(name.clone()),
+        Operation::CreateIndex(ix)
+        | Operation::DropIndex {
+            index: Dropped::Definition(ix),
+            ..
+        } => {
             names.push(ix.name.clone());
             if !ix.table.is_empty() {
                 names.push(ix.table.clone());
@@ -140,13 +148,17 @@ fn identifiers(op: &Operation) -> Vec<String> {
             constraint(c, &mut names);
         }
         Operation::DropConstraint { table, constraint } => {
-            names.extend([table.clone(), constraint.name.clone()]);
+            names.extend([table.clone(), constraint.name().to_owned()]);
         }
         Operation::ValidateConstraint { table, name } => {
             names.extend([table.clone(), name.clone()]);
         }
-        Operation::CreateEnum(e) | Operation::DropEnum { definition: e, .. } => {
-            names.push(e.name.clone());
+        Operation::CreateEnum(Enum { name, .. })
+        | Operation::DropEnum {
+            definition: Dropped::Definition(Enum { name, .. }) | Dropped::Name(name),
+            ..
+        } => {
+            names.push(name.clone());
         }
         Operation::AddEnumValue(add) => {
             names.push(add.before.name.clone());

@@ -9,7 +9,7 @@ use super::{Exec, Rebuild, RenderError, Statement, TableChange, insert, limits};
 use crate::Backend;
 use crate::ops::{
     AddEnumValue, AlterColumn, Column, ColumnDefault, ColumnType, Constraint, ConstraintKind,
-    ConstraintRef, Index, IndexPart, Migration, Operation, Table,
+    Dropped, Index, IndexPart, Migration, Operation, Table,
 };
 
 /// Renders every operation of `plan` for `backend`, in order.
@@ -113,7 +113,7 @@ impl Renderer<'_> {
             Operation::DropTable { table, if_exists } => one(format!(
                 "DROP TABLE {}{}",
                 if *if_exists { "IF EXISTS " } else { "" },
-                ident(b, &table.name)
+                ident(b, table.name())
             )),
             Operation::RenameTable { from, to } => one(format!(
                 "ALTER TABLE {} RENAME TO {}",
@@ -130,7 +130,7 @@ impl Renderer<'_> {
                     return Ok(Rendered::Changes {
                         table: table.clone(),
                         changes: vec![TableChange::DropColumn {
-                            column: column.name.clone(),
+                            column: column.name().to_owned(),
                         }],
                         force: true,
                     });
@@ -141,11 +141,13 @@ impl Renderer<'_> {
                 // key `.references(..)` made goes first, in the same
                 // statement; its index goes with the column. The automatic
                 // downgrade of such an `add_column` lands here.
-                if let Some(fk) = inline_foreign_key(table, column).filter(|_| b == Backend::MySql)
-                {
+                let fk = column
+                    .definition()
+                    .and_then(|column| inline_foreign_key(table, column));
+                if let Some(fk) = fk.filter(|_| b == Backend::MySql) {
                     sql.push_str(&format!("DROP FOREIGN KEY {}, ", ident(b, &fk.name)));
                 }
-                sql.push_str(&format!("DROP COLUMN {}", ident(b, &column.name)));
+                sql.push_str(&format!("DROP COLUMN {}", ident(b, column.name())));
                 one(sql)
             }
             Operation::AlterColumn(alter) => self.alter_column(alter),
@@ -199,7 +201,7 @@ impl Renderer<'_> {
                 Backend::Postgres => vec![format!(
                     "DROP TYPE {}{}",
                     if *if_exists { "IF EXISTS " } else { "" },
-                    ident(b, &definition.name)
+                    ident(b, definition.name())
                 )],
                 Backend::MySql | Backend::Sqlite => Vec::new(),
             })),
@@ -725,17 +727,18 @@ impl Renderer<'_> {
         Ok(sql)
     }
 
-    fn drop_index(&self, table: &str, index: &Index, if_exists: bool) -> String {
+    fn drop_index(&self, table: &str, index: &Dropped<Index>, if_exists: bool) -> String {
         let b = self.backend;
+        let concurrently = index.definition().is_some_and(|ix| ix.concurrently);
         let mut sql = format!(
             "DROP INDEX {}{}{}",
-            if index.concurrently && b == Backend::Postgres {
+            if concurrently && b == Backend::Postgres {
                 "CONCURRENTLY "
             } else {
                 ""
             },
             if if_exists { "IF EXISTS " } else { "" },
-            ident(b, &index.name)
+            ident(b, index.name())
         );
         if b == Backend::MySql {
             sql.push_str(&format!(" ON {}", ident(b, table)));
@@ -789,23 +792,23 @@ impl Renderer<'_> {
     fn drop_constraint(
         &self,
         table: &str,
-        constraint: &ConstraintRef,
+        constraint: &Dropped<Constraint>,
     ) -> Result<Rendered, RenderError> {
         let b = self.backend;
-        let name = ident(b, &constraint.name);
-        let clause = match (b, constraint.definition.as_ref().map(|c| &c.kind)) {
+        let name = ident(b, constraint.name());
+        let clause = match (b, constraint.definition().map(|c| &c.kind)) {
             (Backend::Sqlite, _) => {
                 return Ok(Rendered::Changes {
                     table: table.to_owned(),
                     changes: vec![TableChange::DropConstraint {
-                        name: constraint.name.clone(),
+                        name: constraint.name().to_owned(),
                     }],
                     force: true,
                 });
             }
             (Backend::MySql, Some(ConstraintKind::PrimaryKey(_))) => "DROP PRIMARY KEY".to_owned(),
             // MySQL names every primary key `PRIMARY`.
-            (Backend::MySql, None) if constraint.name.eq_ignore_ascii_case("PRIMARY") => {
+            (Backend::MySql, None) if constraint.name().eq_ignore_ascii_case("PRIMARY") => {
                 "DROP PRIMARY KEY".to_owned()
             }
             (Backend::MySql, Some(ConstraintKind::ForeignKey(_))) => {
@@ -813,7 +816,7 @@ impl Renderer<'_> {
                 // may have served it).
                 return Ok(Rendered::Sql(vec![
                     format!("ALTER TABLE {} DROP FOREIGN KEY {name}", ident(b, table)),
-                    mysql_drop_index_if_present(table, &constraint.name),
+                    mysql_drop_index_if_present(table, constraint.name()),
                 ]));
             }
             (Backend::MySql, Some(ConstraintKind::Unique(_))) => format!("DROP INDEX {name}"),

@@ -484,7 +484,7 @@ fn enums() -> Migration {
     m.drop_enum("old_status");
     m.drop_enum(Enum::new("unused_status", ["a", "b"]));
     m.push(Operation::DropEnum {
-        definition: Enum::from("maybe_status"),
+        definition: "maybe_status".into(),
         if_exists: true,
     });
     m

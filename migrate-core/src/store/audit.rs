@@ -4,42 +4,7 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 
-/// Which way a step moves the schema.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Direction {
-    /// Applies a revision.
-    Upgrade,
-    /// Reverts a revision.
-    Downgrade,
-}
-
-impl Direction {
-    /// `"upgrade"` or `"downgrade"`, as stored.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Direction::Upgrade => "upgrade",
-            Direction::Downgrade => "downgrade",
-        }
-    }
-}
-
-impl Direction {
-    /// Parses the stored text.
-    pub fn parse(text: &str) -> Direction {
-        if text == "downgrade" {
-            Direction::Downgrade
-        } else {
-            Direction::Upgrade
-        }
-    }
-}
-
-impl fmt::Display for Direction {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use crate::Direction;
 
 /// How a step ended, as stored in the audit table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

@@ -1,5 +1,5 @@
-//! Resolving a [`Target`] into the revisions to apply or revert, and how the
-//! heads table changes with each step.
+//! Resolving a [`Target`] into a route, the revisions to apply or revert
+//! in order, and how the heads table changes with each step.
 //!
 //! The database records where it is as its *current heads*: the applied
 //! revisions that no applied revision revises. Everything they descend from,
@@ -20,9 +20,7 @@ use std::collections::{BTreeSet, HashSet};
 use super::dag::Graph;
 use super::error::TargetError;
 use super::target::{Range, Target};
-
-const UPGRADE: &str = "upgrade";
-const DOWNGRADE: &str = "downgrade";
+use crate::Direction;
 
 /// Where a downgrade goes down to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +34,35 @@ enum DownTo {
 }
 
 impl Graph {
+    /// The route of a move in `direction` from `current` to `target`:
+    /// [`upgrade_route`](Graph::upgrade_route) or
+    /// [`downgrade_route`](Graph::downgrade_route).
+    ///
+    /// # Errors
+    ///
+    /// What those return.
+    pub fn route(
+        &self,
+        direction: Direction,
+        current: &[usize],
+        target: &Target,
+    ) -> Result<Vec<usize>, TargetError> {
+        match direction {
+            Direction::Upgrade => self.upgrade_route(current, target),
+            Direction::Downgrade => self.downgrade_route(current, target),
+        }
+    }
+
+    /// Updates the current heads after `rev` moved in `direction`:
+    /// [`heads_after_upgrade`](Graph::heads_after_upgrade) or
+    /// [`heads_after_downgrade`](Graph::heads_after_downgrade).
+    pub fn heads_after(&self, direction: Direction, heads: &mut BTreeSet<usize>, rev: usize) {
+        match direction {
+            Direction::Upgrade => self.heads_after_upgrade(heads, rev),
+            Direction::Downgrade => self.heads_after_downgrade(heads, rev),
+        }
+    }
+
     /// The revisions to apply to get from `current` to `target`, parents and
     /// dependencies before the revisions that need them (in [topological
     /// order](Graph#order)).
@@ -66,7 +93,7 @@ impl Graph {
     /// [`PastHead`]: TargetError::PastHead
     /// [`MultipleCurrent`]: TargetError::MultipleCurrent
     /// [`WrongDirection`]: TargetError::WrongDirection
-    pub fn plan_upgrade(
+    pub fn upgrade_route(
         &self,
         current: &[usize],
         target: &Target,
@@ -143,7 +170,7 @@ impl Graph {
     /// [`NoCurrent`]: TargetError::NoCurrent
     /// [`MultipleCurrent`]: TargetError::MultipleCurrent
     /// [`WrongDirection`]: TargetError::WrongDirection
-    pub fn plan_downgrade(
+    pub fn downgrade_route(
         &self,
         current: &[usize],
         target: &Target,
@@ -153,7 +180,7 @@ impl Graph {
         };
         let down_to = match target {
             Target::Head | Target::Heads | Target::BranchHead(_) => {
-                return Err(wrong_direction(target, DOWNGRADE));
+                return Err(wrong_direction(target, Direction::Downgrade));
             }
             Target::Current => return Ok(Vec::new()),
             Target::Base => DownTo::Base,
@@ -231,8 +258,8 @@ impl Graph {
     ///
     /// # Errors
     ///
-    /// As [`plan_upgrade`](Self::plan_upgrade) and
-    /// [`plan_downgrade`](Self::plan_downgrade) for the same target.
+    /// As [`upgrade_route`](Self::upgrade_route) and
+    /// [`downgrade_route`](Self::downgrade_route) for the same target.
     pub fn resolve(&self, current: &[usize], target: &Target) -> Result<Vec<usize>, TargetError> {
         let landed = |down_to: DownTo| match down_to {
             DownTo::Revision(index) => vec![index],
@@ -592,18 +619,18 @@ impl Graph {
 
 /// The number of steps of a target that goes up.
 fn up(target: &Target, step: i64) -> Result<u64, TargetError> {
-    u64::try_from(step).map_err(|_| wrong_direction(target, UPGRADE))
+    u64::try_from(step).map_err(|_| wrong_direction(target, Direction::Upgrade))
 }
 
 /// The number of steps of a target that goes down.
 fn down(target: &Target, step: i64) -> Result<u64, TargetError> {
     if step > 0 {
-        return Err(wrong_direction(target, DOWNGRADE));
+        return Err(wrong_direction(target, Direction::Downgrade));
     }
     Ok(step.unsigned_abs())
 }
 
-fn wrong_direction(target: &Target, direction: &'static str) -> TargetError {
+fn wrong_direction(target: &Target, direction: Direction) -> TargetError {
     TargetError::WrongDirection {
         given: target.to_string(),
         direction,
@@ -669,7 +696,7 @@ mod tests {
         current: &[&str],
         target: &str,
     ) -> Result<Vec<&'g str>, TargetError> {
-        let plan = g.plan_upgrade(&at(g, current), &Target::parse(target)?)?;
+        let plan = g.upgrade_route(&at(g, current), &Target::parse(target)?)?;
         Ok(ids(g, &plan))
     }
 
@@ -678,7 +705,7 @@ mod tests {
         current: &[&str],
         target: &str,
     ) -> Result<Vec<&'g str>, TargetError> {
-        let plan = g.plan_downgrade(&at(g, current), &Target::parse(target)?)?;
+        let plan = g.downgrade_route(&at(g, current), &Target::parse(target)?)?;
         Ok(ids(g, &plan))
     }
 
@@ -837,7 +864,7 @@ mod tests {
                 up_ids(&g, &["cccc"], target),
                 Err(TargetError::WrongDirection {
                     given: target.into(),
-                    direction: "upgrade"
+                    direction: Direction::Upgrade
                 })
             );
         }
@@ -957,7 +984,7 @@ mod tests {
                 down_ids(&g, &["cccc"], target),
                 Err(TargetError::WrongDirection {
                     given: target.into(),
-                    direction: "downgrade"
+                    direction: Direction::Downgrade
                 })
             );
         }
@@ -967,10 +994,10 @@ mod tests {
     fn zero_steps_stay_put() {
         let g = diamond();
         let cccc = g.index_of("cccc").unwrap();
-        assert_eq!(g.plan_upgrade(&[cccc], &Target::Relative(0)), Ok(vec![]));
-        assert_eq!(g.plan_downgrade(&[cccc], &Target::Relative(0)), Ok(vec![]));
+        assert_eq!(g.upgrade_route(&[cccc], &Target::Relative(0)), Ok(vec![]));
+        assert_eq!(g.downgrade_route(&[cccc], &Target::Relative(0)), Ok(vec![]));
         assert_eq!(
-            g.plan_upgrade(&[], &Target::RevisionRelative("cccc".into(), 0)),
+            g.upgrade_route(&[], &Target::RevisionRelative("cccc".into(), 0)),
             Ok(at(&g, &["aaaa", "bbbb", "cccc"]))
         );
     }
@@ -978,7 +1005,7 @@ mod tests {
     fn replay_up(g: &Graph, current: &[&str], target: &str) -> Vec<String> {
         let mut heads: BTreeSet<usize> = at(g, current).into_iter().collect();
         let plan = g
-            .plan_upgrade(&at(g, current), &Target::parse(target).unwrap())
+            .upgrade_route(&at(g, current), &Target::parse(target).unwrap())
             .unwrap();
         for rev in plan {
             g.heads_after_upgrade(&mut heads, rev);
@@ -989,7 +1016,7 @@ mod tests {
     fn replay_down(g: &Graph, current: &[&str], target: &str) -> Vec<String> {
         let mut heads: BTreeSet<usize> = at(g, current).into_iter().collect();
         let plan = g
-            .plan_downgrade(&at(g, current), &Target::parse(target).unwrap())
+            .downgrade_route(&at(g, current), &Target::parse(target).unwrap())
             .unwrap();
         for rev in plan {
             g.heads_after_downgrade(&mut heads, rev);
@@ -1054,7 +1081,7 @@ mod tests {
     /// Upgrades from base to every head then downgrades to base, following
     /// the heads step by step.
     fn round_trip(g: &Graph) {
-        let plan = g.plan_upgrade(&[], &Target::Heads).unwrap();
+        let plan = g.upgrade_route(&[], &Target::Heads).unwrap();
         assert_eq!(plan.len(), g.len());
         let mut heads = BTreeSet::new();
         for &rev in &plan {
@@ -1067,7 +1094,7 @@ mod tests {
         );
 
         let current: Vec<usize> = heads.iter().copied().collect();
-        let plan = g.plan_downgrade(&current, &Target::Base).unwrap();
+        let plan = g.downgrade_route(&current, &Target::Base).unwrap();
         assert_eq!(plan.len(), g.len());
         for &rev in &plan {
             g.heads_after_downgrade(&mut heads, rev);
@@ -1083,7 +1110,7 @@ mod tests {
         let current = g.heads().to_vec();
         assert_eq!(g.ancestors_of(&current).iter().filter(|&&a| a).count(), n);
         assert_eq!(g.lookup("r0050000"), Ok(50_000));
-        assert_eq!(g.plan_upgrade(&[], &Target::Head).unwrap().len(), n);
+        assert_eq!(g.upgrade_route(&[], &Target::Head).unwrap().len(), n);
         round_trip(&g);
     }
 
