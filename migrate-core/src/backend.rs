@@ -26,6 +26,15 @@ impl Backend {
         !matches!(self, Backend::MySql)
     }
 
+    /// How to run an SQL script on this backend with its own client.
+    pub fn client(self) -> &'static str {
+        match self {
+            Backend::Postgres => "psql -v ON_ERROR_STOP=1 -f FILE",
+            Backend::MySql => "mysql DATABASE < FILE",
+            Backend::Sqlite => "sqlite3 DATABASE < FILE",
+        }
+    }
+
     /// The backend a database URL names, from its scheme.
     pub fn from_url(url: &str) -> Option<Backend> {
         let scheme = url.split_once(':')?.0.to_ascii_lowercase();

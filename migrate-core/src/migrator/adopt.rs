@@ -3,9 +3,9 @@
 //! version table and none of ours is not taken for an empty one (and
 //! `upgrade` does not run every migration over tables that exist).
 
-use crate::Backend;
 use crate::driver::Driver;
 use crate::graph::Graph;
+use crate::render::sql;
 
 /// The version tables of other tools, with the tool's name and the column
 /// that says where the database is.
@@ -61,22 +61,8 @@ pub(crate) async fn other_tool(
     db: &mut dyn Driver,
     graph: &Graph,
 ) -> Result<Option<OtherTool>, sqlx::Error> {
-    let names: Vec<String> = TOOLS.iter().map(|(t, _, _)| format!("'{t}'")).collect();
-    let names = names.join(", ");
-    let sql = match db.backend() {
-        Backend::Postgres => format!(
-            "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-             WHERE c.relname IN ({names}) AND c.relkind IN ('r', 'p') \
-             AND n.nspname = ANY (current_schemas(false))"
-        ),
-        Backend::MySql => format!(
-            "SELECT CAST(table_name AS CHAR) FROM information_schema.tables \
-             WHERE table_schema = DATABASE() AND table_name IN ({names})"
-        ),
-        Backend::Sqlite => {
-            format!("SELECT name FROM sqlite_schema WHERE type = 'table' AND name IN ({names})")
-        }
-    };
+    let names: Vec<&str> = TOOLS.iter().map(|(t, _, _)| *t).collect();
+    let sql = sql::tables_named(db.backend(), &names);
     let found: Vec<String> = db
         .fetch_text(&sql)
         .await?
@@ -89,11 +75,7 @@ pub(crate) async fn other_tool(
     else {
         return Ok(None);
     };
-    let text = match db.backend() {
-        Backend::Postgres => format!("{column}::text"),
-        Backend::MySql => format!("CAST({column} AS CHAR)"),
-        Backend::Sqlite => format!("CAST({column} AS TEXT)"),
-    };
+    let text = sql::text_cast(db.backend(), column);
     // Alembic keeps one row per head; the others one per migration.
     let sql = if tool == "Alembic" {
         format!("SELECT {text} FROM {table} ORDER BY 1")

@@ -390,9 +390,9 @@ pub enum StepState {
     PartlyApplied {
         /// The revision.
         revision: String,
-        /// MySQL (DDL commits as it goes) rather than a step outside a
-        /// transaction.
-        mysql: bool,
+        /// The backend commits DDL as it goes (MySQL), rather than the step
+        /// running outside a transaction.
+        ddl_commits: bool,
         /// Statements that ran.
         done: usize,
         /// Statements in the step.
@@ -445,12 +445,12 @@ impl fmt::Display for StepState {
             }
             StepState::PartlyApplied {
                 revision,
-                mysql,
+                ddl_commits,
                 done,
                 total,
                 index,
             } => {
-                let why = if *mysql {
+                let why = if *ddl_commits {
                     "MySQL commits DDL as it goes"
                 } else {
                     "this step runs outside a transaction"

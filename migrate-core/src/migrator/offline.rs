@@ -9,9 +9,7 @@ use chrono::Utc;
 use super::{Migrator, PlanError, RenderedStep};
 use crate::driver::{AuditRow, Direction, Outcome};
 use crate::graph::Target;
-use crate::ops::Literal;
-use crate::render::sql;
-use crate::render::{Exec, Statement};
+use crate::render::{self, Exec, Statement};
 use crate::store::sql::{self as store_sql, Audit, Stamp};
 use crate::{Backend, Error};
 
@@ -62,7 +60,7 @@ impl Migrator {
             },
         ));
         out.push('\n');
-        let _ = writeln!(out, "-- run it with {}\n", client(backend));
+        let _ = writeln!(out, "-- run it with {}\n", backend.client());
         if from.is_empty() && direction == Direction::Upgrade {
             for ddl in store_sql::ddl(backend) {
                 let _ = writeln!(out, "{ddl};");
@@ -155,21 +153,12 @@ impl Migrator {
     }
 }
 
-/// How to run a script on `backend`.
-fn client(backend: Backend) -> &'static str {
-    match backend {
-        Backend::Postgres => "psql -v ON_ERROR_STOP=1 -f FILE",
-        Backend::MySql => "mysql DATABASE < FILE",
-        Backend::Sqlite => "sqlite3 DATABASE < FILE",
-    }
-}
-
 /// The statement as text a client can run, its bound values written as
 /// literals, or why it has none.
 fn offline_sql(backend: Backend, statement: &Statement) -> Result<String, &'static str> {
     match &statement.exec {
         Exec::Sql => Ok(statement.sql.clone()),
-        Exec::Bound(values) => Ok(inline(backend, &statement.sql, values)),
+        Exec::Bound(values) => Ok(render::inline(backend, &statement.sql, values)),
         Exec::SqliteRebuild(_) => Err("its SQL is derived from the live table"),
         Exec::Backfill(backfill) if backfill.backfill.is_map() => {
             Err("it runs a Rust function on every row, which a script cannot")
@@ -180,93 +169,5 @@ fn offline_sql(backend: Backend, statement: &Statement) -> Result<String, &'stat
             "-- backfill: online, this runs in key-range batches of its own transactions; here it is one UPDATE\n{}",
             statement.sql
         )),
-    }
-}
-
-/// `sql` with each placeholder (`?`, or `$N` on PostgreSQL) outside quotes
-/// replaced by the literal of its value.
-fn inline(backend: Backend, sql: &str, values: &[Literal]) -> String {
-    let literal = |value: &Literal| match (backend, value) {
-        (Backend::Postgres, Literal::Json(_)) => format!("{}::jsonb", sql::literal(backend, value)),
-        _ => sql::literal(backend, value),
-    };
-    let mut out = String::with_capacity(sql.len() + values.len() * 8);
-    let mut quote: Option<char> = None;
-    let mut next = 0;
-    let mut chars = sql.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '\'' | '"' | '`') => quote = Some(c),
-            (None, '?') if backend != Backend::Postgres => {
-                if let Some(value) = values.get(next) {
-                    out.push_str(&literal(value));
-                    next += 1;
-                    continue;
-                }
-            }
-            (None, '$') if backend == Backend::Postgres => {
-                let mut digits = String::new();
-                while let Some(&d) = chars.peek().filter(|d| d.is_ascii_digit()) {
-                    digits.push(d);
-                    chars.next();
-                }
-                match digits
-                    .parse::<usize>()
-                    .ok()
-                    .and_then(|n| values.get(n.wrapping_sub(1)))
-                {
-                    Some(value) => out.push_str(&literal(value)),
-                    None => {
-                        out.push('$');
-                        out.push_str(&digits);
-                    }
-                }
-                continue;
-            }
-            _ => {}
-        }
-        out.push(c);
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn inlines_placeholders_outside_quotes() {
-        let values = [
-            Literal::String("it's".into()),
-            Literal::Int(7),
-            Literal::Null,
-        ];
-        assert_eq!(
-            inline(
-                Backend::Sqlite,
-                "INSERT INTO \"a?\" (x, y, z) VALUES (?, ?, ?)",
-                &values
-            ),
-            "INSERT INTO \"a?\" (x, y, z) VALUES ('it''s', 7, NULL)"
-        );
-        assert_eq!(
-            inline(
-                Backend::MySql,
-                "INSERT INTO `t` (x) VALUES (?)",
-                &[Literal::String("a\\b".into())]
-            ),
-            "INSERT INTO `t` (x) VALUES ('a\\\\b')"
-        );
-        let json = Literal::Json(serde_json::json!([{"x": "it's"}]));
-        assert_eq!(
-            inline(
-                Backend::Postgres,
-                "SELECT * FROM f(NULL::\"t$1\", $1)",
-                &[json]
-            ),
-            "SELECT * FROM f(NULL::\"t$1\", '[{\"x\":\"it''s\"}]'::jsonb)"
-        );
     }
 }

@@ -6,8 +6,10 @@
 //! against the live table when it runs.
 
 mod backfill;
+mod batch;
 mod checksum;
 mod error;
+mod inline;
 mod insert;
 mod limits;
 mod rebuild;
@@ -18,8 +20,10 @@ mod statement;
 mod tests;
 
 pub use backfill::BackfillSql;
+pub(crate) use batch::KeyColumn;
 pub use checksum::checksum;
 pub use error::RenderError;
+pub(crate) use inline::inline;
 pub(crate) use insert::json as json_value;
 pub use rebuild::{Rebuild, RebuildError, SchemaObject, TableChange};
 pub use schema::render;

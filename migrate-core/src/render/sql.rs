@@ -40,6 +40,37 @@ pub(crate) fn idents(backend: Backend, names: &[String]) -> String {
         .join(", ")
 }
 
+/// The query that lists which of `names` are tables in the schemas an
+/// unqualified name resolves through (PostgreSQL's search path, MySQL's
+/// database, SQLite's main schema), one name per row.
+pub(crate) fn tables_named(backend: Backend, names: &[&str]) -> String {
+    let names: Vec<String> = names.iter().map(|n| string(backend, n)).collect();
+    let names = names.join(", ");
+    match backend {
+        Backend::Postgres => format!(
+            "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE c.relname IN ({names}) AND c.relkind IN ('r', 'p') \
+             AND n.nspname = ANY (current_schemas(false))"
+        ),
+        Backend::MySql => format!(
+            "SELECT CAST(table_name AS CHAR) FROM information_schema.tables \
+             WHERE table_schema = DATABASE() AND table_name IN ({names})"
+        ),
+        Backend::Sqlite => {
+            format!("SELECT name FROM sqlite_schema WHERE type = 'table' AND name IN ({names})")
+        }
+    }
+}
+
+/// `expr` read as text, as every backend's driver reads a text column.
+pub(crate) fn text_cast(backend: Backend, expr: &str) -> String {
+    match backend {
+        Backend::Postgres => format!("CAST({expr} AS text)"),
+        Backend::MySql => format!("CAST({expr} AS CHAR)"),
+        Backend::Sqlite => format!("CAST({expr} AS TEXT)"),
+    }
+}
+
 /// A string literal. MySQL also treats backslashes as escapes (unless
 /// `NO_BACKSLASH_ESCAPES` is set, which we do not support in DDL literals).
 pub(crate) fn string(backend: Backend, text: &str) -> String {

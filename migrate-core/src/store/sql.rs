@@ -8,7 +8,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::{AUDIT_TABLE, AuditRow, BACKFILL_TABLE, Direction, HEADS_TABLE};
 use crate::Backend;
-use crate::render::sql;
+use crate::render::sql::{self, text_cast};
 
 /// The columns of the heads table, as [`ddl`] makes it.
 pub(crate) const HEADS_COLUMNS: &[&str] = &["revision"];
@@ -465,15 +465,6 @@ pub(crate) fn finish_backfill(backend: Backend, key: BackfillKey<'_>) -> String 
         "UPDATE {BACKFILL_TABLE} SET finished_at = {now}, updated_at = {now} {}",
         key.filter(backend, false)
     )
-}
-
-/// `expr` read as text.
-fn text_cast(backend: Backend, expr: &str) -> String {
-    match backend {
-        Backend::Postgres => format!("CAST({expr} AS text)"),
-        Backend::MySql => format!("CAST({expr} AS CHAR)"),
-        Backend::Sqlite => format!("CAST({expr} AS TEXT)"),
-    }
 }
 
 /// A timestamp column read as RFC 3339 text in UTC.

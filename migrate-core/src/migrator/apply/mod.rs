@@ -531,7 +531,7 @@ impl StepRun<'_> {
         } else {
             StepState::PartlyApplied {
                 revision: self.audit.revision.clone(),
-                mysql: self.db.backend() == Backend::MySql,
+                ddl_commits: !self.db.backend().transactional_ddl(),
                 done: i,
                 total: self.step.statements.len(),
                 index,

@@ -67,7 +67,7 @@ impl Walk<'_> {
     pub(super) async fn probe(&mut self, key: &[KeyColumn]) -> Result<(), Stop> {
         let sql = match &self.backfill.backfill.work {
             Work::Set(_) => self.backfill.update(Some("1 = 0")),
-            Work::Map { .. } => self.select_rows(key, "1 = 0"),
+            Work::Map { .. } => self.backfill.select_rows(key, "1 = 0"),
         };
         self.db.begin().await.map_err(Stop::sql("BEGIN"))?;
         let result = self.db.execute(&sql).await;

@@ -18,7 +18,6 @@ use std::time::Duration;
 use std::collections::BTreeMap;
 
 use super::RenderedStep;
-use crate::Backend;
 use crate::driver::{Direction, Driver, DriverError};
 use crate::ops::Operation;
 use crate::render::{BackfillSql, Exec};
@@ -92,20 +91,7 @@ impl Stop {
     }
 }
 
-/// One key column, with whether its values are written as bare numbers.
-#[derive(Debug, Clone)]
-struct KeyColumn {
-    name: String,
-    integer: bool,
-}
-
-fn text_cast(backend: Backend, expr: &str) -> String {
-    match backend {
-        Backend::Postgres => format!("CAST({expr} AS text)"),
-        Backend::MySql => format!("CAST({expr} AS CHAR)"),
-        Backend::Sqlite => format!("CAST({expr} AS TEXT)"),
-    }
-}
+use crate::render::KeyColumn;
 
 /// The backfills of a step: statement index and rendered backfill.
 pub(super) fn backfills(step: &RenderedStep) -> impl Iterator<Item = (usize, &BackfillSql)> {

@@ -5,12 +5,12 @@ use std::time::Instant;
 
 use super::{
     BackfillProgress, KeyColumn, OnProgress, Progress, RenderedStep, Stop, key, read_rows,
-    statement_checksum, text_cast,
+    statement_checksum,
 };
 use crate::Backend;
 use crate::driver::{Driver, LockScope};
 use crate::ops::{Operation, Work};
-use crate::render::{BackfillSql, sql};
+use crate::render::BackfillSql;
 use crate::store::{self, Batch};
 
 /// The state a run needs to walk one backfill.
@@ -26,10 +26,6 @@ pub(crate) struct Walk<'a> {
 impl Walk<'_> {
     pub(super) fn backend(&self) -> Backend {
         self.backfill.backend
-    }
-
-    pub(super) fn ident(&self, name: &str) -> String {
-        sql::ident(self.backend(), name)
     }
 
     /// Runs every batch left. Returns the rows updated by this run.
@@ -134,17 +130,13 @@ impl Walk<'_> {
     /// index lookups), else the planner's estimate (PostgreSQL, MySQL) or a
     /// count (SQLite).
     pub(super) async fn estimate(&mut self, key: &[KeyColumn]) -> Option<u64> {
-        let backend = self.backend();
-        let table = self.backfill.table();
         if let [only] = key {
             if only.integer {
-                let column = self.ident(&only.name);
-                let sql = format!(
-                    "SELECT {}, {} FROM {table}",
-                    text_cast(backend, &format!("MIN({column})")),
-                    text_cast(backend, &format!("MAX({column})"))
-                );
-                let rows = self.db.fetch_text(&sql).await.ok()?;
+                let rows = self
+                    .db
+                    .fetch_text(&self.backfill.key_span(&only.name))
+                    .await
+                    .ok()?;
                 let row = rows.first()?;
                 let number = |i: usize| row.get(i).cloned().flatten()?.parse::<i64>().ok();
                 return Some(match (number(0), number(1)) {
@@ -153,19 +145,11 @@ impl Walk<'_> {
                 });
             }
         }
-        let sql = match backend {
-            Backend::Postgres => format!(
-                "SELECT CAST(CAST(reltuples AS bigint) AS text) FROM pg_class WHERE oid = to_regclass({})",
-                sql::string(backend, &table)
-            ),
-            Backend::MySql => format!(
-                "SELECT CAST(table_rows AS CHAR) FROM information_schema.tables \
-                 WHERE table_schema = DATABASE() AND table_name = {}",
-                sql::string(backend, &self.backfill.backfill.table)
-            ),
-            Backend::Sqlite => format!("SELECT CAST(COUNT(*) AS TEXT) FROM {table}"),
-        };
-        let rows = self.db.fetch_text(&sql).await.ok()?;
+        let rows = self
+            .db
+            .fetch_text(&self.backfill.row_estimate())
+            .await
+            .ok()?;
         let estimate: i64 = rows.first()?.first()?.as_deref()?.parse().ok()?;
         (estimate > 0).then_some(estimate as u64)
     }
@@ -175,87 +159,9 @@ impl Walk<'_> {
         if !only.integer {
             return None;
         }
-        let sql = format!(
-            "SELECT {} FROM {}",
-            text_cast(self.backend(), &format!("MIN({})", self.ident(&only.name))),
-            self.backfill.table()
-        );
+        let sql = self.backfill.first_key(&only.name);
         let rows = self.db.fetch_text(&sql).await.ok()?;
         rows.first()?.first()?.as_deref()?.parse().ok()
-    }
-
-    /// `key > last` (or `>=`, `<=`), as the backend optimises it: a row
-    /// value on PostgreSQL and SQLite, the expanded form on MySQL.
-    pub(super) fn compare(&self, key: &[KeyColumn], values: &[String], op: &str) -> String {
-        let backend = self.backend();
-        let literal = |k: &KeyColumn, v: &str| {
-            if k.integer && v.parse::<i64>().is_ok() {
-                v.to_owned()
-            } else {
-                sql::string(backend, v)
-            }
-        };
-        if key.len() == 1 {
-            return format!(
-                "{} {op} {}",
-                self.ident(&key[0].name),
-                literal(&key[0], &values[0])
-            );
-        }
-        if backend != Backend::MySql {
-            let columns: Vec<String> = key.iter().map(|k| self.ident(&k.name)).collect();
-            let values: Vec<String> = key.iter().zip(values).map(|(k, v)| literal(k, v)).collect();
-            return format!("({}) {op} ({})", columns.join(", "), values.join(", "));
-        }
-        // (a, b) > (x, y)  <=>  a > x OR (a = x AND b > y); the last column
-        // carries `op`, the others are strict.
-        let strict = &op[..1];
-        let mut alternatives = Vec::new();
-        for i in 0..key.len() {
-            let mut parts: Vec<String> = (0..i)
-                .map(|j| {
-                    format!(
-                        "{} = {}",
-                        self.ident(&key[j].name),
-                        literal(&key[j], &values[j])
-                    )
-                })
-                .collect();
-            let this_op = if i + 1 == key.len() { op } else { strict };
-            parts.push(format!(
-                "{} {this_op} {}",
-                self.ident(&key[i].name),
-                literal(&key[i], &values[i])
-            ));
-            alternatives.push(format!("({})", parts.join(" AND ")));
-        }
-        format!("({})", alternatives.join(" OR "))
-    }
-
-    pub(super) fn key_list(&self, key: &[KeyColumn], descending: bool) -> (String, String) {
-        // Aliased: `ORDER BY "id"` would otherwise sort by the text the
-        // select list calls "id" on PostgreSQL.
-        let columns: Vec<String> = key
-            .iter()
-            .enumerate()
-            .map(|(i, k)| {
-                format!(
-                    "{} AS key_{i}",
-                    text_cast(self.backend(), &self.ident(&k.name))
-                )
-            })
-            .collect();
-        let order: Vec<String> = key
-            .iter()
-            .map(|k| {
-                format!(
-                    "{}{}",
-                    self.ident(&k.name),
-                    if descending { " DESC" } else { "" }
-                )
-            })
-            .collect();
-        (columns.join(", "), order.join(", "))
     }
 
     /// The key `size` rows after `last` (or the table's last key, when
@@ -266,15 +172,7 @@ impl Walk<'_> {
         last: Option<&[String]>,
         size: u64,
     ) -> Result<Option<(Vec<String>, u64)>, Stop> {
-        let after = last
-            .map(|l| format!(" WHERE {}", self.compare(key, l, ">")))
-            .unwrap_or_default();
-        let (columns, order) = self.key_list(key, false);
-        let table = self.backfill.table();
-        let sql = format!(
-            "SELECT {columns} FROM {table}{after} ORDER BY {order} LIMIT 1 OFFSET {}",
-            size - 1
-        );
+        let sql = self.backfill.bound(key, last, size);
         let rows = self.db.fetch_text(&sql).await.map_err(Stop::sql(&sql))?;
         if let Some(row) = rows.into_iter().next() {
             return Ok(Some((
@@ -282,8 +180,7 @@ impl Walk<'_> {
                 size,
             )));
         }
-        let (_, descending) = self.key_list(key, true);
-        let sql = format!("SELECT {columns} FROM {table}{after} ORDER BY {descending} LIMIT 1");
+        let sql = self.backfill.last_key(key, last);
         let rows = self.db.fetch_text(&sql).await.map_err(Stop::sql(&sql))?;
         Ok(rows.into_iter().next().map(|row| {
             (
@@ -314,9 +211,9 @@ impl Walk<'_> {
         };
         let mut range = Vec::new();
         if let Some(last) = last {
-            range.push(self.compare(key, last, ">"));
+            range.push(self.backfill.compare(key, last, ">"));
         }
-        range.push(self.compare(key, &bound, "<="));
+        range.push(self.backfill.compare(key, &bound, "<="));
         let range = range.join(" AND ");
         let updated = match &self.backfill.backfill.work {
             Work::Set(_) => {
