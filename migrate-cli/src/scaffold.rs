@@ -1,6 +1,5 @@
 //! Writing migration files: `revision`, and the first migration of `migrate init`.
 
-use std::hash::{BuildHasher, RandomState};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -9,11 +8,16 @@ use migrate_core::{Error, Migrator, registry};
 
 use crate::failure::Failure;
 
-/// A fresh revision id: 12 random lowercase hex digits, like Alembic's.
-pub(crate) fn new_revision_id() -> String {
-    // std's RandomState is seeded from the OS's randomness.
-    let random = RandomState::new().hash_one(std::time::SystemTime::now());
-    format!("{:012x}", random & 0xffff_ffff_ffff)
+/// A fresh revision id: 12 random lowercase hex digits (48 bits from the
+/// OS's random source), like Alembic's.
+pub(crate) fn new_revision_id() -> Result<String, Failure> {
+    let mut bytes = [0u8; 6];
+    getrandom::fill(&mut bytes).map_err(|e| {
+        Failure::Message(format!(
+            "revision: the operating system gave no random bytes for a new revision id ({e}); pass one with `#[migration(id = ...)]` by hand"
+        ))
+    })?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// The module name a message gives: lowercase words joined by `_`.
@@ -193,7 +197,7 @@ pub(crate) fn revision(message: &str, options: RevisionOptions) -> Result<Create
         revises
     };
     let migration = NewMigration {
-        id: new_revision_id(),
+        id: new_revision_id()?,
         revises,
         message: message.to_owned(),
         branch_labels: options.branch_label.into_iter().collect(),
@@ -285,7 +289,7 @@ pub(crate) fn merge(
         )));
     }
     let migration = NewMigration {
-        id: new_revision_id(),
+        id: new_revision_id()?,
         revises: parents
             .iter()
             .map(|&i| graph.revision(i).id.clone())
@@ -370,13 +374,13 @@ mod tests {
 
     #[test]
     fn ids_are_twelve_hex_digits() {
-        let id = new_revision_id();
+        let id = new_revision_id().unwrap();
         assert_eq!(id.len(), 12);
         assert!(
             id.chars()
                 .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
         );
-        assert_ne!(id, new_revision_id());
+        assert_ne!(id, new_revision_id().unwrap());
     }
 
     #[test]

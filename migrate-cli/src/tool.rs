@@ -307,7 +307,7 @@ incremental = true
     );
     let versions = dir.join("src").join("versions");
     let (first_name, first) =
-        scaffold::NewMigration::root(scaffold::new_revision_id(), "initial").file(Utc::now());
+        scaffold::NewMigration::root(scaffold::new_revision_id()?, "initial").file(Utc::now());
     let mut files = vec![
         (dir.join("Cargo.toml"), manifest),
         (dir.join("build.rs"), crate::BUILD_RS.to_owned()),

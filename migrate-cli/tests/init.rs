@@ -90,8 +90,8 @@ fn init_scaffolds_a_crate_that_runs_and_revision_wires_new_files_in() {
     );
     assert_eq!(
         std::fs::read_to_string(krate.join("build.rs")).unwrap(),
-        std::fs::read_to_string(ws.join("migrations/build.rs")).unwrap(),
-        "the scaffold's build.rs and the example crate's must stay the same file"
+        std::fs::read_to_string(ws.join("migrate-cli/templates/build.rs")).unwrap(),
+        "the scaffold's build.rs is the template the example crate builds with"
     );
 
     // It refuses to overwrite a crate.

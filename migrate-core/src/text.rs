@@ -12,13 +12,9 @@ use std::borrow::Cow;
 
 /// Whether `c` is a character that may not appear in a line of output:
 /// a control character (C0, DEL, C1), or a Unicode line or paragraph
-/// separator.
-///
-/// `#[migration]` refuses messages with such characters by the same rule;
-/// the two must stay the same.
-pub fn is_control(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')
-}
+/// separator. `#[migration]` refuses messages with such characters by this
+/// same rule (`migrate_names::is_control`).
+pub use migrate_names::is_control;
 
 /// The first character of `text` that may not appear in a line of output,
 /// with its position in characters (0-based).

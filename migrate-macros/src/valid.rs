@@ -65,44 +65,10 @@ pub(crate) fn check(cx: &mut Ctxt, args: Args, module: Option<Module>) -> Option
     })
 }
 
-/// The shortest and longest revision ids.
-const ID_LENGTH: std::ops::RangeInclusive<usize> = 4..=32;
-
-/// Words that mean something of their own wherever a revision is named
-/// (`migrate upgrade head`), so they can never be ids.
-const RESERVED: [&str; 4] = ["base", "head", "heads", "current"];
-
-/// Why a string is not a revision id.
-///
-/// The rule is the one `migrate_core::graph::validate_id` applies at run
-/// time; the two must stay the same.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) enum IdError {
-    /// A character other than `a-z`, `0-9` and `_`.
-    Character(char),
-    /// Fewer than 4 or more than 32 characters.
-    Length(usize),
-    /// One of [`RESERVED`].
-    Reserved,
-}
-
-/// Checks the revision id rule: 4 to 32 characters of `a-z`, `0-9` and `_`,
-/// and not a reserved word.
-pub(crate) fn validate_id(id: &str) -> Result<(), IdError> {
-    if let Some(c) = id
-        .chars()
-        .find(|&c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'))
-    {
-        return Err(IdError::Character(c));
-    }
-    if !ID_LENGTH.contains(&id.len()) {
-        return Err(IdError::Length(id.len()));
-    }
-    if RESERVED.contains(&id) {
-        return Err(IdError::Reserved);
-    }
-    Ok(())
-}
+/// The rules are `migrate_names`', which the runtime applies too.
+use migrate_names::{
+    IdError, MAX_ID_LEN, MAX_LABEL_LEN, MIN_ID_LEN, is_control, validate_id, validate_label,
+};
 
 /// Which string of the attribute an id is, for messages.
 #[derive(Debug, Clone, Copy)]
@@ -125,17 +91,15 @@ impl fmt::Display for Role {
 /// Records an error at `literal` unless it holds a valid revision id.
 fn check_id(cx: &mut Ctxt, literal: &LitStr, role: Role) {
     let id = literal.value();
-    let rule = format!(
-        "use {} to {} characters of `a-z`, `0-9` and `_`",
-        ID_LENGTH.start(),
-        ID_LENGTH.end()
-    );
+    let rule = format!("use {MIN_ID_LEN} to {MAX_ID_LEN} characters of `a-z`, `0-9` and `_`");
     let problem = match validate_id(&id) {
         Ok(()) => return,
-        Err(IdError::Character(c)) => format!("{c:?} is not allowed; {rule}"),
-        Err(IdError::Length(0)) => format!("it is empty; {rule}"),
-        Err(IdError::Length(n)) => format!("it has {n} characters; {rule}"),
-        Err(IdError::Reserved) => match role {
+        Err(IdError::Character { character, .. }) => {
+            format!("{character:?} is not allowed; {rule}")
+        }
+        Err(IdError::Length { len: 0 }) => format!("it is empty; {rule}"),
+        Err(IdError::Length { len }) => format!("it has {len} characters; {rule}"),
+        Err(IdError::Reserved { .. } | _) => match role {
             Role::Id => format!("`{id}` is a reserved word; choose another id"),
             Role::Parent => format!("`{id}` is a reserved word; name the parent's revision id"),
         },
@@ -177,40 +141,14 @@ fn parents(cx: &mut Ctxt, revises: Revises, own_id: Option<&LitStr>) -> Vec<LitS
     parents
 }
 
-/// The longest branch label.
-const MAX_LABEL_LENGTH: usize = 32;
-
-/// Checks the branch label rule: 1 to 32 characters of `a-z`, `0-9` and `_`,
-/// and not a reserved word.
-///
-/// The rule is the one `migrate_core::graph::validate_label` applies at run
-/// time; the two must stay the same.
-pub(crate) fn validate_label(label: &str) -> Result<(), IdError> {
-    if let Some(c) = label
-        .chars()
-        .find(|&c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'))
-    {
-        return Err(IdError::Character(c));
-    }
-    if !(1..=MAX_LABEL_LENGTH).contains(&label.len()) {
-        return Err(IdError::Length(label.len()));
-    }
-    if RESERVED.contains(&label) {
-        return Err(IdError::Reserved);
-    }
-    Ok(())
-}
-
 /// Records an error when the message holds a control character.
 ///
 /// A message is shown in offline SQL scripts (in a `--` comment), pictures,
 /// terminals and new files: a newline there would end the comment and run
-/// the rest as SQL. The rule is `migrate_core::text::is_control`; the two
-/// must stay the same.
+/// the rest as SQL.
 fn check_message(cx: &mut Ctxt, literal: &LitStr) {
     let message = literal.value();
-    let control = |c: char| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}');
-    if let Some((at, c)) = message.chars().enumerate().find(|&(_, c)| control(c)) {
+    if let Some((at, c)) = message.chars().enumerate().find(|&(_, c)| is_control(c)) {
         cx.error_spanned_by(
             literal,
             format!(
@@ -225,16 +163,20 @@ fn check_message(cx: &mut Ctxt, literal: &LitStr) {
 
 /// Records an error at each label that breaks the rule or repeats another.
 fn check_labels(cx: &mut Ctxt, labels: &[LitStr]) {
-    let rule = format!("use 1 to {MAX_LABEL_LENGTH} characters of `a-z`, `0-9` and `_`");
+    let rule = format!("use 1 to {MAX_LABEL_LEN} characters of `a-z`, `0-9` and `_`");
     let mut seen = HashSet::new();
     for literal in labels {
         let label = literal.value();
         let problem = match validate_label(&label) {
             Ok(()) if seen.insert(label.clone()) => continue,
             Ok(()) => "it is listed twice; list each label once".to_owned(),
-            Err(IdError::Character(c)) => format!("{c:?} is not allowed; {rule}"),
-            Err(IdError::Length(n)) => format!("it has {n} characters; {rule}"),
-            Err(IdError::Reserved) => format!("`{label}` is a reserved word; choose another label"),
+            Err(IdError::Character { character, .. }) => {
+                format!("{character:?} is not allowed; {rule}")
+            }
+            Err(IdError::Length { len }) => format!("it has {len} characters; {rule}"),
+            Err(IdError::Reserved { .. } | _) => {
+                format!("`{label}` is a reserved word; choose another label")
+            }
         };
         cx.error_spanned_by(
             literal,
@@ -445,35 +387,6 @@ mod tests {
     use quote::quote;
 
     use super::*;
-
-    #[test]
-    fn accepts_ids_of_lowercase_letters_digits_and_underscores() {
-        for id in ["55296ad22e23", "abcd", "add_users_2024", &"a".repeat(32)] {
-            assert_eq!(validate_id(id), Ok(()), "{id}");
-        }
-    }
-
-    #[test]
-    fn rejects_other_characters() {
-        assert_eq!(validate_id("Abcd"), Err(IdError::Character('A')));
-        assert_eq!(validate_id("ab-cd"), Err(IdError::Character('-')));
-        assert_eq!(validate_id("ab cd"), Err(IdError::Character(' ')));
-        assert_eq!(validate_id("abcé"), Err(IdError::Character('é')));
-    }
-
-    #[test]
-    fn rejects_ids_too_short_or_too_long() {
-        assert_eq!(validate_id(""), Err(IdError::Length(0)));
-        assert_eq!(validate_id("abc"), Err(IdError::Length(3)));
-        assert_eq!(validate_id(&"a".repeat(33)), Err(IdError::Length(33)));
-    }
-
-    #[test]
-    fn rejects_reserved_words() {
-        for id in RESERVED {
-            assert_eq!(validate_id(id), Err(IdError::Reserved), "{id}");
-        }
-    }
 
     fn problems(function: TokenStream) -> Vec<String> {
         let function: ItemFn = syn::parse2(function).unwrap();

@@ -7,9 +7,6 @@ use std::fmt::{self, Display, Write as _};
 
 use crate::Direction;
 
-/// The rule for ids, quoted by every message about a bad id.
-const ID_RULE: &str = "ids are 4 to 32 characters of lowercase ascii letters, digits and `_`";
-
 /// The target grammar, quoted when a target cannot be parsed.
 const TARGET_GRAMMAR: &str = "a target is `head`, `heads`, `base`, `current`, a revision id or \
     a prefix of at least 4 of its characters, `+N` or `-N` (N steps from the current revision), \
@@ -24,33 +21,7 @@ const LABEL_RULE: &str = "labels are 1 to 32 characters of lowercase ascii lette
 /// Lists longer than this are cut short in messages.
 const MAX_LISTED: usize = 10;
 
-/// Why a string cannot be a revision id.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum IdError {
-    /// Too short or too long.
-    #[error("it has {len} characters, but {ID_RULE}")]
-    Length {
-        /// How many characters it has.
-        len: usize,
-    },
-    /// A character outside `a-z`, `0-9` and `_`.
-    #[error("it has {character:?} at position {position}, but {ID_RULE}")]
-    Character {
-        /// The first offending character.
-        character: char,
-        /// Its position, counting from 1.
-        position: usize,
-    },
-    /// A word that targets reserve.
-    #[error(
-        "`{word}` is a reserved word; {ID_RULE}, other than `base`, `head`, `heads` and `current`"
-    )]
-    Reserved {
-        /// The reserved word.
-        word: &'static str,
-    },
-}
+pub use migrate_names::IdError;
 
 /// One problem with the registered revisions.
 ///

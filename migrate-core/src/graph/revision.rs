@@ -1,19 +1,15 @@
-//! One revision as the graph sees it, and the rules its id follows.
-
-use serde::Serialize;
-
-use super::error::IdError;
-use crate::registry::Registration;
+//! One revision as the graph sees it. The rules its id and labels follow
+//! are `migrate_names`', which the `#[migration]` attribute applies too.
 
 /// The fewest characters an id may have; also the shortest prefix a target
 /// may abbreviate an id to.
-pub(crate) const MIN_ID_LEN: usize = 4;
-
-/// The most characters an id may have.
-pub(crate) const MAX_ID_LEN: usize = 32;
-
+pub(crate) use migrate_names::MIN_ID_LEN;
 /// Words that mean something in a target, so are never ids.
-pub(crate) const RESERVED_IDS: [&str; 4] = ["base", "head", "heads", "current"];
+pub(crate) use migrate_names::{RESERVED as RESERVED_IDS, is_id_char};
+pub use migrate_names::{validate_id, validate_label};
+use serde::Serialize;
+
+use crate::registry::Registration;
 
 /// One migration, as the revision graph sees it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize)]
@@ -50,78 +46,10 @@ fn owned(strings: &[&str]) -> Vec<String> {
     strings.iter().map(|&s| s.to_owned()).collect()
 }
 
-/// Checks that `id` can name a revision.
-///
-/// An id is 4 to 32 characters of lowercase ASCII letters, digits and `_`,
-/// and is none of the words that targets reserve: `base`, `head`, `heads`
-/// and `current`.
-///
-/// ```
-/// use migrate_core::graph::validate_id;
-///
-/// assert!(validate_id("55296ad22e23").is_ok());
-/// assert!(validate_id("add_users_0001").is_ok());
-/// assert!(validate_id("abc").is_err());
-/// assert!(validate_id("AE1F").is_err());
-/// assert!(validate_id("head").is_err());
-/// ```
-pub fn validate_id(id: &str) -> Result<(), IdError> {
-    if let Some((position, character)) = id.chars().enumerate().find(|&(_, c)| !is_id_char(c)) {
-        return Err(IdError::Character {
-            character,
-            position: position + 1,
-        });
-    }
-    // Every character is ASCII from here on, so bytes are characters.
-    if !(MIN_ID_LEN..=MAX_ID_LEN).contains(&id.len()) {
-        return Err(IdError::Length { len: id.len() });
-    }
-    if let Some(&word) = RESERVED_IDS.iter().find(|&&word| word == id) {
-        return Err(IdError::Reserved { word });
-    }
-    Ok(())
-}
-
-/// The most characters a branch label may have.
-pub(crate) const MAX_LABEL_LEN: usize = 32;
-
-/// Checks that `label` can name a branch: 1 to 32 characters of lowercase
-/// ASCII letters, digits and `_`, other than `base`, `head`, `heads` and
-/// `current`. A label must also differ from every revision id, which
-/// [`Graph::build`](super::Graph::build) checks.
-///
-/// ```
-/// use migrate_core::graph::validate_label;
-///
-/// assert!(validate_label("billing").is_ok());
-/// assert!(validate_label("db2").is_ok());
-/// assert!(validate_label("Billing").is_err());
-/// assert!(validate_label("heads").is_err());
-/// ```
-pub fn validate_label(label: &str) -> Result<(), IdError> {
-    if let Some((position, character)) = label.chars().enumerate().find(|&(_, c)| !is_id_char(c)) {
-        return Err(IdError::Character {
-            character,
-            position: position + 1,
-        });
-    }
-    if !(1..=MAX_LABEL_LEN).contains(&label.len()) {
-        return Err(IdError::Length { len: label.len() });
-    }
-    if let Some(&word) = RESERVED_IDS.iter().find(|&&word| word == label) {
-        return Err(IdError::Reserved { word });
-    }
-    Ok(())
-}
-
-/// Whether `c` may appear in an id.
-pub(crate) fn is_id_char(c: char) -> bool {
-    c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::graph::IdError;
 
     #[test]
     fn accepts_ids_of_the_allowed_alphabet_and_length() {
