@@ -8,14 +8,19 @@
 mod backfill;
 mod batch;
 mod checksum;
+mod column;
+mod constraint;
+mod enums;
 mod error;
+mod index;
 mod inline;
 mod insert;
 mod limits;
+mod operation;
 mod rebuild;
-mod schema;
 pub(crate) mod sql;
 mod statement;
+mod table;
 #[cfg(test)]
 mod tests;
 
@@ -25,6 +30,6 @@ pub use checksum::checksum;
 pub use error::RenderError;
 pub(crate) use inline::inline;
 pub(crate) use insert::json as json_value;
+pub use operation::render;
 pub use rebuild::{Rebuild, RebuildError, SchemaObject, TableChange};
-pub use schema::render;
 pub use statement::{Exec, Statement};

@@ -11,12 +11,12 @@
 //! committing.
 
 mod lex;
-mod plan;
+mod derive;
 mod table;
 #[cfg(test)]
 mod tests;
 
-pub use plan::RebuildError;
+pub use derive::RebuildError;
 
 /// A rebuild of one SQLite table.
 #[derive(Debug, Clone, PartialEq, Eq)]

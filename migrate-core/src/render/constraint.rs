@@ -1,0 +1,94 @@
+//! Constraints: `ADD CONSTRAINT` and `DROP CONSTRAINT` of every kind, with
+//! the forms each backend needs (MySQL's `DROP PRIMARY KEY` and `DROP
+//! FOREIGN KEY`, SQLite's rebuild).
+
+use super::index::{mysql_drop_index_if_present, mysql_index_unless_covered};
+use super::operation::{Rendered, Renderer};
+use super::sql::{constraint_def, ident};
+use super::{RenderError, TableChange};
+use crate::Backend;
+use crate::ops::{Constraint, ConstraintKind, Dropped};
+
+impl Renderer<'_> {
+    pub(super) fn add_constraint(
+        &self,
+        table: &str,
+        constraint: &Constraint,
+    ) -> Result<Rendered, RenderError> {
+        let b = self.backend;
+        self.check_foreign_key(constraint)?;
+        let definition = constraint_def(b, constraint);
+        if b == Backend::Sqlite {
+            return Ok(Rendered::Changes {
+                table: table.to_owned(),
+                changes: vec![TableChange::AddConstraint {
+                    name: constraint.name.clone(),
+                    definition,
+                }],
+                force: true,
+            });
+        }
+        let mut out = Vec::new();
+        if let (Backend::MySql, ConstraintKind::ForeignKey(fk)) = (b, &constraint.kind) {
+            out.push(mysql_index_unless_covered(
+                table,
+                &constraint.name,
+                &fk.columns,
+            ));
+        }
+        let mut sql = format!("ALTER TABLE {} ", ident(b, table));
+        sql.push_str(&format!("ADD {definition}"));
+        if constraint.not_valid && b == Backend::Postgres {
+            match constraint.kind {
+                ConstraintKind::Check(_) | ConstraintKind::ForeignKey(_) => {
+                    sql.push_str(" NOT VALID");
+                }
+                _ => {
+                    return Err(self
+                        .invalid("only check and foreign-key constraints can be added NOT VALID"));
+                }
+            }
+        }
+        out.push(sql);
+        Ok(Rendered::Sql(out))
+    }
+
+    pub(super) fn drop_constraint(
+        &self,
+        table: &str,
+        constraint: &Dropped<Constraint>,
+    ) -> Result<Rendered, RenderError> {
+        let b = self.backend;
+        let name = ident(b, constraint.name());
+        let clause = match (b, constraint.definition().map(|c| &c.kind)) {
+            (Backend::Sqlite, _) => {
+                return Ok(Rendered::Changes {
+                    table: table.to_owned(),
+                    changes: vec![TableChange::DropConstraint {
+                        name: constraint.name().to_owned(),
+                    }],
+                    force: true,
+                });
+            }
+            (Backend::MySql, Some(ConstraintKind::PrimaryKey(_))) => "DROP PRIMARY KEY".to_owned(),
+            // MySQL names every primary key `PRIMARY`.
+            (Backend::MySql, None) if constraint.name().eq_ignore_ascii_case("PRIMARY") => {
+                "DROP PRIMARY KEY".to_owned()
+            }
+            (Backend::MySql, Some(ConstraintKind::ForeignKey(_))) => {
+                // With the index made for it, when one was (another index
+                // may have served it).
+                return Ok(Rendered::Sql(vec![
+                    format!("ALTER TABLE {} DROP FOREIGN KEY {name}", ident(b, table)),
+                    mysql_drop_index_if_present(table, constraint.name()),
+                ]));
+            }
+            (Backend::MySql, Some(ConstraintKind::Unique(_))) => format!("DROP INDEX {name}"),
+            _ => format!("DROP CONSTRAINT {name}"),
+        };
+        Ok(Rendered::Sql(vec![format!(
+            "ALTER TABLE {} {clause}",
+            ident(b, table)
+        )]))
+    }
+}
