@@ -283,6 +283,10 @@ publish = false
 migrate-cli = {{ path = {cli} }}
 migrate-core = {{ path = {core}, features = ["sqlite", "postgres", "mysql"] }}
 
+[dev-dependencies]
+# The round-trip kit: `migrate_core::testing::Stairway` in tests/.
+migrate-core = {{ path = {core}, features = ["testing"] }}
+
 # A crate of its own, even when created inside another workspace.
 [workspace]
 

@@ -2,7 +2,9 @@
 //! resolved, then plans are built and rendered, then they are applied.
 //!
 //! Each message says what failed, where (revision, statement) and what to do
-//! next; the CLI maps every variant to exit code 1.
+//! next. The CLI exits 1 for every variant but a target that does not parse
+//! (`TargetError::Malformed`, a usage error like a bad flag: 2); a run
+//! stopped by SIGINT or SIGTERM exits 130.
 
 use crate::driver::DriverError;
 use crate::graph::{GraphErrors, TargetError};

@@ -20,6 +20,7 @@ pub mod registry;
 pub mod render;
 pub mod schema;
 mod store;
+#[cfg(feature = "testing")]
 pub mod testing;
 pub mod text;
 

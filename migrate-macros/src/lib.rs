@@ -45,7 +45,18 @@ use proc_macro::TokenStream;
 ///   `current` are reserved.
 /// - `revises = "..."` (required): the parent's id; `"base"` for a root
 ///   migration, or an array `["...", "..."]` for a merge point.
-/// - `message = "..."` (optional): what the migration does.
+/// - `message = "..."` (optional): what the migration does, one line of
+///   plain text (a control character is refused).
+/// - `branch_labels = "..."` or `["...", ...]` (optional): names the branch
+///   that starts at this migration, for targets such as `billing@head`.
+///   1 to 32 characters of `a-z`, `0-9` and `_`, none of the reserved
+///   words, and no revision's id.
+/// - `depends_on = "..."` or `["...", ...]` (optional): ids or branch
+///   labels this migration needs applied first, without revising them
+///   (the heads table stays by `revises`, as in Alembic).
+///
+/// The id and label rules are `migrate_names`', the same the runtime
+/// checks.
 ///
 /// # The module
 ///

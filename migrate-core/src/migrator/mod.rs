@@ -35,6 +35,7 @@ pub use status::{BackfillState, InProgress, Problem, RevisionRef, Status};
 pub use step::{Args, RenderedStep, StepReport};
 
 use apply::StepEnd;
+#[cfg(feature = "testing")]
 pub(crate) use apply::execute_statement;
 
 use crate::driver::{Direction, Driver, LockScope};
@@ -450,8 +451,9 @@ impl Migrator {
     }
 
     /// Runs one step of revision `index` in `direction`, whatever the graph
-    /// says comes next: the [`testing`](crate::testing) kit walks the graph
-    /// itself. Takes and releases the lock like any run.
+    /// says comes next: the `testing` kit walks the graph itself. Takes and
+    /// releases the lock like any run.
+    #[cfg(feature = "testing")]
     pub(crate) async fn run_one(
         &self,
         db: &mut dyn Driver,

@@ -1,8 +1,8 @@
 //! Schema introspection: a live database read into a normalised,
-//! backend-neutral [`Schema`], and the structured [`diff`](Schema::diff) of
-//! two snapshots.
+//! backend-neutral [`Schema`], and (with the `schema` feature) the
+//! structured `diff` of two snapshots.
 //!
-//! ```no_run
+//! ```ignore
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! use migrate_core::{driver, schema};
 //!
@@ -16,15 +16,17 @@
 //! # Ok(()) }
 //! ```
 //!
-//! The [`testing`](crate::testing) kit compares snapshots to prove that
+//! The `testing` kit compares snapshots to prove that
 //! migrations round-trip; the same model is meant to drive autogenerate and
 //! drift detection.
 
+#[cfg(feature = "schema")]
 mod diff;
 mod introspect;
 mod model;
 mod normalize;
 
+#[cfg(feature = "schema")]
 pub use diff::{Change, ConstraintDef, SchemaDiff};
 pub use introspect::{IntrospectError, snapshot};
 pub use model::{

@@ -26,6 +26,7 @@ use crate::driver::{AuditRow, Driver, LockScope, Outcome};
 use crate::render::Exec;
 use crate::store::{self, sql::Audit, sql::Stamp};
 use crate::{Backend, Error, Owner};
+#[cfg(feature = "testing")]
 pub(crate) use statement::execute_statement;
 use statement::{Failure, run_statement};
 

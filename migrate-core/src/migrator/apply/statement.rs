@@ -58,7 +58,8 @@ impl From<StatementError> for Failure {
 }
 
 /// Runs one rendered statement outside any step: no transaction, no audit
-/// row. The [`testing`](crate::testing) kit seeds fixture rows with it.
+/// row. The `testing` kit seeds fixture rows with it.
+#[cfg(feature = "testing")]
 pub(crate) async fn execute_statement(
     db: &mut dyn Driver,
     statement: &Statement,
