@@ -97,7 +97,7 @@ impl Driver for MySqlDriver {
 
     async fn fetch_text(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, sqlx::Error> {
         let rows = sqlx::query(sql).fetch_all(&mut self.conn).await?;
-        rows.iter()
+        rows.into_iter()
             .map(|row| {
                 (0..row.len())
                     .map(|i| row.try_get::<Option<String>, _>(i))

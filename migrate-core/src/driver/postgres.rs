@@ -313,13 +313,17 @@ impl Driver for PgDriver {
         result
     }
 
+    /// The simple query protocol returns every value as text: each is read
+    /// as the server wrote it, whatever its type (a `timestamptz` as
+    /// `2026-12-07 00:10:01.123456+00`, sqlx's connections being ISO and
+    /// UTC), with no cast.
     async fn fetch_text(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, sqlx::Error> {
         rows(&mut self.conn, sql)
             .await?
-            .iter()
+            .into_iter()
             .map(|row| {
                 (0..row.len())
-                    .map(|i| row.try_get::<Option<String>, _>(i))
+                    .map(|i| row.try_get_unchecked::<Option<String>, _>(i))
                     .collect()
             })
             .collect()

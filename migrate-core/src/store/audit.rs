@@ -138,13 +138,19 @@ fn number(column: &str, text: Option<String>) -> Result<i64, sqlx::Error> {
         .ok_or_else(|| decode_error(column, text.as_deref()))
 }
 
-/// A timestamp as RFC 3339, or as SQLite's and sqlx's other text forms
-/// (`2026-12-06 10:00:00.5`), read as UTC.
+/// A timestamp as RFC 3339, as PostgreSQL writes one (`2026-12-06
+/// 10:00:00.5+00`), or as SQLite's and sqlx's other text forms
+/// (`2026-12-06 10:00:00.5`, read as UTC).
 fn time(column: &str, text: Option<String>) -> Result<DateTime<Utc>, sqlx::Error> {
     let parsed = text.as_deref().and_then(|t| {
         DateTime::parse_from_rfc3339(t)
             .map(|t| t.with_timezone(&Utc))
             .ok()
+            .or_else(|| {
+                DateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S%.f%#z")
+                    .map(|t| t.with_timezone(&Utc))
+                    .ok()
+            })
             .or_else(|| {
                 ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f"]
                     .iter()
@@ -153,4 +159,30 @@ fn time(column: &str, text: Option<String>) -> Result<DateTime<Utc>, sqlx::Error
             })
     });
     parsed.ok_or_else(|| decode_error(column, text.as_deref()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_read_back_in_every_backend_s_text() {
+        let expected = DateTime::parse_from_rfc3339("2026-12-07T00:10:01.123456Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        for text in [
+            "2026-12-07T00:10:01.123456Z", // SQLite strftime, MySQL DATE_FORMAT
+            "2026-12-07T00:10:01.123456+00:00", // sqlx's RFC 3339
+            "2026-12-07 00:10:01.123456+00", // PostgreSQL, ISO and UTC
+            "2026-12-07 05:40:01.123456+05:30", // PostgreSQL in another zone
+            "2026-12-07 00:10:01.123456",  // a naive UTC wall time
+        ] {
+            assert_eq!(
+                time("t", Some(text.to_owned())).unwrap(),
+                expected,
+                "{text}"
+            );
+        }
+        assert!(time("t", Some("yesterday".to_owned())).is_err());
+    }
 }

@@ -467,12 +467,13 @@ pub(crate) fn finish_backfill(backend: Backend, key: BackfillKey<'_>) -> String 
     )
 }
 
-/// A timestamp column read as RFC 3339 text in UTC.
+/// A timestamp column read as text with its offset, or in UTC.
 fn time_text(backend: Backend, column: &str) -> String {
     match backend {
-        Backend::Postgres => {
-            format!("to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')")
-        }
+        // The driver reads the server's own text (`2026-12-07
+        // 00:10:01.123456+00`): `to_char` cost a third of `status`'s time
+        // at 10,000 applied revisions.
+        Backend::Postgres => column.to_owned(),
         // sqlx writes a `DateTime<Utc>` to a DATETIME as its UTC wall time.
         Backend::MySql => format!("DATE_FORMAT({column}, '%Y-%m-%dT%H:%i:%s.%fZ')"),
         Backend::Sqlite => column.to_owned(),

@@ -187,7 +187,12 @@ pub(super) async fn run_step(
         resume,
         on_progress,
         claimed: in_phases,
-        owner: Owner::this_process().to_string(),
+        // Only a step in phases writes it (on its backfills' rows).
+        owner: if in_phases {
+            Owner::this_process().to_string()
+        } else {
+            String::new()
+        },
     };
     run.run().await
 }

@@ -10,8 +10,8 @@
 //! (it is a no-op inside one) and runs `PRAGMA foreign_key_check` before
 //! committing.
 
-mod lex;
 mod derive;
+mod lex;
 mod table;
 #[cfg(test)]
 mod tests;
