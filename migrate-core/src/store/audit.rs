@@ -138,19 +138,34 @@ fn number(column: &str, text: Option<String>) -> Result<i64, sqlx::Error> {
         .ok_or_else(|| decode_error(column, text.as_deref()))
 }
 
+/// Whether `t` ends with an offset of whole hours, `+05` or `-08`.
+fn short_offset(t: &str) -> bool {
+    let b = t.as_bytes();
+    b.len() > 3
+        && matches!(b[b.len() - 3], b'+' | b'-')
+        && b[b.len() - 2..].iter().all(u8::is_ascii_digit)
+        && b[b.len() - 4].is_ascii_digit()
+}
+
 /// A timestamp as RFC 3339, as PostgreSQL writes one (`2026-12-06
 /// 10:00:00.5+00`), or as SQLite's and sqlx's other text forms
 /// (`2026-12-06 10:00:00.5`, read as UTC).
 fn time(column: &str, text: Option<String>) -> Result<DateTime<Utc>, sqlx::Error> {
     let parsed = text.as_deref().and_then(|t| {
+        // RFC 3339 (with a space for the `T`, which chrono's fast parser
+        // takes) is every form but the naive one once PostgreSQL's whole-hour
+        // offset (`+00`) gets its minutes: one parse per value, since
+        // `status` reads thousands.
+        let full;
+        let t = if short_offset(t) {
+            full = format!("{t}:00");
+            full.as_str()
+        } else {
+            t
+        };
         DateTime::parse_from_rfc3339(t)
             .map(|t| t.with_timezone(&Utc))
             .ok()
-            .or_else(|| {
-                DateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S%.f%#z")
-                    .map(|t| t.with_timezone(&Utc))
-                    .ok()
-            })
             .or_else(|| {
                 ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f"]
                     .iter()
