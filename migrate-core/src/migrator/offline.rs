@@ -4,8 +4,6 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use chrono::Utc;
-
 use super::{Migrator, PlanError, RenderedStep};
 use crate::driver::{AuditRow, Direction, Outcome};
 use crate::graph::Target;
@@ -120,21 +118,9 @@ impl Migrator {
             })?;
             let _ = writeln!(out, "{text};");
         }
-        let count = step.statements.len() as i64;
         let row = AuditRow {
-            id: 0,
-            revision: revision.id.clone(),
-            direction: step.direction,
-            checksum: step.checksum.clone(),
-            started_at: Utc::now(),
-            finished_at: None,
-            duration_ms: None,
-            outcome: Outcome::Success,
-            statements_done: count,
-            statements_total: count,
-            error: None,
-            args: step.args_json(),
-            plan: Some(step.plan_digest()),
+            statements_done: step.statements.len() as i64,
+            ..step.audit_row(Outcome::Success)
         };
         let deleted: Vec<&str> = deleted.iter().map(String::as_str).collect();
         let inserted: Vec<&str> = inserted.iter().map(String::as_str).collect();

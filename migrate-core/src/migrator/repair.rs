@@ -186,22 +186,11 @@ impl Migrator {
             let mut rows = Vec::new();
             for index in accepted {
                 let step = this.step(index, Direction::Upgrade, db.backend())?;
-                let now = Utc::now();
                 let mut record = AuditRow {
-                    id: 0,
-                    revision: step.registration.id.to_owned(),
-                    direction: Direction::Upgrade,
-                    checksum: step.checksum.clone(),
-                    started_at: now,
-                    finished_at: Some(now),
                     duration_ms: Some(0),
-                    outcome: Outcome::Accepted,
-                    statements_done: 0,
-                    statements_total: step.statements.len() as i64,
-                    error: None,
-                    args: step.args_json(),
-                    plan: Some(step.plan_digest()),
+                    ..step.audit_row(Outcome::Accepted)
                 };
+                record.finished_at = Some(record.started_at);
                 this.write_record(db, &mut record, &[], &[]).await?;
                 rows.push(record);
             }

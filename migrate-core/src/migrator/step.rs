@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::PlanError;
 use crate::Backend;
-use crate::driver::Direction;
+use crate::driver::{AuditRow, Direction, Outcome};
 use crate::ops::Migration;
 use crate::registry::Registration;
 use crate::render::{self, Statement};
@@ -84,6 +84,27 @@ impl RenderedStep {
     /// CONCURRENTLY`), statement by statement with its progress recorded.
     pub fn non_transactional(&self) -> bool {
         self.statements.iter().any(|s| !s.transactional)
+    }
+
+    /// The audit row of this step with `outcome`, started now, nothing
+    /// done yet: the checksum, the `-x` arguments and the plan digest
+    /// recorded as a run, an offline script and `accept` record them.
+    pub(crate) fn audit_row(&self, outcome: Outcome) -> AuditRow {
+        AuditRow {
+            id: 0,
+            revision: self.registration.id.to_owned(),
+            direction: self.direction,
+            checksum: self.checksum.clone(),
+            started_at: chrono::Utc::now(),
+            finished_at: None,
+            duration_ms: None,
+            outcome,
+            statements_done: 0,
+            statements_total: self.statements.len() as i64,
+            error: None,
+            args: self.args_json(),
+            plan: Some(self.plan_digest()),
+        }
     }
 
     /// The `-x` arguments the plan read, as the audit table stores them: a

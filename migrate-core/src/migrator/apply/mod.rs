@@ -164,21 +164,7 @@ pub(super) async fn run_step(
         || resume.is_some()
         || backfill::backfills(step).next().is_some();
     let run = StepRun {
-        audit: AuditRow {
-            id: 0,
-            revision: step.registration.id.to_owned(),
-            direction: step.direction,
-            checksum: step.checksum.clone(),
-            started_at: Utc::now(),
-            finished_at: None,
-            duration_ms: None,
-            outcome: Outcome::Started,
-            statements_done: 0,
-            statements_total: step.statements.len() as i64,
-            error: None,
-            args: step.args_json(),
-            plan: Some(step.plan_digest()),
-        },
+        audit: step.audit_row(Outcome::Started),
         db,
         step,
         change,
