@@ -1,5 +1,6 @@
 //! Writing migration files: `revision`, and the first migration of `migrate init`.
 
+use migrate_core::RevisionIdx;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -261,7 +262,7 @@ pub(crate) fn merge(
 ) -> Result<Created, Failure> {
     let migrator = Migrator::from_registry()?;
     let graph = migrator.graph();
-    let mut parents: Vec<usize> = Vec::new();
+    let mut parents: Vec<RevisionIdx> = Vec::new();
     for given in revisions {
         let target = Target::parse(given).map_err(Error::from)?;
         for index in graph.resolve(&[], &target).map_err(Error::from)? {
@@ -331,7 +332,7 @@ fn write_migration(migration: &NewMigration, dir: Option<PathBuf>) -> Result<Cre
     })
 }
 
-fn ids(migrator: &Migrator, indexes: &[usize]) -> String {
+fn ids(migrator: &Migrator, indexes: &[RevisionIdx]) -> String {
     indexes
         .iter()
         .map(|i| migrator.graph().revision(*i).id.as_str())

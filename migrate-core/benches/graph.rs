@@ -41,7 +41,7 @@ use criterion::{
     BatchSize, BenchmarkGroup, Criterion, SamplingMode, Throughput, criterion_group,
     criterion_main, measurement::WallTime,
 };
-use migrate_core::graph::{Graph, RevisionInfo, Target};
+use migrate_core::graph::{Graph, RevisionIdx, RevisionInfo, Target};
 use sha2::{Digest, Sha256};
 
 /// The sizes measured.
@@ -151,7 +151,7 @@ struct Fixture {
     revisions: Vec<RevisionInfo>,
     graph: Graph,
     /// The single head.
-    head: usize,
+    head: RevisionIdx,
     /// `<label>@head` of a branch spanning almost the whole graph.
     branch_head: String,
     /// 100 steps down from `head`.
@@ -160,7 +160,7 @@ struct Fixture {
     stepped_down: usize,
     /// A unique prefix of the id of revision `prefix_of`.
     prefix: String,
-    prefix_of: usize,
+    prefix_of: RevisionIdx,
 }
 
 impl Fixture {
@@ -188,7 +188,7 @@ impl Fixture {
                 )
             }
         };
-        let prefix_of = n / 2;
+        let prefix_of = RevisionIdx::new(n / 2);
         let prefix = graph.revision(prefix_of).id[..8].to_owned();
         let fixture = Self {
             revisions,
@@ -220,19 +220,19 @@ impl Fixture {
     }
 }
 
-fn upgrade_base_to_heads(graph: &Graph) -> Vec<usize> {
+fn upgrade_base_to_heads(graph: &Graph) -> Vec<RevisionIdx> {
     graph
         .upgrade_route(&[], &Target::Heads)
         .unwrap_or_else(|error| panic!("{error}"))
 }
 
-fn downgrade_head_to_base(graph: &Graph, head: usize) -> Vec<usize> {
+fn downgrade_head_to_base(graph: &Graph, head: RevisionIdx) -> Vec<RevisionIdx> {
     graph
         .downgrade_route(&[head], &Target::Base)
         .unwrap_or_else(|error| panic!("{error}"))
 }
 
-fn resolve(graph: &Graph, target: &str) -> Vec<usize> {
+fn resolve(graph: &Graph, target: &str) -> Vec<RevisionIdx> {
     let target = Target::parse(target).unwrap_or_else(|error| panic!("{error}"));
     graph
         .resolve(&[], &target)

@@ -29,6 +29,7 @@ pub use migrate_macros::migration;
 pub use crate::backend::Backend;
 pub use crate::direction::Direction;
 pub use crate::error::Error;
+pub use crate::graph::RevisionIdx;
 pub use crate::migrator::Migrator;
 pub use crate::owner::{NotAnOwner, Owner};
 pub use crate::registry::Registration;

@@ -198,7 +198,13 @@ async fn the_statement_in_doubt_after_a_kill_is_not_applied_twice(db: TestDb) {
         .await
         .unwrap();
     fix_the_cause(&db).await;
-    let step = RenderedStep::build(1, second(db.kind), Direction::Upgrade, conn.backend()).unwrap();
+    let step = RenderedStep::build(
+        migrate_core::RevisionIdx::new(1),
+        second(db.kind),
+        Direction::Upgrade,
+        conn.backend(),
+    )
+    .unwrap();
     // What the killed process had done: statement 1, but not its count.
     match db.kind {
         Kind::Postgres => {

@@ -8,6 +8,7 @@
 pub(crate) mod progress;
 pub(crate) mod revision;
 
+use migrate_core::RevisionIdx;
 use std::fmt::Write as _;
 use std::io::Write;
 use std::sync::Mutex;
@@ -144,7 +145,7 @@ impl Printer {
         migrator: &Migrator,
         direction: Direction,
         reports: &[StepReport],
-        current: Option<&[usize]>,
+        current: Option<&[RevisionIdx]>,
         elapsed: Duration,
     ) {
         let at = match current {

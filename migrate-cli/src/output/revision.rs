@@ -1,6 +1,7 @@
 //! A revision as the verbs show it: as JSON, on one line (as Alembic's
 //! `history`), or in full (as `show`).
 
+use migrate_core::RevisionIdx;
 use migrate_core::graph::Graph;
 use serde::Serialize;
 
@@ -24,7 +25,7 @@ pub(crate) struct RevisionView<'a> {
 }
 
 impl<'a> RevisionView<'a> {
-    pub(crate) fn new(graph: &'a Graph, index: usize) -> Self {
+    pub(crate) fn new(graph: &'a Graph, index: RevisionIdx) -> Self {
         let r = graph.revision(index);
         RevisionView {
             id: &r.id,
@@ -45,7 +46,7 @@ impl<'a> RevisionView<'a> {
     }
 
     /// With the revisions that revise it.
-    pub(crate) fn with_children(mut self, graph: &'a Graph, index: usize) -> Self {
+    pub(crate) fn with_children(mut self, graph: &'a Graph, index: RevisionIdx) -> Self {
         self.children = Some(ids(graph, graph.children(index)));
         self
     }
@@ -57,7 +58,7 @@ impl<'a> RevisionView<'a> {
     }
 }
 
-fn ids<'a>(graph: &'a Graph, indices: &[usize]) -> Vec<&'a str> {
+fn ids<'a>(graph: &'a Graph, indices: &[RevisionIdx]) -> Vec<&'a str> {
     indices
         .iter()
         .map(|&i| graph.revision(i).id.as_str())
@@ -66,7 +67,7 @@ fn ids<'a>(graph: &'a Graph, indices: &[usize]) -> Vec<&'a str> {
 
 /// `(head)`, `(branchpoint)`, `(mergepoint)`, `(current)`, as Alembic
 /// writes them, then `@label`s.
-pub(crate) fn markers(graph: &Graph, index: usize, current: &[usize]) -> String {
+pub(crate) fn markers(graph: &Graph, index: RevisionIdx, current: &[RevisionIdx]) -> String {
     let mut out = String::new();
     if graph.children(index).is_empty() {
         out.push_str(" (head)");
@@ -87,7 +88,7 @@ pub(crate) fn markers(graph: &Graph, index: usize, current: &[usize]) -> String 
 }
 
 /// `parents -> id (markers), message`, as Alembic's `history` prints.
-pub(crate) fn one_line(graph: &Graph, index: usize, current: &[usize]) -> String {
+pub(crate) fn one_line(graph: &Graph, index: RevisionIdx, current: &[RevisionIdx]) -> String {
     let r = graph.revision(index);
     let parents = if r.parents.is_empty() {
         "<base>".to_owned()
@@ -103,9 +104,9 @@ pub(crate) fn one_line(graph: &Graph, index: usize, current: &[usize]) -> String
 }
 
 /// A revision in full, as `show` and `history --verbose` print it.
-pub(crate) fn verbose(graph: &Graph, index: usize, current: &[usize]) -> String {
+pub(crate) fn verbose(graph: &Graph, index: RevisionIdx, current: &[RevisionIdx]) -> String {
     let r = graph.revision(index);
-    let ids = |indices: &[usize]| ids(graph, indices).join(", ");
+    let ids = |indices: &[RevisionIdx]| ids(graph, indices).join(", ");
     let mut out = format!("Rev: {}{}\n", r.id, markers(graph, index, current));
     let parents = graph.parents(index);
     match parents.len() {

@@ -1,5 +1,6 @@
 //! `branches`: each branch point with the revisions that branch off it.
 
+use migrate_core::RevisionIdx;
 use migrate_core::graph::Graph;
 use serde::Serialize;
 
@@ -13,7 +14,7 @@ use super::Context;
 pub(super) fn run(cx: &Context<'_>) -> Result<u8, Failure> {
     let migrator = cx.migrator()?;
     let graph = migrator.graph();
-    let points: Vec<usize> = graph
+    let points: Vec<RevisionIdx> = graph
         .topo_order()
         .iter()
         .copied()
@@ -36,7 +37,7 @@ struct Branches<'a> {
     #[serde(skip)]
     graph: &'a Graph,
     #[serde(skip)]
-    points: Vec<usize>,
+    points: Vec<RevisionIdx>,
 }
 
 impl Report for Branches<'_> {

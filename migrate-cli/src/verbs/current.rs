@@ -1,5 +1,6 @@
 //! `current`: the database's heads.
 
+use migrate_core::RevisionIdx;
 use migrate_core::graph::Graph;
 use serde::Serialize;
 
@@ -29,7 +30,7 @@ struct Head<'a> {
 }
 
 impl<'a> Current<'a> {
-    fn new(graph: &'a Graph, current: &[usize]) -> Self {
+    fn new(graph: &'a Graph, current: &[RevisionIdx]) -> Self {
         let current = current
             .iter()
             .map(|&i| {

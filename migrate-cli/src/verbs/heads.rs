@@ -1,6 +1,7 @@
 //! `heads`: the graph's heads, or with `--resolve-dependencies` those
 //! nothing depends on either.
 
+use migrate_core::RevisionIdx;
 use migrate_core::graph::Graph;
 use serde::Serialize;
 
@@ -33,7 +34,7 @@ struct Heads<'a> {
     #[serde(skip)]
     graph: &'a Graph,
     #[serde(skip)]
-    indices: Vec<usize>,
+    indices: Vec<RevisionIdx>,
 }
 
 impl Report for Heads<'_> {

@@ -2,6 +2,7 @@
 //! full (`--verbose`) or as a picture (`--graph`).
 
 use migrate_core::Error;
+use migrate_core::RevisionIdx;
 use migrate_core::graph::{Graph, Range, draw};
 use serde::Serialize;
 
@@ -75,9 +76,9 @@ struct History<'a> {
     #[serde(skip)]
     graph: &'a Graph,
     #[serde(skip)]
-    shown: &'a [usize],
+    shown: &'a [RevisionIdx],
     #[serde(skip)]
-    current: &'a [usize],
+    current: &'a [RevisionIdx],
     #[serde(skip)]
     options: Options,
 }
@@ -124,9 +125,9 @@ mod tests {
         .unwrap()
     }
 
-    fn print(format: Format, options: Options, current: &[usize]) -> String {
+    fn print(format: Format, options: Options, current: &[RevisionIdx]) -> String {
         let graph = graph();
-        let shown = [1, 0];
+        let shown = [1, 0].map(RevisionIdx::new);
         let (printer, out, err) = testing::printer(format);
         printer.report(&History {
             history: shown
@@ -150,11 +151,11 @@ mod tests {
             graph: false,
         };
         assert_eq!(
-            print(Format::Human, plain, &[0]),
+            print(Format::Human, plain, &[RevisionIdx::new(0)]),
             "a001 -> a002 (head), add email\n<base> -> a001 (current), create users\n"
         );
         let json: serde_json::Value =
-            serde_json::from_str(&print(Format::Json, plain, &[0])).unwrap();
+            serde_json::from_str(&print(Format::Json, plain, &[RevisionIdx::new(0)])).unwrap();
         assert_eq!(json["history"][0]["id"], "a002");
         assert_eq!(json["history"][0]["is_current"], false);
         assert_eq!(json["history"][1]["is_current"], true);

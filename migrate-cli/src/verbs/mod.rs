@@ -18,6 +18,7 @@ mod show;
 mod stamp;
 mod status;
 
+use migrate_core::RevisionIdx;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -204,7 +205,10 @@ impl<'a> Context<'a> {
     }
 
     /// The database's current heads, read over a read-only connection.
-    pub(crate) async fn read_current(&self, migrator: &Migrator) -> Result<Vec<usize>, Failure> {
+    pub(crate) async fn read_current(
+        &self,
+        migrator: &Migrator,
+    ) -> Result<Vec<RevisionIdx>, Failure> {
         let mut db = self.connect(Access::ReadOnly).await?;
         let current = migrator.current(db.as_mut()).await;
         close(db).await;

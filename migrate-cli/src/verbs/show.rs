@@ -2,6 +2,7 @@
 //! `{"revisions": [...]}`, whatever their number.
 
 use migrate_core::Error;
+use migrate_core::RevisionIdx;
 use migrate_core::graph::{Graph, Target};
 use serde::Serialize;
 
@@ -44,7 +45,7 @@ struct Show<'a> {
     #[serde(skip)]
     graph: &'a Graph,
     #[serde(skip)]
-    found: Vec<usize>,
+    found: Vec<RevisionIdx>,
 }
 
 impl Report for Show<'_> {

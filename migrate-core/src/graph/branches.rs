@@ -4,9 +4,9 @@
 use std::collections::BTreeSet;
 
 use super::fixtures::{ids, revision, scenario};
-use super::{Graph, GraphError, Range, RevisionInfo, Target, TargetError};
+use super::{Graph, GraphError, Range, RevisionIdx, RevisionInfo, Target, TargetError};
 
-fn at(g: &Graph, current: &[&str]) -> Vec<usize> {
+fn at(g: &Graph, current: &[&str]) -> Vec<RevisionIdx> {
     current.iter().map(|id| g.index_of(id).unwrap()).collect()
 }
 
@@ -24,7 +24,7 @@ fn down<'g>(g: &'g Graph, current: &[&str], target: &str) -> Result<Vec<&'g str>
 fn heads_after(g: &Graph, current: &[&str], target: &str, upgrade: bool) -> Vec<String> {
     let start = at(g, current);
     let target = Target::parse(target).unwrap();
-    let mut heads: BTreeSet<usize> = start.iter().copied().collect();
+    let mut heads: BTreeSet<RevisionIdx> = start.iter().copied().collect();
     if upgrade {
         for rev in g.upgrade_route(&start, &target).unwrap() {
             g.heads_after_upgrade(&mut heads, rev);

@@ -5,6 +5,7 @@ use std::cmp::Reverse;
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, BinaryHeap, HashMap};
 
+use super::RevisionIdx;
 use super::dag::Graph;
 use super::error::{GraphError, GraphErrors};
 use super::reach::Reach;
@@ -51,12 +52,12 @@ impl Graph {
             link_dependencies(&revisions, &by_id, &labels, &mut problems);
 
         // Ordering follows both kinds of edge.
-        let needs: Vec<Vec<usize>> = parents
+        let needs: Vec<Vec<RevisionIdx>> = parents
             .iter()
             .zip(&dependencies)
             .map(|(p, d)| p.iter().chain(d).copied().collect())
             .collect();
-        let needed_by: Vec<Vec<usize>> = children
+        let needed_by: Vec<Vec<RevisionIdx>> = children
             .iter()
             .zip(&dependents)
             .map(|(c, d)| c.iter().chain(d).copied().collect())
@@ -104,19 +105,20 @@ impl Graph {
         for list in &mut children {
             list.sort_unstable_by_key(|&child| topo_position[child]);
         }
-        let in_order = |keep: fn(&[usize]) -> bool, edges: &[Vec<usize>]| -> Vec<usize> {
-            topo_order
-                .iter()
-                .copied()
-                .filter(|&i| keep(&edges[i]))
-                .collect()
-        };
-        let heads = in_order(<[usize]>::is_empty, &children);
-        let roots = in_order(<[usize]>::is_empty, &parents);
+        let in_order =
+            |keep: fn(&[RevisionIdx]) -> bool, edges: &[Vec<RevisionIdx>]| -> Vec<RevisionIdx> {
+                topo_order
+                    .iter()
+                    .copied()
+                    .filter(|&i| keep(&edges[i]))
+                    .collect()
+            };
+        let heads = in_order(<[RevisionIdx]>::is_empty, &children);
+        let roots = in_order(<[RevisionIdx]>::is_empty, &parents);
         let reach = Reach::new(&children, &roots, &topo_order);
         // Parents come first in topological order, so each inherits from an
         // owner that is settled already.
-        let mut labelled_by: Vec<Option<usize>> = vec![None; revisions.len()];
+        let mut labelled_by: Vec<Option<RevisionIdx>> = vec![None; revisions.len()];
         for &i in &topo_order {
             labelled_by[i] = if revisions[i].branch_labels.is_empty() {
                 parents[i].first().and_then(|&parent| labelled_by[parent])
@@ -124,7 +126,7 @@ impl Graph {
                 Some(i)
             };
         }
-        let mut by_prefix: Vec<usize> = (0..revisions.len()).collect();
+        let mut by_prefix: Vec<RevisionIdx> = super::all_revisions(revisions.len()).collect();
         by_prefix.sort_unstable_by(|&a, &b| revisions[a].id.cmp(&revisions[b].id));
         Graph {
             revisions,
@@ -148,13 +150,13 @@ impl Graph {
 /// What [`Graph::index`] assembles.
 struct Parts {
     revisions: Vec<RevisionInfo>,
-    parents: Vec<Vec<usize>>,
-    children: Vec<Vec<usize>>,
-    dependencies: Vec<Vec<usize>>,
-    dependents: Vec<Vec<usize>>,
-    by_id: HashMap<String, usize>,
-    labels: HashMap<String, usize>,
-    topo_order: Vec<usize>,
+    parents: Vec<Vec<RevisionIdx>>,
+    children: Vec<Vec<RevisionIdx>>,
+    dependencies: Vec<Vec<RevisionIdx>>,
+    dependents: Vec<Vec<RevisionIdx>>,
+    by_id: HashMap<String, RevisionIdx>,
+    labels: HashMap<String, RevisionIdx>,
+    topo_order: Vec<RevisionIdx>,
 }
 
 /// Maps each branch label to the revision that declares it, and reports
@@ -162,12 +164,12 @@ struct Parts {
 /// also ids.
 fn index_labels(
     revisions: &[RevisionInfo],
-    by_id: &HashMap<String, usize>,
+    by_id: &HashMap<String, RevisionIdx>,
     problems: &mut Vec<GraphError>,
-) -> HashMap<String, usize> {
+) -> HashMap<String, RevisionIdx> {
     let mut labels = HashMap::new();
-    let mut duplicates: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (i, revision) in revisions.iter().enumerate() {
+    let mut duplicates: BTreeMap<&str, Vec<RevisionIdx>> = BTreeMap::new();
+    for (i, revision) in super::enumerate_revisions(revisions) {
         for label in &revision.branch_labels {
             if validate_label(label).is_err() {
                 problems.push(GraphError::InvalidLabel {
@@ -202,10 +204,10 @@ fn index_labels(
 /// case both go into `duplicates` (sorted by key, so that reports do not
 /// depend on hashing).
 fn first_wins<'r>(
-    map: &mut HashMap<String, usize>,
-    duplicates: &mut BTreeMap<&'r str, Vec<usize>>,
+    map: &mut HashMap<String, RevisionIdx>,
+    duplicates: &mut BTreeMap<&'r str, Vec<RevisionIdx>>,
     key: &'r str,
-    i: usize,
+    i: RevisionIdx,
 ) {
     match map.entry(key.to_owned()) {
         Entry::Vacant(entry) => {
@@ -220,7 +222,7 @@ fn first_wins<'r>(
 }
 
 /// Where each of `indices` is declared.
-fn locations(revisions: &[RevisionInfo], indices: Vec<usize>) -> Vec<String> {
+fn locations(revisions: &[RevisionInfo], indices: Vec<RevisionIdx>) -> Vec<String> {
     indices
         .into_iter()
         .map(|i| revisions[i].location.clone())
@@ -232,13 +234,13 @@ fn locations(revisions: &[RevisionInfo], indices: Vec<usize>) -> Vec<String> {
 /// dependency listed twice, or on a parent, counts once.
 fn link_dependencies(
     revisions: &[RevisionInfo],
-    by_id: &HashMap<String, usize>,
-    labels: &HashMap<String, usize>,
+    by_id: &HashMap<String, RevisionIdx>,
+    labels: &HashMap<String, RevisionIdx>,
     problems: &mut Vec<GraphError>,
-) -> (Vec<Vec<usize>>, Vec<Vec<usize>>) {
+) -> (Vec<Vec<RevisionIdx>>, Vec<Vec<RevisionIdx>>) {
     let mut dependencies = vec![Vec::new(); revisions.len()];
     let mut dependents = vec![Vec::new(); revisions.len()];
-    for (i, revision) in revisions.iter().enumerate() {
+    for (i, revision) in super::enumerate_revisions(revisions) {
         for dependency in &revision.depends_on {
             match by_id.get(dependency).or_else(|| labels.get(dependency)) {
                 Some(&d) if dependencies[i].contains(&d) => {}
@@ -266,10 +268,10 @@ fn link_dependencies(
 fn index_by_id(
     revisions: &[RevisionInfo],
     problems: &mut Vec<GraphError>,
-) -> HashMap<String, usize> {
+) -> HashMap<String, RevisionIdx> {
     let mut by_id = HashMap::with_capacity(revisions.len());
-    let mut duplicates: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (i, revision) in revisions.iter().enumerate() {
+    let mut duplicates: BTreeMap<&str, Vec<RevisionIdx>> = BTreeMap::new();
+    for (i, revision) in super::enumerate_revisions(revisions) {
         first_wins(&mut by_id, &mut duplicates, &revision.id, i);
     }
     problems.extend(
@@ -287,14 +289,14 @@ fn index_by_id(
 /// that is not registered. A parent listed twice counts once.
 fn link(
     revisions: &[RevisionInfo],
-    by_id: &HashMap<String, usize>,
+    by_id: &HashMap<String, RevisionIdx>,
     problems: &mut Vec<GraphError>,
-) -> (Vec<Vec<usize>>, Vec<Vec<usize>>) {
+) -> (Vec<Vec<RevisionIdx>>, Vec<Vec<RevisionIdx>>) {
     let mut parents = vec![Vec::new(); revisions.len()];
     let mut children = vec![Vec::new(); revisions.len()];
     // A missing revision is often revised by several; suggest once per id.
     let mut suggestions: HashMap<&str, Vec<String>> = HashMap::new();
-    for (i, revision) in revisions.iter().enumerate() {
+    for (i, revision) in super::enumerate_revisions(revisions) {
         for parent in &revision.parents {
             match by_id.get(parent) {
                 Some(&p) if parents[i].contains(&p) => {}
@@ -322,12 +324,12 @@ fn link(
 /// a cycle are left out.
 fn topological_order(
     revisions: &[RevisionInfo],
-    needs: &[Vec<usize>],
-    needed_by: &[Vec<usize>],
-) -> Vec<usize> {
-    let key = |i: usize| Reverse((revisions[i].id.as_str(), i));
+    needs: &[Vec<RevisionIdx>],
+    needed_by: &[Vec<RevisionIdx>],
+) -> Vec<RevisionIdx> {
+    let key = |i: RevisionIdx| Reverse((revisions[i].id.as_str(), i));
     let mut waiting: Vec<usize> = needs.iter().map(Vec::len).collect();
-    let mut ready: BinaryHeap<_> = (0..revisions.len())
+    let mut ready: BinaryHeap<_> = super::all_revisions(revisions.len())
         .filter(|&i| waiting[i] == 0)
         .map(key)
         .collect();
@@ -347,7 +349,11 @@ fn topological_order(
 /// One error per cycle among the revisions that are not `placed`: each
 /// strongly connected component with more than one member, or one member
 /// that revises itself.
-fn cycles(revisions: &[RevisionInfo], parents: &[Vec<usize>], placed: &[bool]) -> Vec<GraphError> {
+fn cycles(
+    revisions: &[RevisionInfo],
+    parents: &[Vec<RevisionIdx>],
+    placed: &[bool],
+) -> Vec<GraphError> {
     let mut found: Vec<Vec<(String, String)>> = strongly_connected(parents, placed)
         .into_iter()
         .filter(|component| match component[..] {
@@ -372,7 +378,7 @@ fn cycles(revisions: &[RevisionInfo], parents: &[Vec<usize>], placed: &[bool]) -
 
 /// Tarjan's algorithm over the revisions that are not `skip`ped, without
 /// recursion so that long chains cannot overflow the stack.
-fn strongly_connected(edges: &[Vec<usize>], skip: &[bool]) -> Vec<Vec<usize>> {
+fn strongly_connected(edges: &[Vec<RevisionIdx>], skip: &[bool]) -> Vec<Vec<RevisionIdx>> {
     const UNSEEN: usize = usize::MAX;
     let n = edges.len();
     let mut order = vec![UNSEEN; n];
@@ -382,9 +388,9 @@ fn strongly_connected(edges: &[Vec<usize>], skip: &[bool]) -> Vec<Vec<usize>> {
     let mut components = Vec::new();
     let mut next_order = 0;
     // The explicit call stack: (node, how many of its edges were followed).
-    let mut calls: Vec<(usize, usize)> = Vec::new();
+    let mut calls: Vec<(RevisionIdx, usize)> = Vec::new();
 
-    for root in 0..n {
+    for root in super::all_revisions(n) {
         if skip[root] || order[root] != UNSEEN {
             continue;
         }
@@ -432,7 +438,7 @@ fn strongly_connected(edges: &[Vec<usize>], skip: &[bool]) -> Vec<Vec<usize>> {
 #[cfg(test)]
 mod tests {
     use super::super::error::IdError;
-    use super::super::fixtures::{graph, ids, revision};
+    use super::super::fixtures::{graph, ids, idx, revision};
     use super::*;
 
     fn errors(revisions: Vec<RevisionInfo>) -> Vec<GraphError> {
@@ -451,9 +457,9 @@ mod tests {
     #[test]
     fn builds_a_single_revision() {
         let g = graph(&[("aaaa", &[])]);
-        assert_eq!(g.heads(), [0]);
-        assert_eq!(g.roots(), [0]);
-        assert_eq!(g.topo_order(), [0]);
+        assert_eq!(g.heads(), idx([0]));
+        assert_eq!(g.roots(), idx([0]));
+        assert_eq!(g.topo_order(), idx([0]));
     }
 
     #[test]
@@ -473,8 +479,9 @@ mod tests {
     #[test]
     fn a_parent_listed_twice_counts_once() {
         let g = graph(&[("aaaa", &[]), ("bbbb", &["aaaa", "aaaa"])]);
-        assert_eq!(g.parents(1), [0]);
-        assert_eq!(g.children(0), [1]);
+        let [aaaa, bbbb] = idx([0, 1]);
+        assert_eq!(g.parents(bbbb), [aaaa]);
+        assert_eq!(g.children(aaaa), [bbbb]);
     }
 
     #[test]

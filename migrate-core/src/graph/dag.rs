@@ -1,5 +1,6 @@
 //! The checked revision graph and its queries.
 
+use super::RevisionIdx;
 use std::collections::HashMap;
 
 use super::error::TargetError;
@@ -11,8 +12,9 @@ use super::suggest::suggest;
 /// from a revision to the ones it revises.
 ///
 /// Built by [`Graph::build`], which rejects duplicate ids, unknown parents
-/// and cycles. A revision's *index* is its position in the `Vec` given to
-/// `build`, so callers can keep data about revisions in parallel vectors.
+/// and cycles. A revision's index, a [`RevisionIdx`], is its position in the
+/// `Vec` given to `build`, so callers can keep data about revisions in
+/// parallel vectors and index them with it.
 ///
 /// # Order
 ///
@@ -31,27 +33,27 @@ use super::suggest::suggest;
 pub struct Graph {
     pub(super) revisions: Vec<RevisionInfo>,
     /// The parents of each revision, deduplicated, in declared order.
-    pub(super) parents: Vec<Vec<usize>>,
+    pub(super) parents: Vec<Vec<RevisionIdx>>,
     /// The children of each revision, in topological order.
-    pub(super) children: Vec<Vec<usize>>,
+    pub(super) children: Vec<Vec<RevisionIdx>>,
     /// What each revision depends on (`depends_on`, labels resolved),
     /// deduplicated, in declared order.
-    pub(super) dependencies: Vec<Vec<usize>>,
+    pub(super) dependencies: Vec<Vec<RevisionIdx>>,
     /// The revisions that depend on each revision.
-    pub(super) dependents: Vec<Vec<usize>>,
+    pub(super) dependents: Vec<Vec<RevisionIdx>>,
     /// Each branch label, with the revision that declares it.
-    pub(super) labels: HashMap<String, usize>,
+    pub(super) labels: HashMap<String, RevisionIdx>,
     /// For each revision, the revision whose labels apply to it (see
     /// [`branch_of`](Self::branch_of)).
-    pub(super) labelled_by: Vec<Option<usize>>,
-    pub(super) by_id: HashMap<String, usize>,
+    pub(super) labelled_by: Vec<Option<RevisionIdx>>,
+    pub(super) by_id: HashMap<String, RevisionIdx>,
     /// Every index, sorted by id, for prefix lookups.
-    pub(super) by_prefix: Vec<usize>,
-    pub(super) topo_order: Vec<usize>,
+    pub(super) by_prefix: Vec<RevisionIdx>,
+    pub(super) topo_order: Vec<RevisionIdx>,
     /// The position of each revision in `topo_order`.
     pub(super) topo_position: Vec<usize>,
-    pub(super) heads: Vec<usize>,
-    pub(super) roots: Vec<usize>,
+    pub(super) heads: Vec<RevisionIdx>,
+    pub(super) roots: Vec<RevisionIdx>,
     pub(super) reach: Reach,
 }
 
@@ -72,40 +74,40 @@ impl Graph {
     /// # Panics
     ///
     /// If `index` is out of range, like every method that takes an index.
-    pub fn revision(&self, index: usize) -> &RevisionInfo {
+    pub fn revision(&self, index: RevisionIdx) -> &RevisionInfo {
         &self.revisions[index]
     }
 
     /// The index of the revision with exactly this id.
-    pub fn index_of(&self, id: &str) -> Option<usize> {
+    pub fn index_of(&self, id: &str) -> Option<RevisionIdx> {
         self.by_id.get(id).copied()
     }
 
     /// The revisions that `index` revises, in declared order. Empty for a
     /// root.
-    pub fn parents(&self, index: usize) -> &[usize] {
+    pub fn parents(&self, index: RevisionIdx) -> &[RevisionIdx] {
         &self.parents[index]
     }
 
     /// The revisions that revise `index`, in topological order. Empty for a
     /// head.
-    pub fn children(&self, index: usize) -> &[usize] {
+    pub fn children(&self, index: RevisionIdx) -> &[RevisionIdx] {
         &self.children[index]
     }
 
     /// Every revision, parents before children; see [the order](Self#order).
-    pub fn topo_order(&self) -> &[usize] {
+    pub fn topo_order(&self) -> &[RevisionIdx] {
         &self.topo_order
     }
 
     /// The revisions that `index` depends on (`depends_on`, with labels
     /// resolved to the revisions that declare them), in declared order.
-    pub fn dependencies(&self, index: usize) -> &[usize] {
+    pub fn dependencies(&self, index: RevisionIdx) -> &[RevisionIdx] {
         &self.dependencies[index]
     }
 
     /// The revisions that depend on `index`.
-    pub fn dependents(&self, index: usize) -> &[usize] {
+    pub fn dependents(&self, index: RevisionIdx) -> &[RevisionIdx] {
         &self.dependents[index]
     }
 
@@ -114,14 +116,14 @@ impl Graph {
     ///
     /// As in Alembic, `depends_on` does not make a revision stop being a
     /// head: see [`heads_resolving_dependencies`](Self::heads_resolving_dependencies).
-    pub fn heads(&self) -> &[usize] {
+    pub fn heads(&self) -> &[RevisionIdx] {
         &self.heads
     }
 
     /// The heads that nothing depends on either (`heads
     /// --resolve-dependencies`): the revisions a database must reach for
     /// everything to be applied.
-    pub fn heads_resolving_dependencies(&self) -> Vec<usize> {
+    pub fn heads_resolving_dependencies(&self) -> Vec<RevisionIdx> {
         self.heads
             .iter()
             .copied()
@@ -134,15 +136,15 @@ impl Graph {
     /// every head is on a branch of its own, which is what labelling
     /// independent branches declares; `check` and the stairway test accept
     /// such heads.
-    pub fn undeclared_heads(&self) -> Vec<usize> {
-        let mut by_branch: HashMap<Option<usize>, Vec<usize>> = HashMap::new();
+    pub fn undeclared_heads(&self) -> Vec<RevisionIdx> {
+        let mut by_branch: HashMap<Option<RevisionIdx>, Vec<RevisionIdx>> = HashMap::new();
         for &head in &self.heads {
             by_branch
                 .entry(self.labelled_by[head])
                 .or_default()
                 .push(head);
         }
-        let mut found: Vec<usize> = self
+        let mut found: Vec<RevisionIdx> = self
             .heads
             .iter()
             .copied()
@@ -153,14 +155,14 @@ impl Graph {
     }
 
     /// The revision that declares branch label `label`.
-    pub fn labelled(&self, label: &str) -> Option<usize> {
+    pub fn labelled(&self, label: &str) -> Option<RevisionIdx> {
         self.labels.get(label).copied()
     }
 
     /// Every branch label with the revision that declares it, sorted by
     /// label.
-    pub fn labels(&self) -> Vec<(&str, usize)> {
-        let mut labels: Vec<(&str, usize)> = self
+    pub fn labels(&self) -> Vec<(&str, RevisionIdx)> {
+        let mut labels: Vec<(&str, RevisionIdx)> = self
             .labels
             .iter()
             .map(|(label, &index)| (label.as_str(), index))
@@ -173,19 +175,19 @@ impl Graph {
     /// nearest labelled ancestor on its line of first parents. Labels are
     /// declared on a branch's first revision and name everything built on
     /// it, up to the next labelled revision.
-    pub fn branch_of(&self, index: usize) -> &[String] {
+    pub fn branch_of(&self, index: RevisionIdx) -> &[String] {
         self.labelled_by[index].map_or(&[], |owner| &self.revisions[owner].branch_labels)
     }
 
     /// The revisions that revise nothing, in topological order.
-    pub fn roots(&self) -> &[usize] {
+    pub fn roots(&self) -> &[RevisionIdx] {
         &self.roots
     }
 
     /// Which revisions are `indices` or their ancestors, indexed by
     /// revision. For the current heads of a database, that is what is
     /// applied.
-    pub fn ancestors_of(&self, indices: &[usize]) -> Vec<bool> {
+    pub fn ancestors_of(&self, indices: &[RevisionIdx]) -> Vec<bool> {
         let mut marked = vec![false; self.len()];
         self.mark_ancestors(indices, &mut marked);
         marked
@@ -202,14 +204,14 @@ impl Graph {
     /// the closest ids when nothing matches.
     ///
     /// [`PrefixTooShort`]: TargetError::PrefixTooShort
-    pub fn lookup(&self, given: &str) -> Result<usize, TargetError> {
+    pub fn lookup(&self, given: &str) -> Result<RevisionIdx, TargetError> {
         if let Some(index) = self.index_of(given) {
             return Ok(index);
         }
         let start = self
             .by_prefix
             .partition_point(|&i| self.revisions[i].id.as_str() < given);
-        let matches: Vec<usize> = self.by_prefix[start..]
+        let matches: Vec<RevisionIdx> = self.by_prefix[start..]
             .iter()
             .copied()
             .take_while(|&i| self.revisions[i].id.starts_with(given))
@@ -232,9 +234,9 @@ impl Graph {
 
     /// Which revisions descend from `starts` (inclusive), through `revises`
     /// and `depends_on` alike: what must go when `starts` are reverted.
-    pub fn descendants_of(&self, starts: &[usize]) -> Vec<bool> {
+    pub fn descendants_of(&self, starts: &[RevisionIdx]) -> Vec<bool> {
         let mut marked = vec![false; self.len()];
-        let mut stack: Vec<usize> = starts.to_vec();
+        let mut stack: Vec<RevisionIdx> = starts.to_vec();
         while let Some(index) = stack.pop() {
             if !std::mem::replace(&mut marked[index], true) {
                 stack.extend(
@@ -256,9 +258,13 @@ impl Graph {
     /// Since an ancestor of a marked revision is marked too when `marked` is
     /// an ancestor closure (such as what is applied), this walks only the
     /// new part.
-    pub(super) fn mark_ancestors(&self, starts: &[usize], marked: &mut [bool]) -> Vec<usize> {
+    pub(super) fn mark_ancestors(
+        &self,
+        starts: &[RevisionIdx],
+        marked: &mut [bool],
+    ) -> Vec<RevisionIdx> {
         let mut newly = Vec::new();
-        let mut stack: Vec<usize> = starts.to_vec();
+        let mut stack: Vec<RevisionIdx> = starts.to_vec();
         while let Some(index) = stack.pop() {
             if !std::mem::replace(&mut marked[index], true) {
                 newly.push(index);
@@ -274,7 +280,7 @@ impl Graph {
     }
 
     /// `(id, message)` of each revision, for error messages.
-    pub(super) fn described(&self, indices: &[usize]) -> Vec<(String, String)> {
+    pub(super) fn described(&self, indices: &[RevisionIdx]) -> Vec<(String, String)> {
         indices
             .iter()
             .map(|&i| {
@@ -287,7 +293,7 @@ impl Graph {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{graph, ids};
+    use super::super::fixtures::{graph, ids, idx};
     use super::*;
 
     /// ```text
@@ -311,17 +317,18 @@ mod tests {
         let g = diamond();
         assert_eq!(g.len(), 6);
         assert!(!g.is_empty());
-        assert_eq!(g.index_of("eeee"), Some(0));
-        assert_eq!(g.index_of("ffff"), Some(5));
+        assert_eq!(g.index_of("eeee"), Some(RevisionIdx::new(0)));
+        assert_eq!(g.index_of("ffff"), Some(RevisionIdx::new(5)));
         assert_eq!(g.index_of("eee"), None);
-        assert_eq!(g.revision(3).id, "bbbb");
+        assert_eq!(g.revision(RevisionIdx::new(3)).id, "bbbb");
     }
 
     #[test]
     fn exposes_edges_heads_and_roots() {
         let g = diamond();
-        assert_eq!(ids(&g, g.parents(0)), ["cccc", "dddd"]);
-        assert_eq!(ids(&g, g.children(3)), ["cccc", "dddd"]);
+        let [eeee, bbbb] = idx([0, 3]);
+        assert_eq!(ids(&g, g.parents(eeee)), ["cccc", "dddd"]);
+        assert_eq!(ids(&g, g.children(bbbb)), ["cccc", "dddd"]);
         assert_eq!(ids(&g, g.heads()), ["eeee", "ffff"]);
         assert_eq!(ids(&g, g.roots()), ["aaaa", "ffff"]);
     }
@@ -340,7 +347,9 @@ mod tests {
         let g = diamond();
         let cccc = g.index_of("cccc").unwrap();
         let marked = g.ancestors_of(&[cccc]);
-        let applied: Vec<usize> = (0..g.len()).filter(|&i| marked[i]).collect();
+        let applied: Vec<RevisionIdx> = super::super::all_revisions(g.len())
+            .filter(|&i| marked[i])
+            .collect();
         assert_eq!(ids(&g, &applied), ["cccc", "bbbb", "aaaa"]);
         assert!(g.ancestors_of(&[]).iter().all(|&m| !m));
     }
@@ -356,16 +365,18 @@ mod tests {
     #[test]
     fn looks_up_exact_ids_and_unique_prefixes() {
         let g = prefixed();
-        assert_eq!(g.lookup("ae1f0001"), Ok(1));
-        assert_eq!(g.lookup("ae2b"), Ok(2));
-        assert_eq!(g.lookup("ae2b00"), Ok(2));
+        let [_, second, third] = idx([0, 1, 2]);
+        assert_eq!(g.lookup("ae1f0001"), Ok(second));
+        assert_eq!(g.lookup("ae2b"), Ok(third));
+        assert_eq!(g.lookup("ae2b00"), Ok(third));
     }
 
     #[test]
     fn an_exact_id_wins_over_a_longer_id_it_starts() {
         let g = graph(&[("abcd", &[]), ("abcde", &["abcd"])]);
-        assert_eq!(g.lookup("abcd"), Ok(0));
-        assert_eq!(g.lookup("abcde"), Ok(1));
+        let [abcd, abcde] = idx([0, 1]);
+        assert_eq!(g.lookup("abcd"), Ok(abcd));
+        assert_eq!(g.lookup("abcde"), Ok(abcde));
     }
 
     #[test]

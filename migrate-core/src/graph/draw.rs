@@ -5,13 +5,14 @@
 //! `depends_on` edges (dashed) and the revisions the database is at.
 //! Pure: each function returns text.
 
+use super::RevisionIdx;
 use std::fmt::Write as _;
 
 use super::Graph;
 
 /// What a picture says of one revision beside its id: `(head)`,
 /// `(current)`, `@label` and `(depends on x)`.
-fn markers(graph: &Graph, index: usize, current: &[usize]) -> String {
+fn markers(graph: &Graph, index: RevisionIdx, current: &[RevisionIdx]) -> String {
     let mut out = String::new();
     if graph.children(index).is_empty() {
         out.push_str(" (head)");
@@ -36,7 +37,7 @@ fn markers(graph: &Graph, index: usize, current: &[usize]) -> String {
 /// A Mermaid flowchart, base at the bottom: an edge goes from a revision
 /// to each revision it revises (solid) or depends on (dashed); merges are
 /// hexagons, heads have a thick border, current revisions are filled.
-pub fn mermaid(graph: &Graph, current: &[usize]) -> String {
+pub fn mermaid(graph: &Graph, current: &[RevisionIdx]) -> String {
     let mut out = String::from("flowchart BT\n    base((base))\n");
     // Mermaid reads entity codes in labels; HTML in a message stays text.
     let escape = |text: &str| {
@@ -73,7 +74,7 @@ pub fn mermaid(graph: &Graph, current: &[usize]) -> String {
             let _ = writeln!(out, "    {id} -. depends on .-> {}", graph.revision(d).id);
         }
     }
-    let class = |out: &mut String, name: &str, members: &[usize]| {
+    let class = |out: &mut String, name: &str, members: &[RevisionIdx]| {
         if !members.is_empty() {
             let ids: Vec<&str> = members
                 .iter()
@@ -91,7 +92,7 @@ pub fn mermaid(graph: &Graph, current: &[usize]) -> String {
 
 /// A Graphviz digraph with the same conventions as [`mermaid`]: render
 /// with `dot -Tsvg`.
-pub fn dot(graph: &Graph, current: &[usize]) -> String {
+pub fn dot(graph: &Graph, current: &[RevisionIdx]) -> String {
     // In a quoted Graphviz string a backslash starts an escape (`\N` is
     // the node's name): every backslash and quote of the text is escaped.
     let quote = |text: &str| format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""));
@@ -159,13 +160,13 @@ pub fn dot(graph: &Graph, current: &[usize]) -> String {
 /// * | s002 (depends on b001) add ranking
 /// ...
 /// ```
-pub fn ascii(graph: &Graph, shown: &[usize], current: &[usize]) -> Vec<String> {
+pub fn ascii(graph: &Graph, shown: &[RevisionIdx], current: &[RevisionIdx]) -> Vec<String> {
     let mut in_view = vec![false; graph.len()];
     for &i in shown {
         in_view[i] = true;
     }
     // Each lane waits for the revision that continues it.
-    let mut lanes: Vec<usize> = Vec::new();
+    let mut lanes: Vec<RevisionIdx> = Vec::new();
     let mut lines = Vec::with_capacity(shown.len() * 2);
     for &rev in shown {
         let waiting: Vec<usize> = (0..lanes.len()).filter(|&l| lanes[l] == rev).collect();
@@ -190,7 +191,7 @@ pub fn ascii(graph: &Graph, shown: &[usize], current: &[usize]) -> Vec<String> {
                 lanes.remove(l);
             }
         }
-        let parents: Vec<usize> = graph
+        let parents: Vec<RevisionIdx> = graph
             .parents(rev)
             .iter()
             .copied()
@@ -246,11 +247,11 @@ fn tidy(line: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::fixtures::{revision, scenario};
+    use super::super::fixtures::{idx, revision, scenario};
     use super::super::{Graph, RevisionInfo};
     use super::*;
 
-    fn newest_first(graph: &Graph) -> Vec<usize> {
+    fn newest_first(graph: &Graph) -> Vec<RevisionIdx> {
         graph.topo_order().iter().rev().copied().collect()
     }
 
@@ -269,7 +270,7 @@ mod tests {
             revision("cccc", &["bbbb"]),
         ])
         .unwrap();
-        let lines = ascii(&g, &[2, 1], &[]);
+        let lines = ascii(&g, &idx([2, 1]), &[]);
         assert_eq!(
             lines,
             ["* cccc (head) message of cccc", "* bbbb message of bbbb"]
@@ -327,7 +328,7 @@ mod tests {
             dot.contains(r#"label="aaaa\na\\n    aaaa --> evil\\r\\n<img src=x onerror=alert(1)>\\u{1b}[2J \\N""#),
             "{dot}"
         );
-        let lines = ascii(&g, &[0], &[]);
+        let lines = ascii(&g, &idx([0]), &[]);
         assert_eq!(lines.len(), 1, "{lines:?}");
         assert!(!lines[0].contains(['\n', '\u{1b}']), "{lines:?}");
     }

@@ -1,6 +1,6 @@
 //! Small graphs for tests.
 
-use super::{Graph, RevisionInfo};
+use super::{Graph, RevisionIdx, RevisionInfo};
 
 /// A revision whose message is `message of <id>`.
 pub(super) fn revision(id: &str, parents: &[&str]) -> RevisionInfo {
@@ -24,8 +24,13 @@ pub(super) fn graph(revisions: &[(&str, &[&str])]) -> Graph {
     .unwrap_or_else(|errors| panic!("{errors}"))
 }
 
+/// `indices` as revision indices.
+pub(super) fn idx<const N: usize>(indices: [usize; N]) -> [RevisionIdx; N] {
+    indices.map(RevisionIdx::new)
+}
+
 /// The ids of `indices`.
-pub(super) fn ids<'g>(graph: &'g Graph, indices: &[usize]) -> Vec<&'g str> {
+pub(super) fn ids<'g>(graph: &'g Graph, indices: &[RevisionIdx]) -> Vec<&'g str> {
     indices
         .iter()
         .map(|&i| graph.revision(i).id.as_str())

@@ -11,6 +11,7 @@ mod build;
 mod dag;
 pub mod draw;
 mod error;
+mod index;
 mod reach;
 mod revision;
 mod route;
@@ -26,5 +27,7 @@ mod properties;
 
 pub use self::dag::Graph;
 pub use self::error::{GraphError, GraphErrors, IdError, TargetError};
+pub use self::index::RevisionIdx;
+pub(crate) use self::index::{all as all_revisions, enumerate as enumerate_revisions};
 pub use self::revision::{RevisionInfo, validate_id, validate_label};
 pub use self::target::{Range, Target};

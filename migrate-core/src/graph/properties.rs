@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use proptest::collection::vec;
 use proptest::prelude::*;
 
-use super::{Graph, RevisionInfo, Target};
+use super::{Graph, RevisionIdx, RevisionInfo, Target, all_revisions};
 
 /// Random DAGs of up to 48 revisions, given to `build` in a random order.
 ///
@@ -48,18 +48,23 @@ fn dags() -> impl Strategy<Value = Vec<RevisionInfo>> {
 }
 
 /// A random DAG, and random revisions in it.
-fn dags_with_picks() -> impl Strategy<Value = (Vec<RevisionInfo>, Vec<usize>, usize)> {
+fn dags_with_picks() -> impl Strategy<Value = (Vec<RevisionInfo>, Vec<RevisionIdx>, RevisionIdx)> {
     dags().prop_flat_map(|revisions| {
         let n = revisions.len();
-        (Just(revisions), vec(0..n, 0..4), 0..n)
+        (Just(revisions), vec(revisions_of(n), 0..4), revisions_of(n))
     })
 }
 
+/// Any revision of a graph of `n`.
+fn revisions_of(n: usize) -> impl Strategy<Value = RevisionIdx> {
+    (0..n).prop_map(RevisionIdx::new)
+}
+
 /// The position of each revision in `order`, which must hold each once.
-fn positions(graph: &Graph, order: &[usize]) -> Vec<usize> {
+fn positions(graph: &Graph, order: &[RevisionIdx]) -> Vec<usize> {
     let mut position = vec![usize::MAX; graph.len()];
     for (at, &i) in order.iter().enumerate() {
-        assert_eq!(position[i], usize::MAX, "{i} is in the order twice");
+        assert_eq!(position[i], usize::MAX, "{i:?} is in the order twice");
         position[i] = at;
     }
     position
@@ -67,7 +72,7 @@ fn positions(graph: &Graph, order: &[usize]) -> Vec<usize> {
 
 /// Whether each edge (`revises` or `depends_on`) between revisions of
 /// `order` goes from an earlier to a later position (`up`), or the other way.
-fn respects_edges(graph: &Graph, order: &[usize], up: bool) -> bool {
+fn respects_edges(graph: &Graph, order: &[RevisionIdx], up: bool) -> bool {
     let position = positions(graph, order);
     order.iter().all(|&child| {
         graph
@@ -80,13 +85,13 @@ fn respects_edges(graph: &Graph, order: &[usize], up: bool) -> bool {
 }
 
 /// The graph's heads, as a set.
-fn graph_heads(graph: &Graph) -> BTreeSet<usize> {
+fn graph_heads(graph: &Graph) -> BTreeSet<RevisionIdx> {
     graph.heads().iter().copied().collect()
 }
 
 /// The applied revisions that no applied revision revises.
-fn maximal(graph: &Graph, applied: &[bool]) -> BTreeSet<usize> {
-    (0..graph.len())
+fn maximal(graph: &Graph, applied: &[bool]) -> BTreeSet<RevisionIdx> {
+    all_revisions(graph.len())
         .filter(|&i| applied[i] && !graph.children(i).iter().any(|&c| applied[c]))
         .collect()
 }
@@ -95,21 +100,21 @@ fn maximal(graph: &Graph, applied: &[bool]) -> BTreeSet<usize> {
 /// heads are exactly the maximal applied revisions; returns the final heads.
 fn replay(
     graph: &Graph,
-    current: &BTreeSet<usize>,
-    plan: &[usize],
+    current: &BTreeSet<RevisionIdx>,
+    plan: &[RevisionIdx],
     upgrade: bool,
-) -> BTreeSet<usize> {
+) -> BTreeSet<RevisionIdx> {
     let mut heads = current.clone();
     let mut applied = graph.ancestors_of(&current.iter().copied().collect::<Vec<_>>());
     for &rev in plan {
-        assert_eq!(applied[rev], !upgrade, "step {rev} is not runnable");
+        assert_eq!(applied[rev], !upgrade, "step {rev:?} is not runnable");
         applied[rev] = upgrade;
         if upgrade {
             graph.heads_after_upgrade(&mut heads, rev);
         } else {
             graph.heads_after_downgrade(&mut heads, rev);
         }
-        assert_eq!(heads, maximal(graph, &applied), "heads after step {rev}");
+        assert_eq!(heads, maximal(graph, &applied), "heads after step {rev:?}");
     }
     heads
 }
@@ -126,7 +131,7 @@ proptest! {
     #[test]
     fn reachability_labels_never_lie(revisions in dags()) {
         let graph = Graph::build(revisions).unwrap();
-        for x in 0..graph.len() {
+        for x in all_revisions(graph.len()) {
             // The labels follow `revises` only.
             let mut ancestors = vec![false; graph.len()];
             let mut stack = vec![x];
@@ -135,9 +140,9 @@ proptest! {
                     stack.extend(graph.parents(i));
                 }
             }
-            for (p, &truth) in ancestors.iter().enumerate() {
+            for (p, &truth) in super::enumerate_revisions(&ancestors) {
                 if let Some(answer) = graph.reach.descends(x, p) {
-                    prop_assert_eq!(answer, truth, "{} from {}", x, p);
+                    prop_assert_eq!(answer, truth, "{:?} from {:?}", x, p);
                 }
             }
         }
@@ -163,7 +168,7 @@ proptest! {
         let heads = replay(&graph, &BTreeSet::new(), &up, true);
         prop_assert_eq!(&heads, &graph_heads(&graph));
 
-        let current: Vec<usize> = heads.iter().copied().collect();
+        let current: Vec<RevisionIdx> = heads.iter().copied().collect();
         let down = graph.downgrade_route(&current, &Target::Base).unwrap();
         prop_assert_eq!(down.len(), graph.len());
         prop_assert!(respects_edges(&graph, &down, false));
@@ -176,14 +181,14 @@ proptest! {
     ) {
         let graph = Graph::build(revisions).unwrap();
         let current = maximal(&graph, &graph.ancestors_of(&picks));
-        let current_list: Vec<usize> = current.iter().copied().collect();
+        let current_list: Vec<RevisionIdx> = current.iter().copied().collect();
         let applied = graph.ancestors_of(&current_list);
         let goal = Target::Revision(graph.revision(target).id.clone());
 
         // Up to a revision: exactly its missing ancestors, then it is applied.
         let up = graph.upgrade_route(&current_list, &goal).unwrap();
         let wanted = graph.ancestors_of(&[target]);
-        let expected: Vec<usize> = graph
+        let expected: Vec<RevisionIdx> = graph
             .topo_order()
             .iter()
             .copied()
@@ -191,7 +196,7 @@ proptest! {
             .collect();
         prop_assert_eq!(&up, &expected);
         let heads = replay(&graph, &current, &up, true);
-        let heads: Vec<usize> = heads.into_iter().collect();
+        let heads: Vec<RevisionIdx> = heads.into_iter().collect();
         prop_assert!(graph.ancestors_of(&heads)[target]);
 
         // Up to every head, from anywhere.
@@ -209,8 +214,8 @@ proptest! {
             let heads = replay(&graph, &current, &down, false);
             let after = graph.ancestors_of(&heads.into_iter().collect::<Vec<_>>());
             let goes = reverted_by(&graph, &applied, target);
-            for i in 0..graph.len() {
-                prop_assert_eq!(after[i], applied[i] && !goes[i], "revision {}", i);
+            for i in all_revisions(graph.len()) {
+                prop_assert_eq!(after[i], applied[i] && !goes[i], "revision {:?}", i);
             }
             prop_assert!(after[target]);
         } else {
@@ -222,14 +227,14 @@ proptest! {
     fn any_sequence_of_runs_and_stamps_keeps_the_applied_set(
         (revisions, actions) in dags().prop_flat_map(|revisions| {
             let n = revisions.len();
-            (Just(revisions), vec((0..4u8, 0..n), 1..12))
+            (Just(revisions), vec((0..4u8, revisions_of(n)), 1..12))
         }),
     ) {
         let graph = Graph::build(revisions).unwrap();
-        let mut heads: BTreeSet<usize> = BTreeSet::new();
+        let mut heads: BTreeSet<RevisionIdx> = BTreeSet::new();
         let mut applied = vec![false; graph.len()];
         for (action, pick) in actions {
-            let current: Vec<usize> = heads.iter().copied().collect();
+            let current: Vec<RevisionIdx> = heads.iter().copied().collect();
             let goal = Target::Revision(graph.revision(pick).id.clone());
             match action {
                 0 => {
@@ -244,11 +249,11 @@ proptest! {
                     let plan = graph.downgrade_route(&current, &goal).unwrap();
                     prop_assert!(respects_edges(&graph, &plan, false));
                     for rev in plan {
-                        prop_assert!(goes[rev], "{} reverted, though it needs nothing that goes", rev);
+                        prop_assert!(goes[rev], "{:?} reverted, though it needs nothing that goes", rev);
                         applied[rev] = false;
                         graph.heads_after_downgrade(&mut heads, rev);
                     }
-                    prop_assert!(applied[pick], "downgrade to {} reverted it", pick);
+                    prop_assert!(applied[pick], "downgrade to {:?} reverted it", pick);
                 }
                 1 => prop_assert!(graph.downgrade_route(&current, &goal).is_err()),
                 // A stamp writes the one row Alembic (and `stamp`) writes:
@@ -274,7 +279,7 @@ proptest! {
 /// What going down to `target` must revert, found by fixed point: the
 /// applied revisions that revise their way up from it, and those that
 /// revise or depend on one of them; never `target`.
-fn reverted_by(graph: &Graph, applied: &[bool], target: usize) -> Vec<bool> {
+fn reverted_by(graph: &Graph, applied: &[bool], target: RevisionIdx) -> Vec<bool> {
     let mut goes = vec![false; graph.len()];
     let mut stack = vec![target];
     while let Some(i) = stack.pop() {
@@ -284,12 +289,12 @@ fn reverted_by(graph: &Graph, applied: &[bool], target: usize) -> Vec<bool> {
             }
         }
     }
-    for i in 0..graph.len() {
-        goes[i] &= applied[i];
+    for (gone, applied) in goes.iter_mut().zip(applied) {
+        *gone &= applied;
     }
     loop {
         let mut changed = false;
-        for i in 0..graph.len() {
+        for i in all_revisions(graph.len()) {
             let needs_gone = graph
                 .parents(i)
                 .iter()

@@ -16,6 +16,8 @@
 //! every question is settled by the labels; the rest walk a few revisions
 //! (this is GRAIL's idea, with a single labelling).
 
+use super::RevisionIdx;
+
 /// Reachability labels of every revision, indexed like the graph.
 #[derive(Debug, Clone)]
 pub(super) struct Reach {
@@ -26,14 +28,18 @@ pub(super) struct Reach {
 
 impl Reach {
     /// Labels a DAG given its children, its roots and a topological order.
-    pub(super) fn new(children: &[Vec<usize>], roots: &[usize], topo_order: &[usize]) -> Self {
+    pub(super) fn new(
+        children: &[Vec<RevisionIdx>],
+        roots: &[RevisionIdx],
+        topo_order: &[RevisionIdx],
+    ) -> Self {
         let n = children.len();
         let mut post = vec![0; n];
         let mut tree_size = vec![1; n];
         let mut visited = vec![false; n];
         let mut next = 0;
         // The walk's stack: (revision, how many of its children were tried).
-        let mut stack: Vec<(usize, usize)> = Vec::new();
+        let mut stack: Vec<(RevisionIdx, usize)> = Vec::new();
         for &root in roots {
             visited[root] = true;
             stack.push((root, 0));
@@ -68,7 +74,7 @@ impl Reach {
     }
 
     /// Whether `x` is `p` or descends from it, when the labels can tell.
-    pub(super) fn descends(&self, x: usize, p: usize) -> Option<bool> {
+    pub(super) fn descends(&self, x: RevisionIdx, p: RevisionIdx) -> Option<bool> {
         let (post_x, post_p) = (self.post[x], self.post[p]);
         if post_x <= post_p && post_p - post_x < self.tree_size[p] {
             Some(true)
@@ -82,10 +88,12 @@ impl Reach {
 
 #[cfg(test)]
 mod tests {
+    use super::super::all_revisions;
     use super::super::fixtures::graph;
+    use super::RevisionIdx;
 
     /// Whether `x` descends from `p`, by walking up from `x`.
-    fn walks_to(g: &super::super::Graph, x: usize, p: usize) -> bool {
+    fn walks_to(g: &super::super::Graph, x: RevisionIdx, p: RevisionIdx) -> bool {
         g.ancestors_of(&[x])[p]
     }
 
@@ -103,10 +111,10 @@ mod tests {
             ("hhhh", &["gggg", "eeee"]),
         ]);
         let mut settled = 0;
-        for x in 0..g.len() {
-            for p in 0..g.len() {
+        for x in all_revisions(g.len()) {
+            for p in all_revisions(g.len()) {
                 if let Some(answer) = g.reach.descends(x, p) {
-                    assert_eq!(answer, walks_to(&g, x, p), "{x} from {p}");
+                    assert_eq!(answer, walks_to(&g, x, p), "{x:?} from {p:?}");
                     settled += 1;
                 }
             }
@@ -117,8 +125,8 @@ mod tests {
     #[test]
     fn a_line_is_settled_entirely() {
         let g = graph(&[("aaaa", &[]), ("bbbb", &["aaaa"]), ("cccc", &["bbbb"])]);
-        for x in 0..3 {
-            for p in 0..3 {
+        for x in all_revisions(3) {
+            for p in all_revisions(3) {
                 assert_eq!(g.reach.descends(x, p), Some(x >= p));
             }
         }

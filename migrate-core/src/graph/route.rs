@@ -15,6 +15,7 @@
 //! them. Going down never touches what does not descend from the revision
 //! gone down to, so other branches stay as they are, as in Alembic.
 
+use super::RevisionIdx;
 use std::collections::{BTreeSet, HashSet};
 
 use super::dag::Graph;
@@ -28,9 +29,9 @@ enum DownTo {
     /// Nothing stays applied.
     Base,
     /// This revision stays applied, with its ancestors; its descendants go.
-    Revision(usize),
+    Revision(RevisionIdx),
     /// This revision goes, with its descendants: the base of its branch.
-    Below(usize),
+    Below(RevisionIdx),
 }
 
 impl Graph {
@@ -44,9 +45,9 @@ impl Graph {
     pub fn route(
         &self,
         direction: Direction,
-        current: &[usize],
+        current: &[RevisionIdx],
         target: &Target,
-    ) -> Result<Vec<usize>, TargetError> {
+    ) -> Result<Vec<RevisionIdx>, TargetError> {
         match direction {
             Direction::Upgrade => self.upgrade_route(current, target),
             Direction::Downgrade => self.downgrade_route(current, target),
@@ -56,7 +57,12 @@ impl Graph {
     /// Updates the current heads after `rev` moved in `direction`:
     /// [`heads_after_upgrade`](Graph::heads_after_upgrade) or
     /// [`heads_after_downgrade`](Graph::heads_after_downgrade).
-    pub fn heads_after(&self, direction: Direction, heads: &mut BTreeSet<usize>, rev: usize) {
+    pub fn heads_after(
+        &self,
+        direction: Direction,
+        heads: &mut BTreeSet<RevisionIdx>,
+        rev: RevisionIdx,
+    ) {
         match direction {
             Direction::Upgrade => self.heads_after_upgrade(heads, rev),
             Direction::Downgrade => self.heads_after_downgrade(heads, rev),
@@ -95,10 +101,10 @@ impl Graph {
     /// [`WrongDirection`]: TargetError::WrongDirection
     pub fn upgrade_route(
         &self,
-        current: &[usize],
+        current: &[RevisionIdx],
         target: &Target,
-    ) -> Result<Vec<usize>, TargetError> {
-        let goals: Vec<usize> = match target {
+    ) -> Result<Vec<RevisionIdx>, TargetError> {
+        let goals: Vec<RevisionIdx> = match target {
             Target::Head => vec![self.single_head()?],
             Target::Heads => self.heads().to_vec(),
             Target::Base | Target::Current => Vec::new(),
@@ -172,9 +178,9 @@ impl Graph {
     /// [`WrongDirection`]: TargetError::WrongDirection
     pub fn downgrade_route(
         &self,
-        current: &[usize],
+        current: &[RevisionIdx],
         target: &Target,
-    ) -> Result<Vec<usize>, TargetError> {
+    ) -> Result<Vec<RevisionIdx>, TargetError> {
         let no_current = || TargetError::NoCurrent {
             given: target.to_string(),
         };
@@ -260,7 +266,11 @@ impl Graph {
     ///
     /// As [`upgrade_route`](Self::upgrade_route) and
     /// [`downgrade_route`](Self::downgrade_route) for the same target.
-    pub fn resolve(&self, current: &[usize], target: &Target) -> Result<Vec<usize>, TargetError> {
+    pub fn resolve(
+        &self,
+        current: &[RevisionIdx],
+        target: &Target,
+    ) -> Result<Vec<RevisionIdx>, TargetError> {
         let landed = |down_to: DownTo| match down_to {
             DownTo::Revision(index) => vec![index],
             DownTo::Base => Vec::new(),
@@ -323,7 +333,11 @@ impl Graph {
     /// # Errors
     ///
     /// What [`resolve`](Self::resolve) returns for either end.
-    pub fn range(&self, current: &[usize], range: &Range) -> Result<Vec<usize>, TargetError> {
+    pub fn range(
+        &self,
+        current: &[RevisionIdx],
+        range: &Range,
+    ) -> Result<Vec<RevisionIdx>, TargetError> {
         let to = match &range.to {
             Some(target) => self.resolve(current, target)?,
             None => self.heads().to_vec(),
@@ -344,7 +358,7 @@ impl Graph {
     }
 
     /// The revision that declares `label`.
-    fn label(&self, label: &str) -> Result<usize, TargetError> {
+    fn label(&self, label: &str) -> Result<RevisionIdx, TargetError> {
         self.labelled(label)
             .ok_or_else(|| TargetError::UnknownLabel {
                 given: label.to_owned(),
@@ -353,7 +367,7 @@ impl Graph {
     }
 
     /// The graph's single head.
-    fn single_head(&self) -> Result<usize, TargetError> {
+    fn single_head(&self) -> Result<RevisionIdx, TargetError> {
         match self.heads() {
             [head] => Ok(*head),
             heads => Err(TargetError::MultipleHeads {
@@ -370,7 +384,7 @@ impl Graph {
     ///
     /// What [`lookup`](Self::lookup) returns, with labels among the
     /// suggestions.
-    pub fn lookup_label_or_id(&self, branch: &str) -> Result<usize, TargetError> {
+    pub fn lookup_label_or_id(&self, branch: &str) -> Result<RevisionIdx, TargetError> {
         match self.labelled(branch) {
             Some(owner) => Ok(owner),
             None => self.lookup(branch).map_err(|error| match error {
@@ -389,7 +403,7 @@ impl Graph {
 
     /// The revisions that revise `start`, directly or not, and `start`:
     /// the branch it begins.
-    fn branch_members(&self, start: usize) -> Vec<bool> {
+    fn branch_members(&self, start: RevisionIdx) -> Vec<bool> {
         let mut members = vec![false; self.len()];
         let mut stack = vec![start];
         while let Some(index) = stack.pop() {
@@ -402,9 +416,9 @@ impl Graph {
 
     /// The single head of the branch that `branch` (a label, an id or a
     /// prefix) starts.
-    fn branch_head(&self, target: &Target, branch: &str) -> Result<usize, TargetError> {
+    fn branch_head(&self, target: &Target, branch: &str) -> Result<RevisionIdx, TargetError> {
         let members = self.branch_members(self.lookup_label_or_id(branch)?);
-        let heads: Vec<usize> = self
+        let heads: Vec<RevisionIdx> = self
             .heads()
             .iter()
             .copied()
@@ -423,18 +437,18 @@ impl Graph {
     /// none of the branch is applied.
     fn branch_current(
         &self,
-        owner: usize,
-        current: &[usize],
+        owner: RevisionIdx,
+        current: &[RevisionIdx],
         target: &Target,
-    ) -> Result<Option<usize>, TargetError> {
+    ) -> Result<Option<RevisionIdx>, TargetError> {
         let members = self.branch_members(owner);
-        let on_branch: Vec<usize> = current.iter().copied().filter(|&h| members[h]).collect();
+        let on_branch: Vec<RevisionIdx> = current.iter().copied().filter(|&h| members[h]).collect();
         self.single_current(&on_branch, target)
     }
 
     /// Updates the current heads after `rev` was applied: the parents of
     /// `rev` stop being heads, and `rev` becomes one.
-    pub fn heads_after_upgrade(&self, heads: &mut BTreeSet<usize>, rev: usize) {
+    pub fn heads_after_upgrade(&self, heads: &mut BTreeSet<RevisionIdx>, rev: RevisionIdx) {
         for parent in self.parents(rev) {
             heads.remove(parent);
         }
@@ -453,7 +467,7 @@ impl Graph {
     /// reachability labels computed by [`build`](Graph::build) almost always
     /// settle without walking the graph: linear over a whole plan unless the
     /// graph has both very many heads and very many branch points.
-    pub fn heads_after_downgrade(&self, heads: &mut BTreeSet<usize>, rev: usize) {
+    pub fn heads_after_downgrade(&self, heads: &mut BTreeSet<RevisionIdx>, rev: RevisionIdx) {
         heads.remove(&rev);
         for &parent in self.parents(rev) {
             if !self.still_below_applied(heads, parent, rev) {
@@ -468,7 +482,7 @@ impl Graph {
         // Only revisions with dependencies pay for the walk.
         let dependencies = self.dependencies(rev);
         if !dependencies.is_empty() {
-            let tops: Vec<usize> = heads.iter().copied().collect();
+            let tops: Vec<RevisionIdx> = heads.iter().copied().collect();
             let reached = self.ancestors_of(&tops);
             for &dependency in dependencies {
                 if !reached[dependency] {
@@ -481,7 +495,12 @@ impl Graph {
     /// Whether `parent` is a proper ancestor of a revision that stays
     /// applied once `reverted` is not: one of the other `heads` or of the
     /// other parents of `reverted`.
-    fn still_below_applied(&self, heads: &BTreeSet<usize>, parent: usize, reverted: usize) -> bool {
+    fn still_below_applied(
+        &self,
+        heads: &BTreeSet<RevisionIdx>,
+        parent: RevisionIdx,
+        reverted: RevisionIdx,
+    ) -> bool {
         let mut others = self
             .children(parent)
             .iter()
@@ -528,9 +547,9 @@ impl Graph {
     /// The one current head, or `None` when nothing is applied.
     fn single_current(
         &self,
-        current: &[usize],
+        current: &[RevisionIdx],
         target: &Target,
-    ) -> Result<Option<usize>, TargetError> {
+    ) -> Result<Option<RevisionIdx>, TargetError> {
         match current {
             [] => Ok(None),
             [head] => Ok(Some(*head)),
@@ -547,10 +566,10 @@ impl Graph {
     fn walk_up(
         &self,
         target: &Target,
-        from: Option<usize>,
-        first: &[usize],
+        from: Option<RevisionIdx>,
+        first: &[RevisionIdx],
         steps: u64,
-    ) -> Result<Option<usize>, TargetError> {
+    ) -> Result<Option<RevisionIdx>, TargetError> {
         let mut at = from;
         for taken in 0..steps {
             let next = match at {
@@ -580,8 +599,8 @@ impl Graph {
     fn walk_down(
         &self,
         target: &Target,
-        from: usize,
-        floor: Option<usize>,
+        from: RevisionIdx,
+        floor: Option<RevisionIdx>,
         steps: u64,
     ) -> Result<DownTo, TargetError> {
         if steps == 0 {
@@ -606,8 +625,8 @@ impl Graph {
     fn ambiguous_step(
         &self,
         target: &Target,
-        from: Option<usize>,
-        candidates: &[usize],
+        from: Option<RevisionIdx>,
+        candidates: &[RevisionIdx],
     ) -> TargetError {
         TargetError::AmbiguousStep {
             given: target.to_string(),
@@ -687,7 +706,7 @@ mod tests {
         ])
     }
 
-    fn at(g: &Graph, current: &[&str]) -> Vec<usize> {
+    fn at(g: &Graph, current: &[&str]) -> Vec<RevisionIdx> {
         current.iter().map(|id| g.index_of(id).unwrap()).collect()
     }
 
@@ -1003,7 +1022,7 @@ mod tests {
     }
 
     fn replay_up(g: &Graph, current: &[&str], target: &str) -> Vec<String> {
-        let mut heads: BTreeSet<usize> = at(g, current).into_iter().collect();
+        let mut heads: BTreeSet<RevisionIdx> = at(g, current).into_iter().collect();
         let plan = g
             .upgrade_route(&at(g, current), &Target::parse(target).unwrap())
             .unwrap();
@@ -1014,7 +1033,7 @@ mod tests {
     }
 
     fn replay_down(g: &Graph, current: &[&str], target: &str) -> Vec<String> {
-        let mut heads: BTreeSet<usize> = at(g, current).into_iter().collect();
+        let mut heads: BTreeSet<RevisionIdx> = at(g, current).into_iter().collect();
         let plan = g
             .downgrade_route(&at(g, current), &Target::parse(target).unwrap())
             .unwrap();
@@ -1052,7 +1071,7 @@ mod tests {
     #[test]
     fn reverting_one_branch_keeps_the_shared_parent_off_the_heads() {
         let g = branched();
-        let mut heads: BTreeSet<usize> = at(&g, &["cccc", "eeee"]).into_iter().collect();
+        let mut heads: BTreeSet<RevisionIdx> = at(&g, &["cccc", "eeee"]).into_iter().collect();
         let [eeee, dddd] = [g.index_of("eeee").unwrap(), g.index_of("dddd").unwrap()];
         g.heads_after_downgrade(&mut heads, eeee);
         g.heads_after_downgrade(&mut heads, dddd);
@@ -1093,7 +1112,7 @@ mod tests {
                 .eq(BTreeSet::from_iter(g.heads().iter().copied()).iter())
         );
 
-        let current: Vec<usize> = heads.iter().copied().collect();
+        let current: Vec<RevisionIdx> = heads.iter().copied().collect();
         let plan = g.downgrade_route(&current, &Target::Base).unwrap();
         assert_eq!(plan.len(), g.len());
         for &rev in &plan {
@@ -1106,10 +1125,10 @@ mod tests {
     fn a_long_history_is_planned_in_linear_time() {
         let n = 100_000;
         let g = generated(n, |i| if i == 0 { vec![] } else { vec![i - 1] });
-        assert_eq!(g.heads(), [n - 1]);
+        assert_eq!(g.heads(), [RevisionIdx::new(n - 1)]);
         let current = g.heads().to_vec();
         assert_eq!(g.ancestors_of(&current).iter().filter(|&&a| a).count(), n);
-        assert_eq!(g.lookup("r0050000"), Ok(50_000));
+        assert_eq!(g.lookup("r0050000"), Ok(RevisionIdx::new(50_000)));
         assert_eq!(g.upgrade_route(&[], &Target::Head).unwrap().len(), n);
         round_trip(&g);
     }

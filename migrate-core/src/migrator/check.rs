@@ -1,6 +1,7 @@
 //! `check`: the CI gate. Everything that should stop a merge or a deploy,
 //! one problem per line.
 
+use crate::graph::RevisionIdx;
 use std::fmt;
 
 use chrono::{DateTime, Utc};
@@ -160,7 +161,7 @@ impl Migrator {
     /// unfinished revisions, and pending ones. Reads only.
     pub async fn check(&self, db: Option<&mut dyn Driver>) -> Result<Vec<CheckProblem>, Error> {
         let graph = self.graph();
-        let refer = |index: usize| {
+        let refer = |index: RevisionIdx| {
             let revision = graph.revision(index);
             RevisionRef {
                 id: revision.id.clone(),
@@ -330,11 +331,11 @@ mod tests {
         assert!(migrator.irreversible().is_empty());
         assert_eq!(
             migrator.marked_irreversible(),
-            [(1, "the data is gone".to_owned())]
+            [(RevisionIdx::new(1), "the data is gone".to_owned())]
         );
         let error = super::super::RenderedStep::build(
-            1,
-            migrator.registration(1),
+            RevisionIdx::new(1),
+            migrator.registration(RevisionIdx::new(1)),
             Direction::Downgrade,
             Backend::Sqlite,
         )

@@ -13,6 +13,7 @@
 use super::step::{self, RenderedStep};
 use super::{Migrator, PlanError, RevisionRef};
 use crate::driver::Direction;
+use crate::graph::RevisionIdx;
 use crate::ops::{AlterColumn, ColumnType, Fit, Operation, fit};
 use crate::render::sql;
 
@@ -225,7 +226,11 @@ impl Migrator {
     /// Why `upgrade` would refuse revision `index` for a type change that
     /// can lose data, if it would. Records the plan, and renders it only
     /// when it changes a type.
-    pub(super) fn refused_lossy(&self, index: usize, backend: crate::Backend) -> Option<PlanError> {
+    pub(super) fn refused_lossy(
+        &self,
+        index: RevisionIdx,
+        backend: crate::Backend,
+    ) -> Option<PlanError> {
         let plan = step::record(self.registrations[index], Direction::Upgrade, &self.args).ok()?;
         let changes_type = plan.operations().iter().any(|op| {
             matches!(op, Operation::AlterColumn(alter) if alter.ty.is_some() && alter.lossy_ok.is_none())
@@ -311,7 +316,7 @@ mod tests {
         ])
         .unwrap();
         let error = migrator
-            .step(2, Direction::Upgrade, Backend::Postgres)
+            .step(RevisionIdx::new(2), Direction::Upgrade, Backend::Postgres)
             .unwrap_err();
         assert_eq!(
             error.to_string(),
@@ -321,8 +326,16 @@ mod tests {
              drop the old column; if losing it is intended, say why with `.lossy_ok(\"...\")` on \
              the alter_column, in fixtures (fixtures.rs:1)"
         );
-        assert!(migrator.refused_lossy(2, Backend::Sqlite).is_some());
-        assert!(migrator.refused_lossy(1, Backend::Sqlite).is_none());
+        assert!(
+            migrator
+                .refused_lossy(RevisionIdx::new(2), Backend::Sqlite)
+                .is_some()
+        );
+        assert!(
+            migrator
+                .refused_lossy(RevisionIdx::new(1), Backend::Sqlite)
+                .is_none()
+        );
     }
 
     #[test]
@@ -334,7 +347,7 @@ mod tests {
         ])
         .unwrap();
         let error = migrator
-            .step(2, Direction::Upgrade, Backend::Sqlite)
+            .step(RevisionIdx::new(2), Direction::Upgrade, Backend::Sqlite)
             .unwrap_err();
         assert!(
             error.to_string().contains(
@@ -355,7 +368,7 @@ mod tests {
         .unwrap();
         assert!(
             migrator
-                .step(3, Direction::Upgrade, Backend::Postgres)
+                .step(RevisionIdx::new(3), Direction::Upgrade, Backend::Postgres)
                 .is_ok()
         );
     }

@@ -17,6 +17,7 @@ mod state;
 mod status;
 mod step;
 
+use crate::graph::RevisionIdx;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
@@ -79,7 +80,7 @@ impl std::fmt::Debug for Migrator {
 /// step that stopped part-way it continues, if any.
 #[derive(Debug)]
 struct Start {
-    current: Vec<usize>,
+    current: Vec<RevisionIdx>,
     tables_exist: bool,
     resume: Option<apply::Resume>,
 }
@@ -88,7 +89,7 @@ struct Start {
 /// nothing it did is in doubt.
 #[derive(Debug)]
 struct Continuation {
-    index: usize,
+    index: RevisionIdx,
     row: crate::driver::AuditRow,
     resume: apply::Resume,
 }
@@ -146,7 +147,7 @@ impl Migrator {
     /// migrator's arguments.
     pub(crate) fn step(
         &self,
-        index: usize,
+        index: RevisionIdx,
         direction: Direction,
         backend: Backend,
     ) -> Result<RenderedStep, PlanError> {
@@ -167,17 +168,15 @@ impl Migrator {
     }
 
     /// The registration of graph node `index`.
-    pub fn registration(&self, index: usize) -> &'static Registration {
+    pub fn registration(&self, index: RevisionIdx) -> &'static Registration {
         self.registrations[index]
     }
 
     /// The migrations that cannot be downgraded: no `downgrade` function,
     /// and an upgrade with a step that has no inverse. Pure: records plans,
     /// touches no database.
-    pub fn irreversible(&self) -> Vec<(usize, crate::ops::Irreversible)> {
-        self.registrations
-            .iter()
-            .enumerate()
+    pub fn irreversible(&self) -> Vec<(RevisionIdx, crate::ops::Irreversible)> {
+        crate::graph::enumerate_revisions(&self.registrations)
             .filter(|(_, r)| r.downgrade.is_none())
             .filter_map(
                 |(index, r)| match step::record(r, Direction::Downgrade, &self.args) {
@@ -190,10 +189,8 @@ impl Migrator {
 
     /// The migrations whose `downgrade` declares them irreversible, with the
     /// author's reason. Pure.
-    pub fn marked_irreversible(&self) -> Vec<(usize, String)> {
-        self.registrations
-            .iter()
-            .enumerate()
+    pub fn marked_irreversible(&self) -> Vec<(RevisionIdx, String)> {
+        crate::graph::enumerate_revisions(&self.registrations)
             .filter(|(_, r)| r.downgrade.is_some())
             .filter_map(
                 |(index, r)| match step::record(r, Direction::Downgrade, &self.args) {
@@ -206,7 +203,7 @@ impl Migrator {
 
     /// The current heads in the database, as graph indexes. Reads only; a
     /// database without version tables is at base.
-    pub async fn current(&self, db: &mut dyn Driver) -> Result<Vec<usize>, Error> {
+    pub async fn current(&self, db: &mut dyn Driver) -> Result<Vec<RevisionIdx>, Error> {
         let state = self.read_state(db).await?;
         Ok(self.resolve_heads(&state.heads)?)
     }
@@ -370,7 +367,7 @@ impl Migrator {
     async fn unresolved(
         &self,
         db: &mut dyn Driver,
-        current: &[usize],
+        current: &[RevisionIdx],
     ) -> Result<Option<Continuation>, Error> {
         let mut continuing = None;
         if let Some(row) = self.dirty_step(db).await? {
@@ -400,7 +397,7 @@ impl Migrator {
         &self,
         row: &crate::driver::AuditRow,
         backend: Backend,
-    ) -> Option<(usize, apply::Resume)> {
+    ) -> Option<(RevisionIdx, apply::Resume)> {
         let index = self.graph.index_of(&row.revision)?;
         let step = self.step_as_recorded(index, row, backend).ok()?;
         let from = usize::try_from(row.statements_done).ok()?;
@@ -457,7 +454,7 @@ impl Migrator {
     pub(crate) async fn run_one(
         &self,
         db: &mut dyn Driver,
-        index: usize,
+        index: RevisionIdx,
         direction: Direction,
     ) -> Result<StepReport, Error> {
         self.locked(db, async |this, db| {
@@ -507,7 +504,7 @@ impl Migrator {
                 .into());
             }
         }
-        let mut heads: BTreeSet<usize> = current.into_iter().collect();
+        let mut heads: BTreeSet<RevisionIdx> = current.into_iter().collect();
         for (done, step) in steps.iter().enumerate() {
             if db.interrupter().is_interrupted() {
                 return Err(ApplyError::Interrupted {
@@ -543,7 +540,12 @@ impl Migrator {
     }
 
     /// The heads after revision `index` moves in `direction`.
-    fn move_heads(&self, heads: &mut BTreeSet<usize>, index: usize, direction: Direction) {
+    fn move_heads(
+        &self,
+        heads: &mut BTreeSet<RevisionIdx>,
+        index: RevisionIdx,
+        direction: Direction,
+    ) {
         self.graph.heads_after(direction, heads, index);
     }
 
@@ -551,10 +553,10 @@ impl Migrator {
     /// `before` to `after`.
     fn heads_change<'a>(
         &'a self,
-        before: &BTreeSet<usize>,
-        after: &BTreeSet<usize>,
+        before: &BTreeSet<RevisionIdx>,
+        after: &BTreeSet<RevisionIdx>,
     ) -> apply::HeadsChange<'a> {
-        let id = |i: &usize| self.graph.revision(*i).id.as_str();
+        let id = |i: &RevisionIdx| self.graph.revision(*i).id.as_str();
         apply::HeadsChange {
             expected: before.iter().map(id).collect(),
             delete: before.difference(after).map(id).collect(),
@@ -564,7 +566,7 @@ impl Migrator {
 
     fn render_route(
         &self,
-        current: &[usize],
+        current: &[RevisionIdx],
         direction: Direction,
         target: &Target,
         backend: Backend,
@@ -576,7 +578,7 @@ impl Migrator {
             .collect()
     }
 
-    fn resolve_heads(&self, heads: &[String]) -> Result<Vec<usize>, Box<ApplyError>> {
+    fn resolve_heads(&self, heads: &[String]) -> Result<Vec<RevisionIdx>, Box<ApplyError>> {
         let (known, unknown): (Vec<_>, Vec<_>) = heads
             .iter()
             .map(|id| (id, self.graph.index_of(id)))

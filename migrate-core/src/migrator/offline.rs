@@ -1,6 +1,7 @@
 //! Offline mode: the SQL script of a run, for a DBA to read and run with
 //! psql, mysql or sqlite3, rendered without a connection.
 
+use crate::graph::RevisionIdx;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
@@ -39,7 +40,7 @@ impl Migrator {
         &self,
         backend: Backend,
         direction: Direction,
-        from: &[usize],
+        from: &[RevisionIdx],
         target: &Target,
     ) -> Result<String, Error> {
         let route = self.graph.route(direction, from, target)?;
@@ -47,7 +48,7 @@ impl Migrator {
             .into_iter()
             .map(|index| self.step(index, direction, backend))
             .collect::<Result<Vec<_>, _>>()?;
-        let id = |i: &usize| self.graph.revision(*i).id.clone();
+        let id = |i: &RevisionIdx| self.graph.revision(*i).id.clone();
         let from_ids: Vec<String> = from.iter().map(id).collect();
         let mut out = crate::text::sql_comment(&format!(
             "migrate: {direction} from {} to {target} on {backend}, rendered offline",
@@ -65,7 +66,7 @@ impl Migrator {
             }
             out.push('\n');
         }
-        let mut heads: BTreeSet<usize> = from.iter().copied().collect();
+        let mut heads: BTreeSet<RevisionIdx> = from.iter().copied().collect();
         for step in &steps {
             let before = heads.clone();
             self.graph.heads_after(direction, &mut heads, step.index);

@@ -2,6 +2,7 @@
 //! step that stopped part-way, `accept` for an applied migration that was
 //! edited.
 
+use crate::graph::RevisionIdx;
 use std::collections::BTreeSet;
 
 use chrono::Utc;
@@ -60,7 +61,7 @@ impl Migrator {
                 }
                 .into());
             }
-            let before: BTreeSet<usize> = current.into_iter().collect();
+            let before: BTreeSet<RevisionIdx> = current.into_iter().collect();
             let mut after = before.clone();
             this.move_heads(&mut after, index, row.direction);
             let change = this.heads_change(&before, &after);
@@ -110,7 +111,7 @@ impl Migrator {
                 }
                 .into());
             }
-            let before: BTreeSet<usize> = current.into_iter().collect();
+            let before: BTreeSet<RevisionIdx> = current.into_iter().collect();
             let mut after = before.clone();
             let outcome = match resolution {
                 Resolution::Applied => {
@@ -204,7 +205,7 @@ impl Migrator {
         &self,
         db: &mut dyn Driver,
         verb: &'static str,
-    ) -> Result<(AuditRow, usize, Vec<usize>), Error> {
+    ) -> Result<(AuditRow, RevisionIdx, Vec<RevisionIdx>), Error> {
         let state = self.read_state(db).await?;
         let current = self.resolve_heads(&state.heads)?;
         let row = match state.tables_exist {

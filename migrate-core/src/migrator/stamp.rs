@@ -1,5 +1,6 @@
 //! `stamp`: writing the heads table without running migrations.
 
+use crate::graph::RevisionIdx;
 use std::collections::BTreeSet;
 
 use super::{ApplyError, Migrator};
@@ -135,7 +136,7 @@ impl Migrator {
     /// another head.
     fn stamp_branch_base(
         &self,
-        heads: &mut BTreeSet<usize>,
+        heads: &mut BTreeSet<RevisionIdx>,
         label: &str,
     ) -> Result<(), crate::graph::TargetError> {
         let graph = &self.graph;
@@ -146,7 +147,7 @@ impl Migrator {
         };
         let branch = graph.descendants_of(&[owner]);
         heads.retain(|&h| !branch[h]);
-        let kept: Vec<usize> = heads.iter().copied().collect();
+        let kept: Vec<RevisionIdx> = heads.iter().copied().collect();
         let below = graph.ancestors_of(&kept);
         for &parent in graph.parents(owner) {
             if !below[parent] {
@@ -159,15 +160,19 @@ impl Migrator {
     /// The heads once `wanted` are stamped over `current`: the wanted
     /// revisions that are not below another wanted one, and the current
     /// heads on branches no wanted revision is on.
-    fn stamped_heads(&self, current: &[usize], wanted: &[usize]) -> BTreeSet<usize> {
+    fn stamped_heads(
+        &self,
+        current: &[RevisionIdx],
+        wanted: &[RevisionIdx],
+    ) -> BTreeSet<RevisionIdx> {
         let below = self.graph.ancestors_of(wanted);
         let above = self.graph.descendants_of(wanted);
-        let mut heads: BTreeSet<usize> = current
+        let mut heads: BTreeSet<RevisionIdx> = current
             .iter()
             .copied()
             .filter(|&h| !below[h] && !above[h])
             .collect();
-        let wanted_set: BTreeSet<usize> = wanted.iter().copied().collect();
+        let wanted_set: BTreeSet<RevisionIdx> = wanted.iter().copied().collect();
         for &w in &wanted_set {
             let under_another = wanted_set
                 .iter()

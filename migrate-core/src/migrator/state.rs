@@ -2,6 +2,7 @@
 //! heads, a step that stopped part-way (dirty), and applied migrations
 //! whose plan changed since (edited).
 
+use crate::graph::RevisionIdx;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::Arc;
@@ -165,7 +166,7 @@ impl Migrator {
     /// target may stay a head: heads follow `revises` only, as in Alembic).
     fn check_heads(&self, heads: &[String]) -> Result<(), Error> {
         let graph = self.graph();
-        let known: Vec<usize> = heads.iter().filter_map(|id| graph.index_of(id)).collect();
+        let known: Vec<RevisionIdx> = heads.iter().filter_map(|id| graph.index_of(id)).collect();
         for &head in &known {
             let mut below = vec![false; graph.len()];
             let mut stack = graph.parents(head).to_vec();
@@ -203,7 +204,7 @@ impl Migrator {
     pub(crate) async fn edits(
         &self,
         db: &mut dyn Driver,
-        current: &[usize],
+        current: &[RevisionIdx],
     ) -> Result<Vec<Edit>, Error> {
         // Every upgrade row, the newest per revision kept here: one scan.
         let all = store::read_audit(db, AuditQuery::Applied)
@@ -218,7 +219,7 @@ impl Migrator {
         let graph = self.graph();
         let applied = graph.ancestors_of(current);
         let backend = db.backend();
-        let rows: Vec<(usize, AuditRow)> = rows
+        let rows: Vec<(RevisionIdx, AuditRow)> = rows
             .into_iter()
             .filter_map(|row| {
                 let index = graph.index_of(&row.revision).filter(|&i| applied[i])?;
@@ -244,7 +245,7 @@ impl Migrator {
     }
 
     /// The rows whose plan, rebuilt as recorded, has another checksum now.
-    fn edited(&self, rows: Vec<(usize, AuditRow)>, backend: Backend) -> Vec<Edit> {
+    fn edited(&self, rows: Vec<(RevisionIdx, AuditRow)>, backend: Backend) -> Vec<Edit> {
         let mut edits = Vec::new();
         for (index, row) in rows {
             let Ok(step) = self.step_as_recorded(index, &row, backend) else {
@@ -275,7 +276,7 @@ impl Migrator {
     /// with the `-x` arguments the row says it read (over this run's).
     pub(crate) fn step_as_recorded(
         &self,
-        index: usize,
+        index: RevisionIdx,
         row: &AuditRow,
         backend: Backend,
     ) -> Result<RenderedStep, super::PlanError> {

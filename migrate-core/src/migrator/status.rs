@@ -1,5 +1,6 @@
 //! `status`: where the database is, what is pending, and what is wrong.
 
+use crate::graph::RevisionIdx;
 use std::fmt;
 
 use super::Migrator;
@@ -221,7 +222,7 @@ impl Migrator {
             problems.push(Problem::ManagedByAnotherTool { other });
         }
         let graph = self.graph();
-        let refer = |index: usize| {
+        let refer = |index: RevisionIdx| {
             let revision = graph.revision(index);
             RevisionRef {
                 id: revision.id.clone(),
@@ -237,7 +238,7 @@ impl Migrator {
         let (current, applied, pending) = match self.resolve_heads(&head_ids) {
             Ok(current) => {
                 let applied_set = graph.ancestors_of(&current);
-                let pending: Vec<usize> = graph
+                let pending: Vec<RevisionIdx> = graph
                     .topo_order()
                     .iter()
                     .copied()
@@ -315,7 +316,7 @@ impl Migrator {
     async fn in_progress(
         &self,
         db: &mut dyn Driver,
-        index: usize,
+        index: RevisionIdx,
         row: &AuditRow,
         from: usize,
     ) -> Result<InProgress, Error> {

@@ -1,5 +1,6 @@
 //! One step of a run: a revision's plan, built and rendered.
 
+use crate::graph::RevisionIdx;
 use std::collections::BTreeMap;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
@@ -20,7 +21,7 @@ pub type Args = Arc<BTreeMap<String, String>>;
 #[derive(Debug, Clone)]
 pub struct RenderedStep {
     /// The graph index of the revision.
-    pub index: usize,
+    pub index: RevisionIdx,
     /// The revision's registration.
     pub registration: &'static Registration,
     /// Which way.
@@ -44,7 +45,7 @@ impl RenderedStep {
     /// Records the revision's plan and renders it for `backend`, with no
     /// `-x` arguments.
     pub fn build(
-        index: usize,
+        index: RevisionIdx,
         registration: &'static Registration,
         direction: Direction,
         backend: Backend,
@@ -55,7 +56,7 @@ impl RenderedStep {
     /// Records the revision's plan with `args` (what `-x key=value` gave,
     /// read by [`Migration::arg`]) and renders it for `backend`.
     pub fn build_with_args(
-        index: usize,
+        index: RevisionIdx,
         registration: &'static Registration,
         direction: Direction,
         backend: Backend,
@@ -282,7 +283,13 @@ mod tests {
             },
             None,
         );
-        let step = RenderedStep::build(0, reg, Direction::Downgrade, Backend::Postgres).unwrap();
+        let step = RenderedStep::build(
+            RevisionIdx::new(0),
+            reg,
+            Direction::Downgrade,
+            Backend::Postgres,
+        )
+        .unwrap();
         let sql: Vec<&str> = step.statements.iter().map(|s| s.sql.as_str()).collect();
         assert_eq!(
             sql,
@@ -302,9 +309,14 @@ mod tests {
             },
             None,
         );
-        let error = RenderedStep::build(0, reg, Direction::Downgrade, Backend::Sqlite)
-            .unwrap_err()
-            .to_string();
+        let error = RenderedStep::build(
+            RevisionIdx::new(0),
+            reg,
+            Direction::Downgrade,
+            Backend::Sqlite,
+        )
+        .unwrap_err()
+        .to_string();
         assert!(error.starts_with("downgrade abcd00000001: "), "{error}");
         assert!(error.contains("step 2 (execute)"), "{error}");
         assert!(error.contains(".reverse(..)"), "{error}");
@@ -318,7 +330,15 @@ mod tests {
                 m.execute("SELECT 2");
             }),
         );
-        assert!(RenderedStep::build(0, reg, Direction::Downgrade, Backend::Sqlite).is_ok());
+        assert!(
+            RenderedStep::build(
+                RevisionIdx::new(0),
+                reg,
+                Direction::Downgrade,
+                Backend::Sqlite
+            )
+            .is_ok()
+        );
     }
 
     #[test]
@@ -334,9 +354,14 @@ mod tests {
             },
             None,
         );
-        let error = RenderedStep::build(0, reg, Direction::Upgrade, Backend::Postgres)
-            .unwrap_err()
-            .to_string();
+        let error = RenderedStep::build(
+            RevisionIdx::new(0),
+            reg,
+            Direction::Upgrade,
+            Backend::Postgres,
+        )
+        .unwrap_err()
+        .to_string();
         assert!(
             error.contains(
                 "create_index ix_events_at on events cannot run inside a transaction on postgres"
@@ -355,8 +380,17 @@ mod tests {
             },
             None,
         );
-        let step = RenderedStep::build(0, alone, Direction::Upgrade, Backend::Postgres).unwrap();
+        let step = RenderedStep::build(
+            RevisionIdx::new(0),
+            alone,
+            Direction::Upgrade,
+            Backend::Postgres,
+        )
+        .unwrap();
         assert!(step.non_transactional());
-        assert!(RenderedStep::build(0, reg, Direction::Upgrade, Backend::MySql).is_ok());
+        assert!(
+            RenderedStep::build(RevisionIdx::new(0), reg, Direction::Upgrade, Backend::MySql)
+                .is_ok()
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! The stairway test: every migration, one step at a time, up, down and up
 //! again, with the schema compared at each landing.
 
+use crate::graph::RevisionIdx;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
@@ -315,7 +316,7 @@ impl Stairway {
     }
 }
 
-fn label(migrator: &Migrator, index: usize) -> RevisionLabel {
+fn label(migrator: &Migrator, index: RevisionIdx) -> RevisionLabel {
     let revision = migrator.graph().revision(index);
     RevisionLabel {
         id: revision.id.clone(),
@@ -390,7 +391,7 @@ impl<'a> Walk<'a> {
             })
     }
 
-    async fn apply(&mut self, index: usize, step: Move) -> Result<(), StairwayError> {
+    async fn apply(&mut self, index: RevisionIdx, step: Move) -> Result<(), StairwayError> {
         let direction = match step {
             Move::Downgrade => Direction::Downgrade,
             Move::Upgrade | Move::Reupgrade => Direction::Upgrade,
@@ -408,7 +409,7 @@ impl<'a> Walk<'a> {
 
     /// Up, down, up for revision `index`, starting from `before`; returns
     /// the schema it ends at.
-    async fn step(&mut self, index: usize, before: Schema) -> Result<Schema, StairwayError> {
+    async fn step(&mut self, index: RevisionIdx, before: Schema) -> Result<Schema, StairwayError> {
         let id = self.migrator.graph().revision(index).id.clone();
         self.seed(index).await?;
         let data_before = self.seeded_data(&before).await;
@@ -477,7 +478,7 @@ impl<'a> Walk<'a> {
 
     /// Whether the revision's downgrade is refused on purpose (marked
     /// irreversible): it then only goes up.
-    fn one_way(&self, index: usize) -> bool {
+    fn one_way(&self, index: RevisionIdx) -> bool {
         let registration = self.migrator.registration(index);
         // Any other error surfaces when the downgrade runs, with context.
         matches!(
@@ -487,7 +488,7 @@ impl<'a> Walk<'a> {
     }
 
     /// Inserts the hook's rows for revision `index`.
-    async fn seed(&mut self, index: usize) -> Result<(), StairwayError> {
+    async fn seed(&mut self, index: RevisionIdx) -> Result<(), StairwayError> {
         let Some(hook) = &self.stairway.seed else {
             return Ok(());
         };
