@@ -1,9 +1,9 @@
 //! Writing migration files: `revision`, and the first migration of `migrate init`.
 
-use migrate_core::RevisionIdx;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
+use migrate_core::RevisionIdx;
 use migrate_core::graph::Target;
 use migrate_core::{Error, Migrator, registry};
 

@@ -8,13 +8,13 @@
 pub(crate) mod progress;
 pub(crate) mod revision;
 
-use migrate_core::RevisionIdx;
 use std::fmt::Write as _;
 use std::io::Write;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use migrate_core::Migrator;
+use migrate_core::RevisionIdx;
 use migrate_core::driver::Direction;
 use migrate_core::migrator::StepReport;
 use serde::Serialize;

@@ -18,7 +18,6 @@ mod show;
 mod stamp;
 mod status;
 
-use migrate_core::RevisionIdx;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -31,6 +30,8 @@ use migrate_core::{Backend, Error, Migrator};
 use crate::args::{Cli, Command, Format};
 use crate::failure::Failure;
 use crate::output::Printer;
+
+use migrate_core::RevisionIdx;
 
 /// The database used when no URL is given anywhere.
 pub(crate) const DEFAULT_DATABASE_URL: &str = "sqlite:migrate.db";

@@ -4,6 +4,8 @@
 //! the `store`'s, and the [`migrator`](crate::migrator) decides what to run
 //! and when.
 
+#[cfg(any(feature = "sqlite", feature = "mysql", feature = "postgres"))]
+mod conn;
 mod connect;
 mod error;
 mod interrupt;
@@ -104,7 +106,9 @@ pub trait Driver: Send + std::fmt::Debug {
     fn interrupter(&self) -> &Interrupter;
 
     /// Runs SQL as-is (several statements separated by `;` are allowed).
-    async fn execute(&mut self, sql: &str) -> Result<(), sqlx::Error>;
+    async fn execute(&mut self, sql: &str) -> Result<(), sqlx::Error> {
+        self.execute_affected(sql).await.map(drop)
+    }
 
     /// Runs one statement as-is and returns how many rows it changed.
     async fn execute_affected(&mut self, sql: &str) -> Result<u64, sqlx::Error>;
@@ -113,7 +117,8 @@ pub trait Driver: Send + std::fmt::Debug {
     async fn execute_bound(&mut self, sql: &str, values: &[Literal]) -> Result<(), sqlx::Error>;
 
     /// Runs a query and returns its rows, every column read as text (`NULL`
-    /// as `None`). On PostgreSQL and MySQL, cast non-text columns in the SQL.
+    /// as `None`): each value as the server writes it (PostgreSQL's simple
+    /// protocol, MySQL's text protocol; SQLite's own conversion).
     async fn fetch_text(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, sqlx::Error>;
 
     /// Opens a transaction (`BEGIN IMMEDIATE` on SQLite, so that the write

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use sqlx::mysql::{MySqlConnectOptions, MySqlConnection};
-use sqlx::{Connection, Executor, Row};
+use sqlx::{Connection, Executor};
 
 use super::connect::Attempt;
 use super::{CancelStatement, Driver, DriverError, Interrupter};
@@ -77,33 +77,17 @@ impl Driver for MySqlDriver {
         &self.interrupter
     }
 
-    async fn execute(&mut self, sql: &str) -> Result<(), sqlx::Error> {
-        self.conn.execute(sql).await.map(drop)
-    }
-
     async fn execute_affected(&mut self, sql: &str) -> Result<u64, sqlx::Error> {
-        self.conn
-            .execute(sql)
-            .await
-            .map(|done| done.rows_affected())
+        super::conn::execute(&mut self.conn, sql).await
     }
 
     async fn execute_bound(&mut self, sql: &str, values: &[Literal]) -> Result<(), sqlx::Error> {
-        super::bind_literals!(sqlx::query(sql), values, Backend::MySql)
-            .execute(&mut self.conn)
-            .await
-            .map(drop)
+        let query = super::bind_literals!(sqlx::query(sql), values, Backend::MySql);
+        super::conn::execute(&mut self.conn, query).await.map(drop)
     }
 
     async fn fetch_text(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, sqlx::Error> {
-        let rows = sqlx::query(sql).fetch_all(&mut self.conn).await?;
-        rows.into_iter()
-            .map(|row| {
-                (0..row.len())
-                    .map(|i| row.try_get::<Option<String>, _>(i))
-                    .collect()
-            })
-            .collect()
+        super::conn::fetch_text(&mut self.conn, sql).await
     }
 
     async fn lock(&mut self, timeout: Duration) -> Result<(), DriverError> {

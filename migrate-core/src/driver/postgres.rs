@@ -275,15 +275,8 @@ impl Driver for PgDriver {
         &self.interrupter
     }
 
-    async fn execute(&mut self, sql: &str) -> Result<(), sqlx::Error> {
-        self.conn.execute(sql).await.map(drop)
-    }
-
     async fn execute_affected(&mut self, sql: &str) -> Result<u64, sqlx::Error> {
-        self.conn
-            .execute(sql)
-            .await
-            .map(|done| done.rows_affected())
+        super::conn::execute(&mut self.conn, sql).await
     }
 
     /// Bound values go in an unnamed statement, inside a transaction (one
@@ -313,20 +306,12 @@ impl Driver for PgDriver {
         result
     }
 
-    /// The simple query protocol returns every value as text: each is read
-    /// as the server wrote it, whatever its type (a `timestamptz` as
+    /// A statement as text goes by the simple query protocol, which returns
+    /// every value as text, as the server wrote it (a `timestamptz` as
     /// `2026-12-07 00:10:01.123456+00`, sqlx's connections being ISO and
     /// UTC), with no cast.
     async fn fetch_text(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, sqlx::Error> {
-        rows(&mut self.conn, sql)
-            .await?
-            .into_iter()
-            .map(|row| {
-                (0..row.len())
-                    .map(|i| row.try_get_unchecked::<Option<String>, _>(i))
-                    .collect()
-            })
-            .collect()
+        super::conn::fetch_text(&mut self.conn, sql).await
     }
 
     async fn begin(&mut self) -> Result<(), sqlx::Error> {

@@ -238,29 +238,22 @@ fn link_dependencies(
     labels: &HashMap<String, RevisionIdx>,
     problems: &mut Vec<GraphError>,
 ) -> (Vec<Vec<RevisionIdx>>, Vec<Vec<RevisionIdx>>) {
-    let mut dependencies = vec![Vec::new(); revisions.len()];
-    let mut dependents = vec![Vec::new(); revisions.len()];
-    for (i, revision) in super::enumerate_revisions(revisions) {
-        for dependency in &revision.depends_on {
-            match by_id.get(dependency).or_else(|| labels.get(dependency)) {
-                Some(&d) if dependencies[i].contains(&d) => {}
-                Some(&d) => {
-                    dependencies[i].push(d);
-                    dependents[d].push(i);
-                }
-                None => problems.push(GraphError::UnknownDependency {
-                    id: revision.id.clone(),
-                    dependency: dependency.clone(),
-                    location: revision.location.clone(),
-                    suggestions: suggest(
-                        dependency,
-                        by_id.keys().chain(labels.keys()).map(String::as_str),
-                    ),
-                }),
-            }
-        }
-    }
-    (dependencies, dependents)
+    edges(
+        revisions,
+        |revision| &revision.depends_on,
+        |dependency| by_id.get(dependency).or_else(|| labels.get(dependency)),
+        |revision, dependency| {
+            problems.push(GraphError::UnknownDependency {
+                id: revision.id.clone(),
+                dependency: dependency.to_owned(),
+                location: revision.location.clone(),
+                suggestions: suggest(
+                    dependency,
+                    by_id.keys().chain(labels.keys()).map(String::as_str),
+                ),
+            });
+        },
+    )
 }
 
 /// Maps each id to the first revision that declares it, and reports ids
@@ -292,31 +285,50 @@ fn link(
     by_id: &HashMap<String, RevisionIdx>,
     problems: &mut Vec<GraphError>,
 ) -> (Vec<Vec<RevisionIdx>>, Vec<Vec<RevisionIdx>>) {
-    let mut parents = vec![Vec::new(); revisions.len()];
-    let mut children = vec![Vec::new(); revisions.len()];
     // A missing revision is often revised by several; suggest once per id.
     let mut suggestions: HashMap<&str, Vec<String>> = HashMap::new();
+    edges(
+        revisions,
+        |revision| &revision.parents,
+        |parent| by_id.get(parent),
+        |revision, parent| {
+            problems.push(GraphError::UnknownParent {
+                id: revision.id.clone(),
+                parent: parent.to_owned(),
+                location: revision.location.clone(),
+                suggestions: suggestions
+                    .entry(parent)
+                    .or_insert_with(|| suggest(parent, by_id.keys().map(String::as_str)))
+                    .clone(),
+            });
+        },
+    )
+}
+
+/// Each revision's references (its parents, or what it depends on) resolved
+/// to edges, in declared order with repeats dropped, and the same edges the
+/// other way; `unknown` hears of each reference that `resolve` cannot place.
+fn edges<'r, 'm>(
+    revisions: &'r [RevisionInfo],
+    references: impl Fn(&'r RevisionInfo) -> &'r [String],
+    resolve: impl Fn(&str) -> Option<&'m RevisionIdx>,
+    mut unknown: impl FnMut(&'r RevisionInfo, &'r str),
+) -> (Vec<Vec<RevisionIdx>>, Vec<Vec<RevisionIdx>>) {
+    let mut forward = vec![Vec::new(); revisions.len()];
+    let mut backward = vec![Vec::new(); revisions.len()];
     for (i, revision) in super::enumerate_revisions(revisions) {
-        for parent in &revision.parents {
-            match by_id.get(parent) {
-                Some(&p) if parents[i].contains(&p) => {}
-                Some(&p) => {
-                    parents[i].push(p);
-                    children[p].push(i);
+        for reference in references(revision) {
+            match resolve(reference) {
+                Some(target) if forward[i].contains(target) => {}
+                Some(&target) => {
+                    forward[i].push(target);
+                    backward[target].push(i);
                 }
-                None => problems.push(GraphError::UnknownParent {
-                    id: revision.id.clone(),
-                    parent: parent.clone(),
-                    location: revision.location.clone(),
-                    suggestions: suggestions
-                        .entry(parent)
-                        .or_insert_with(|| suggest(parent, by_id.keys().map(String::as_str)))
-                        .clone(),
-                }),
+                None => unknown(revision, reference),
             }
         }
     }
-    (parents, children)
+    (forward, backward)
 }
 
 /// Kahn's algorithm, taking the smallest id among the revisions whose

@@ -1,8 +1,8 @@
 //! The checked revision graph and its queries.
 
-use super::RevisionIdx;
 use std::collections::HashMap;
 
+use super::RevisionIdx;
 use super::error::TargetError;
 use super::reach::Reach;
 use super::revision::{MIN_ID_LEN, RevisionInfo};

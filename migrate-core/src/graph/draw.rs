@@ -5,10 +5,10 @@
 //! `depends_on` edges (dashed) and the revisions the database is at.
 //! Pure: each function returns text.
 
-use super::RevisionIdx;
 use std::fmt::Write as _;
 
 use super::Graph;
+use super::RevisionIdx;
 
 /// What a picture says of one revision beside its id: `(head)`,
 /// `(current)`, `@label` and `(depends on x)`.

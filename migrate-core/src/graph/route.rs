@@ -15,9 +15,9 @@
 //! them. Going down never touches what does not descend from the revision
 //! gone down to, so other branches stay as they are, as in Alembic.
 
-use super::RevisionIdx;
 use std::collections::{BTreeSet, HashSet};
 
+use super::RevisionIdx;
 use super::dag::Graph;
 use super::error::TargetError;
 use super::target::{Range, Target};

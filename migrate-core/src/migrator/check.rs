@@ -1,7 +1,6 @@
 //! `check`: the CI gate. Everything that should stop a merge or a deploy,
 //! one problem per line.
 
-use crate::graph::RevisionIdx;
 use std::fmt;
 
 use chrono::{DateTime, Utc};
@@ -161,13 +160,7 @@ impl Migrator {
     /// unfinished revisions, and pending ones. Reads only.
     pub async fn check(&self, db: Option<&mut dyn Driver>) -> Result<Vec<CheckProblem>, Error> {
         let graph = self.graph();
-        let refer = |index: RevisionIdx| {
-            let revision = graph.revision(index);
-            RevisionRef {
-                id: revision.id.clone(),
-                message: revision.message.clone(),
-            }
-        };
+        let refer = |index| RevisionRef::of(graph, index);
         let mut problems = Vec::new();
         let undeclared = graph.undeclared_heads();
         if !undeclared.is_empty() {
@@ -331,11 +324,11 @@ mod tests {
         assert!(migrator.irreversible().is_empty());
         assert_eq!(
             migrator.marked_irreversible(),
-            [(RevisionIdx::new(1), "the data is gone".to_owned())]
+            [(crate::RevisionIdx::new(1), "the data is gone".to_owned())]
         );
         let error = super::super::RenderedStep::build(
-            RevisionIdx::new(1),
-            migrator.registration(RevisionIdx::new(1)),
+            crate::RevisionIdx::new(1),
+            migrator.registration(crate::RevisionIdx::new(1)),
             Direction::Downgrade,
             Backend::Sqlite,
         )

@@ -17,7 +17,6 @@ mod state;
 mod status;
 mod step;
 
-use crate::graph::RevisionIdx;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
@@ -43,6 +42,8 @@ use crate::driver::{Direction, Driver, LockScope};
 use crate::graph::{Graph, RevisionInfo, Target};
 use crate::registry::{self, Registration};
 use crate::{Backend, Error};
+
+use crate::graph::RevisionIdx;
 
 /// The registered migrations, checked and ordered, ready to run against a
 /// database.

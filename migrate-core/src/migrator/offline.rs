@@ -1,13 +1,12 @@
 //! Offline mode: the SQL script of a run, for a DBA to read and run with
 //! psql, mysql or sqlite3, rendered without a connection.
 
-use crate::graph::RevisionIdx;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use super::{Migrator, PlanError, RenderedStep};
 use crate::driver::{AuditRow, Direction, Outcome};
-use crate::graph::Target;
+use crate::graph::{RevisionIdx, Target};
 use crate::render::{self, Exec, Statement};
 use crate::store::sql::{self as store_sql, Audit, Stamp};
 use crate::{Backend, Error};

@@ -2,7 +2,6 @@
 //! step that stopped part-way, `accept` for an applied migration that was
 //! edited.
 
-use crate::graph::RevisionIdx;
 use std::collections::BTreeSet;
 
 use chrono::Utc;
@@ -11,7 +10,7 @@ use super::apply::{self, Resume};
 use super::{ApplyError, Migrator, StepReport};
 use crate::Error;
 use crate::driver::{AuditRow, Direction, Driver, LockScope, Outcome};
-use crate::graph::Target;
+use crate::graph::{RevisionIdx, Target};
 use crate::store;
 
 /// What a human did about a step that stopped part-way.

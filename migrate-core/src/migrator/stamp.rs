@@ -1,12 +1,11 @@
 //! `stamp`: writing the heads table without running migrations.
 
-use crate::graph::RevisionIdx;
 use std::collections::BTreeSet;
 
 use super::{ApplyError, Migrator};
 use crate::Error;
 use crate::driver::Driver;
-use crate::graph::Target;
+use crate::graph::{RevisionIdx, Target};
 use crate::store;
 
 /// What a stamp changed.

@@ -2,7 +2,6 @@
 //! heads, a step that stopped part-way (dirty), and applied migrations
 //! whose plan changed since (edited).
 
-use crate::graph::RevisionIdx;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::Arc;
@@ -11,6 +10,7 @@ use chrono::{DateTime, Utc};
 
 use super::{ApplyError, Migrator, RenderedStep};
 use crate::driver::{AUDIT_TABLE, AuditRow, Driver, HEADS_TABLE, Outcome};
+use crate::graph::RevisionIdx;
 use crate::store::sql::{AUDIT_COLUMNS, HEADS_COLUMNS};
 use crate::store::{self, AuditQuery};
 use crate::{Backend, Error};

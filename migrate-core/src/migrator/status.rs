@@ -1,11 +1,11 @@
 //! `status`: where the database is, what is pending, and what is wrong.
 
-use crate::graph::RevisionIdx;
 use std::fmt;
 
 use super::Migrator;
 use super::{ApplyError, Edit};
 use crate::driver::{AuditRow, Direction, Driver};
+use crate::graph::{Graph, RevisionIdx};
 use crate::{Backend, Error};
 
 /// A revision, by id and message.
@@ -15,6 +15,17 @@ pub struct RevisionRef {
     pub id: String,
     /// Its message.
     pub message: String,
+}
+
+impl RevisionRef {
+    /// Revision `index` of `graph`.
+    pub fn of(graph: &Graph, index: RevisionIdx) -> Self {
+        let revision = graph.revision(index);
+        Self {
+            id: revision.id.clone(),
+            message: revision.message.clone(),
+        }
+    }
 }
 
 /// Something `status` found that needs a human.
@@ -222,13 +233,7 @@ impl Migrator {
             problems.push(Problem::ManagedByAnotherTool { other });
         }
         let graph = self.graph();
-        let refer = |index: RevisionIdx| {
-            let revision = graph.revision(index);
-            RevisionRef {
-                id: revision.id.clone(),
-                message: revision.message.clone(),
-            }
-        };
+        let refer = |index| RevisionRef::of(graph, index);
         let heads: Vec<_> = graph.heads().iter().map(|&i| refer(i)).collect();
         if heads.len() > 1 {
             problems.push(Problem::MultipleHeads {

@@ -1,6 +1,5 @@
 //! One step of a run: a revision's plan, built and rendered.
 
-use crate::graph::RevisionIdx;
 use std::collections::BTreeMap;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
@@ -9,6 +8,7 @@ use std::time::Duration;
 use super::PlanError;
 use crate::Backend;
 use crate::driver::{AuditRow, Direction, Outcome};
+use crate::graph::RevisionIdx;
 use crate::ops::Migration;
 use crate::registry::Registration;
 use crate::render::{self, Statement};

@@ -1,7 +1,6 @@
 //! The stairway test: every migration, one step at a time, up, down and up
 //! again, with the schema compared at each landing.
 
-use crate::graph::RevisionIdx;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
@@ -9,7 +8,7 @@ use super::database::ScratchDatabase;
 use super::error::{Move, RevisionLabel, StairwayError};
 use crate::Backend;
 use crate::driver::{Direction, Driver};
-use crate::graph::Target;
+use crate::graph::{RevisionIdx, Target};
 use crate::migrator::{Migrator, PlanError, RenderedStep};
 use crate::ops::{Migration, Rows};
 use crate::registry::{self, Registration};
