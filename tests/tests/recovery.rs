@@ -353,6 +353,12 @@ fn seed(m: &mut Migration) {
         m.execute("INSERT INTO users (id, email) VALUES (1, 'demo@example.com')");
     }
 }
+/// The seed with another address: an edit, whatever `-x` says.
+fn seed_v2(m: &mut Migration) {
+    if m.flag("demo") {
+        m.execute("INSERT INTO users (id, email) VALUES (1, 'demo@example.org')");
+    }
+}
 fn unseed(m: &mut Migration) {
     m.execute("DELETE FROM users WHERE id = 1");
 }
@@ -411,6 +417,23 @@ async fn edited_migrations_are_refused_until_accepted() {
         assert_eq!(upgrade(&db, &edited).await.unwrap(), 0);
         // ... and now v1 is the edit.
         assert_eq!(problems(&db, &v1).await.len(), 1, "{kind:?}");
+        // Two edits at once, the seed's without the -x it was applied
+        // with: each is named with its own statement.
+        let reseeded = registration("dddd00000002", &["cccc00000001"], seed_v2, Some(unseed));
+        let both = Migrator::new(vec![users(users_v1), reseeded]).unwrap();
+        let mut found: Vec<String> = problems(&db, &both)
+            .await
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        found.sort();
+        assert_eq!(found.len(), 2, "{kind:?}: {found:?}");
+        assert!(found[0].starts_with("cccc00000001 "), "{found:?}");
+        assert!(found[1].starts_with("dddd00000002 "), "{found:?}");
+        assert!(
+            found[1].contains("statement 1 (execute) changed"),
+            "{found:?}"
+        );
     }
 }
 

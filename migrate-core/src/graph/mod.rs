@@ -11,6 +11,7 @@ mod build;
 mod dag;
 pub mod draw;
 mod error;
+mod heads;
 mod index;
 mod reach;
 mod revision;

@@ -16,6 +16,7 @@ mod startup;
 mod state;
 mod status;
 mod step;
+mod step_state;
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -23,9 +24,7 @@ use std::time::Duration;
 pub use adopt::OtherTool;
 pub use backfill::{BackfillProgress, OnProgress};
 pub use check::CheckProblem;
-pub use error::{
-    ApplyError, Committed, ContinueAt, Interruption, InvalidIndex, PlanError, StepState,
-};
+pub use error::{ApplyError, PlanError};
 pub use lossy::{LossyChange, LossyRefusal};
 pub use repair::Resolution;
 pub use stamp::Stamped;
@@ -33,6 +32,7 @@ pub use startup::{StartupReport, migrate_on_startup};
 pub use state::Edit;
 pub use status::{BackfillState, InProgress, Problem, RevisionRef, Status};
 pub use step::{Args, RenderedStep, StepReport};
+pub use step_state::{Committed, ContinueAt, Interruption, InvalidIndex, StepState};
 
 use apply::StepEnd;
 #[cfg(feature = "testing")]
@@ -509,7 +509,7 @@ impl Migrator {
         for (done, step) in steps.iter().enumerate() {
             if db.interrupter().is_interrupted() {
                 return Err(ApplyError::Interrupted {
-                    state: error::Interruption::BetweenSteps {
+                    state: step_state::Interruption::BetweenSteps {
                         done,
                         total: steps.len(),
                         next: step.registration.id.to_owned(),

@@ -9,10 +9,11 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::{ApplyError, Migrator, RenderedStep};
+use crate::Direction;
 use crate::driver::{AUDIT_TABLE, AuditRow, Driver, HEADS_TABLE, Outcome};
 use crate::graph::RevisionIdx;
 use crate::store::sql::{AUDIT_COLUMNS, HEADS_COLUMNS};
-use crate::store::{self, AuditQuery};
+use crate::store::{self, AppliedChecksum, AuditQuery};
 use crate::{Backend, Error};
 
 /// The version tables as read at the start of a run.
@@ -206,70 +207,99 @@ impl Migrator {
         db: &mut dyn Driver,
         current: &[RevisionIdx],
     ) -> Result<Vec<Edit>, Error> {
-        // Every upgrade row, the newest per revision kept here: one scan.
-        let all = store::read_audit(db, AuditQuery::Applied)
+        let read_error = |source| ApplyError::ReadState { source };
+        // Every upgrade's checksum, the newest per revision kept here: one
+        // scan of four columns.
+        let all = store::read_applied_checksums(db)
             .await
-            .map_err(|source| ApplyError::ReadState { source })?;
+            .map_err(read_error)?;
         let mut newest = HashMap::with_capacity(all.len());
         for row in all {
             newest.insert(row.revision.clone(), row);
         }
-        let mut rows: Vec<AuditRow> = newest.into_values().collect();
-        rows.sort_unstable_by_key(|row| row.id);
         let graph = self.graph();
         let applied = graph.ancestors_of(current);
         let backend = db.backend();
-        let rows: Vec<(RevisionIdx, AuditRow)> = rows
-            .into_iter()
+        let mut rows: Vec<(RevisionIdx, AppliedChecksum)> = newest
+            .into_values()
             .filter_map(|row| {
                 let index = graph.index_of(&row.revision).filter(|&i| applied[i])?;
                 Some((index, row))
             })
             .collect();
+        rows.sort_unstable_by_key(|(_, row)| row.id);
         // Rebuilding and checksumming each applied plan is CPU work of its
         // own: split it over the cores. Each worker owns (and frees) its
         // rows; holding them all until the end cost more than a core gains.
         let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let edits = std::thread::scope(|scope| {
+        let mut edited: BTreeMap<i64, Rebuilt> = std::thread::scope(|scope| {
             let workers: Vec<_> = in_parts(rows, workers, 64)
                 .into_iter()
                 .map(|part| scope.spawn(move || self.edited(part, backend)))
                 .collect();
-            let mut edits: Vec<Edit> = Vec::new();
-            for worker in workers {
-                edits.extend(worker.join().expect("a checksum worker panicked"));
-            }
-            edits
+            workers
+                .into_iter()
+                .flat_map(|worker| worker.join().expect("a checksum worker panicked"))
+                .collect()
         });
-        Ok(edits)
+        if edited.is_empty() {
+            return Ok(Vec::new());
+        }
+        // The whole audit row of each edited revision, for the report.
+        let ids: Vec<i64> = edited.keys().copied().collect();
+        let rows = store::read_audit(db, AuditQuery::Ids(&ids))
+            .await
+            .map_err(read_error)?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| {
+                let rebuilt = edited.remove(&row.id)?;
+                Some(self.edit(rebuilt, row))
+            })
+            .collect())
     }
 
-    /// The rows whose plan, rebuilt as recorded, has another checksum now.
-    fn edited(&self, rows: Vec<(RevisionIdx, AuditRow)>, backend: Backend) -> Vec<Edit> {
-        let mut edits = Vec::new();
-        for (index, row) in rows {
-            let Ok(step) = self.step_as_recorded(index, &row, backend) else {
+    /// The rows whose plan, rebuilt as recorded, has another checksum now,
+    /// by audit row id.
+    fn edited(
+        &self,
+        rows: Vec<(RevisionIdx, AppliedChecksum)>,
+        backend: Backend,
+    ) -> Vec<(i64, Rebuilt)> {
+        rows.into_iter()
+            .filter_map(|(index, row)| {
                 // A plan that no longer builds is `check`'s to report.
-                continue;
-            };
-            if step.checksum != row.checksum {
-                let registration = self.registration(index);
-                edits.push(Edit {
-                    revision: row.revision.clone(),
-                    message: registration.summary(),
-                    location: registration.location(),
-                    applied_at: row.finished_at.unwrap_or(row.started_at),
-                    recorded: row.checksum.clone(),
-                    current: step.checksum.clone(),
-                    changes: row
-                        .plan
-                        .as_deref()
-                        .map(|then| plan_changes(then, &step.plan_digest()))
-                        .unwrap_or_default(),
-                });
-            }
+                let step = self
+                    .step_recorded(index, Direction::Upgrade, row.args.as_deref(), backend)
+                    .ok()?;
+                (step.checksum != row.checksum).then(|| {
+                    let rebuilt = Rebuilt {
+                        index,
+                        digest: step.plan_digest(),
+                        checksum: step.checksum,
+                    };
+                    (row.id, rebuilt)
+                })
+            })
+            .collect()
+    }
+
+    /// What `status` says of an edited revision, recorded in `row`.
+    fn edit(&self, now: Rebuilt, row: AuditRow) -> Edit {
+        let registration = self.registration(now.index);
+        Edit {
+            message: registration.summary(),
+            location: registration.location(),
+            applied_at: row.finished_at.unwrap_or(row.started_at),
+            current: now.checksum,
+            changes: row
+                .plan
+                .as_deref()
+                .map(|then| plan_changes(then, &now.digest))
+                .unwrap_or_default(),
+            revision: row.revision,
+            recorded: row.checksum,
         }
-        edits
     }
 
     /// The step of revision `index` in the audit row's direction, recorded
@@ -280,10 +310,20 @@ impl Migrator {
         row: &AuditRow,
         backend: Backend,
     ) -> Result<RenderedStep, super::PlanError> {
+        self.step_recorded(index, row.direction, row.args.as_deref(), backend)
+    }
+
+    /// The step of revision `index` in `direction`, recorded with the `-x`
+    /// arguments of `recorded_args` (an audit row's `args`) over this run's.
+    fn step_recorded(
+        &self,
+        index: RevisionIdx,
+        direction: Direction,
+        recorded_args: Option<&str>,
+        backend: Backend,
+    ) -> Result<RenderedStep, super::PlanError> {
         let mut args: BTreeMap<String, String> = (*self.args).clone();
-        let recorded: BTreeMap<String, Option<String>> = row
-            .args
-            .as_deref()
+        let recorded: BTreeMap<String, Option<String>> = recorded_args
             .and_then(|json| serde_json::from_str(json).ok())
             .unwrap_or_default();
         for (key, value) in recorded {
@@ -295,7 +335,7 @@ impl Migrator {
         RenderedStep::build_with_args(
             index,
             self.registration(index),
-            row.direction,
+            direction,
             backend,
             &Arc::new(args),
         )
@@ -388,6 +428,16 @@ async fn version_table_columns(db: &mut dyn Driver) -> Result<VersionTables, App
         }
     }
     Ok(found)
+}
+
+/// An applied plan rebuilt as recorded, whose checksum differs from the
+/// recorded one.
+struct Rebuilt {
+    index: RevisionIdx,
+    /// Its checksum now.
+    checksum: String,
+    /// Its [`RenderedStep::plan_digest`] now.
+    digest: String,
 }
 
 /// Statement by statement, how the plan digest `now` differs from `then`

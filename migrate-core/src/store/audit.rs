@@ -125,6 +125,33 @@ pub(crate) fn parse_row(row: Vec<Option<String>>) -> Result<AuditRow, sqlx::Erro
     })
 }
 
+/// What checking an applied plan reads of its audit row.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct AppliedChecksum {
+    /// The row's id.
+    pub id: i64,
+    /// The revision id.
+    pub revision: String,
+    /// The checksum recorded.
+    pub checksum: String,
+    /// The `-x` arguments recorded (see [`AuditRow::args`]).
+    pub args: Option<String>,
+}
+
+/// Reads one row as [`sql::select_applied_checksums`](super::sql::select_applied_checksums)
+/// returns it.
+pub(crate) fn parse_checksum(row: Vec<Option<String>>) -> Result<AppliedChecksum, sqlx::Error> {
+    let mut cells = row.into_iter();
+    let mut next = || cells.next().flatten();
+    let (id, revision, checksum, args) = (next(), next(), next(), next());
+    Ok(AppliedChecksum {
+        id: number("id", id)?,
+        revision: revision.unwrap_or_default(),
+        checksum: checksum.unwrap_or_default(),
+        args,
+    })
+}
+
 fn decode_error(column: &str, text: Option<&str>) -> sqlx::Error {
     sqlx::Error::ColumnDecode {
         index: column.to_owned(),

@@ -16,6 +16,7 @@ mod audit;
 pub(crate) mod backfill;
 pub(crate) mod sql;
 
+pub(crate) use audit::AppliedChecksum;
 pub use audit::{AuditRow, Direction, Outcome};
 pub(crate) use sql::{AuditQuery, BackfillKey, Batch};
 
@@ -108,12 +109,23 @@ pub(crate) async fn commit_step(
 /// The audit rows `query` selects.
 pub(crate) async fn read_audit(
     db: &mut dyn Driver,
-    query: AuditQuery,
+    query: AuditQuery<'_>,
 ) -> Result<Vec<AuditRow>, sqlx::Error> {
     db.fetch_text(&sql::select_audit(db.backend(), query))
         .await?
         .into_iter()
         .map(audit::parse_row)
+        .collect()
+}
+
+/// Of every applied upgrade, what checking its plan needs, oldest first.
+pub(crate) async fn read_applied_checksums(
+    db: &mut dyn Driver,
+) -> Result<Vec<AppliedChecksum>, sqlx::Error> {
+    db.fetch_text(&sql::select_applied_checksums(db.backend()))
+        .await?
+        .into_iter()
+        .map(audit::parse_checksum)
         .collect()
 }
 

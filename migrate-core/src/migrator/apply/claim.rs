@@ -4,7 +4,7 @@
 use super::{PhaseResult, StepRun};
 use crate::driver::{LockScope, Outcome};
 use crate::migrator::backfill;
-use crate::migrator::error::StepState;
+use crate::migrator::step_state::StepState;
 use crate::{Error, store};
 
 impl StepRun<'_> {

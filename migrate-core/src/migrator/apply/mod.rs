@@ -20,7 +20,7 @@ use std::time::Instant;
 use chrono::Utc;
 
 use super::backfill::{self, OnProgress};
-use super::error::StepState;
+use super::step_state::StepState;
 use super::{ApplyError, RenderedStep, StepReport};
 use crate::driver::{AuditRow, Driver, LockScope, Outcome};
 use crate::render::Exec;
@@ -71,7 +71,7 @@ pub(super) enum StepEnd {
         /// Rows this run updated.
         rows: u64,
         /// Where the next run starts.
-        continue_at: super::error::ContinueAt,
+        continue_at: super::step_state::ContinueAt,
     },
 }
 

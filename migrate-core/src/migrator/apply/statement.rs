@@ -7,7 +7,7 @@ use super::StepRun;
 use crate::driver::{BrokenForeignKeys, Driver, StatementError};
 use crate::migrator::ApplyError;
 use crate::migrator::RenderedStep;
-use crate::migrator::error::{InvalidIndex, StepState};
+use crate::migrator::step_state::{InvalidIndex, StepState};
 use crate::ops::Operation;
 use crate::render::{Exec, Rebuild, SchemaObject, Statement};
 

@@ -8,7 +8,7 @@ use crate::Error;
 use crate::driver::Outcome;
 use crate::migrator::ApplyError;
 use crate::migrator::backfill::{self, Stop};
-use crate::migrator::error::{Committed, Interruption, StepState};
+use crate::migrator::step_state::{Committed, Interruption, StepState};
 use crate::store;
 
 impl StepRun<'_> {
