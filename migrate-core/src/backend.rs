@@ -47,6 +47,32 @@ impl Backend {
     }
 }
 
+/// The backends a backend-specific step is for: one [`Backend`], an array
+/// of them or a slice, as [`Migration::only`](crate::ops::Migration::only)
+/// takes them.
+pub trait Backends {
+    /// Whether `backend` is one of them.
+    fn includes(&self, backend: Backend) -> bool;
+}
+
+impl Backends for Backend {
+    fn includes(&self, backend: Backend) -> bool {
+        *self == backend
+    }
+}
+
+impl<const N: usize> Backends for [Backend; N] {
+    fn includes(&self, backend: Backend) -> bool {
+        self.contains(&backend)
+    }
+}
+
+impl Backends for &[Backend] {
+    fn includes(&self, backend: Backend) -> bool {
+        self.contains(&backend)
+    }
+}
+
 impl fmt::Display for Backend {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {

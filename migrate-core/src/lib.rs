@@ -26,7 +26,7 @@ pub mod text;
 
 pub use migrate_macros::migration;
 
-pub use crate::backend::Backend;
+pub use crate::backend::{Backend, Backends};
 pub use crate::direction::Direction;
 pub use crate::error::Error;
 pub use crate::graph::RevisionIdx;

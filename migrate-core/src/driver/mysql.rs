@@ -159,6 +159,17 @@ impl Driver for MySqlDriver {
         .any(|known| message.contains(known))
     }
 
+    fn hint(&self, error: &sqlx::Error) -> Option<&'static str> {
+        // MySQL, unlike MariaDB, has no `DROP CONSTRAINT IF EXISTS` (nor
+        // `DROP FOREIGN KEY` or `DROP INDEX IF EXISTS`): a syntax error there.
+        let database = error.as_database_error()?;
+        let unparsed =
+            database.code().as_deref() == Some("42000") && database.message().contains("IF EXISTS");
+        unparsed.then_some(
+            "MySQL (unlike MariaDB) cannot drop a constraint IF EXISTS: run `drop_constraint` inside `m.only(..)` for the backends that have it",
+        )
+    }
+
     async fn close(self: Box<Self>) -> Result<(), sqlx::Error> {
         self.conn.close().await
     }

@@ -158,7 +158,7 @@ impl Migrator {
             let (Some(to), None) = (&alter.ty, &alter.lossy_ok) else {
                 continue;
             };
-            let Some(from) = self.type_before(step, &ops[..i], alter) else {
+            let Some(from) = self.type_before(step, backend, &ops[..i], alter) else {
                 continue;
             };
             if let Fit::Loses(why) = fit(&from, to) {
@@ -181,6 +181,7 @@ impl Migrator {
     fn type_before(
         &self,
         step: &RenderedStep,
+        backend: crate::Backend,
         before: &[Operation],
         alter: &AlterColumn,
     ) -> Option<ColumnType> {
@@ -212,8 +213,8 @@ impl Migrator {
             Found::NotHere => {}
         }
         for index in plans {
-            let plan =
-                step::record(self.registrations[index], Direction::Upgrade, &self.args).ok()?;
+            let registration = self.registrations[index];
+            let plan = step::record(registration, Direction::Upgrade, backend, &self.args).ok()?;
             match looking.walk(plan.operations().iter()) {
                 Found::Type(ty) => return Some(ty),
                 Found::Unknown => return None,
@@ -231,7 +232,8 @@ impl Migrator {
         index: RevisionIdx,
         backend: crate::Backend,
     ) -> Option<PlanError> {
-        let plan = step::record(self.registrations[index], Direction::Upgrade, &self.args).ok()?;
+        let registration = self.registrations[index];
+        let plan = step::record(registration, Direction::Upgrade, backend, &self.args).ok()?;
         let changes_type = plan.operations().iter().any(|op| {
             matches!(op, Operation::AlterColumn(alter) if alter.ty.is_some() && alter.lossy_ok.is_none())
         });
@@ -245,16 +247,27 @@ impl Migrator {
     }
 
     /// Every type change that can lose data and says `lossy_ok`, in the
-    /// upgrades of every migration, with the author's reason. Pure: records
-    /// plans, touches no database.
+    /// upgrades of every migration (on any backend), with the author's
+    /// reason. Pure: records plans, touches no database.
     pub fn lossy_changes(&self) -> Vec<LossyChange> {
         let mut changes = Vec::new();
         for &index in self.graph.topo_order() {
             let registration = self.registrations[index];
-            let Ok(plan) = step::record(registration, Direction::Upgrade, &self.args) else {
-                continue;
-            };
-            for op in plan.operations() {
+            let mut ops: Vec<Operation> = Vec::new();
+            for backend in crate::Backend::ALL {
+                if let Ok(plan) =
+                    step::record(registration, Direction::Upgrade, backend, &self.args)
+                {
+                    let new: Vec<Operation> = plan
+                        .operations()
+                        .iter()
+                        .filter(|op| !ops.contains(op))
+                        .cloned()
+                        .collect();
+                    ops.extend(new);
+                }
+            }
+            for op in &ops {
                 if let Operation::AlterColumn(AlterColumn {
                     lossy_ok: Some(reason),
                     ..

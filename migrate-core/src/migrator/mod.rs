@@ -179,12 +179,15 @@ impl Migrator {
     pub fn irreversible(&self) -> Vec<(RevisionIdx, crate::ops::Irreversible)> {
         crate::graph::enumerate_revisions(&self.registrations)
             .filter(|(_, r)| r.downgrade.is_none())
-            .filter_map(
-                |(index, r)| match step::record(r, Direction::Downgrade, &self.args) {
-                    Err(PlanError::Irreversible { source, .. }) => Some((index, source)),
-                    _ => None,
-                },
-            )
+            .filter_map(|(index, r)| {
+                // A backend-specific step may have no inverse on one backend.
+                Backend::ALL.into_iter().find_map(|backend| {
+                    match step::record(r, Direction::Downgrade, backend, &self.args) {
+                        Err(PlanError::Irreversible { source, .. }) => Some((index, source)),
+                        _ => None,
+                    }
+                })
+            })
             .collect()
     }
 
@@ -193,12 +196,14 @@ impl Migrator {
     pub fn marked_irreversible(&self) -> Vec<(RevisionIdx, String)> {
         crate::graph::enumerate_revisions(&self.registrations)
             .filter(|(_, r)| r.downgrade.is_some())
-            .filter_map(
-                |(index, r)| match step::record(r, Direction::Downgrade, &self.args) {
-                    Err(PlanError::MarkedIrreversible { reason, .. }) => Some((index, reason)),
-                    _ => None,
-                },
-            )
+            .filter_map(|(index, r)| {
+                Backend::ALL.into_iter().find_map(|backend| {
+                    match step::record(r, Direction::Downgrade, backend, &self.args) {
+                        Err(PlanError::MarkedIrreversible { reason, .. }) => Some((index, reason)),
+                        _ => None,
+                    }
+                })
+            })
             .collect()
     }
 

@@ -62,7 +62,7 @@ impl RenderedStep {
         backend: Backend,
         args: &Args,
     ) -> Result<Self, PlanError> {
-        let plan = record(registration, direction, args)?;
+        let plan = record(registration, direction, backend, args)?;
         let statements = render::render(&plan, backend).map_err(|source| PlanError::Render {
             revision: registration.id.to_owned(),
             direction,
@@ -179,12 +179,14 @@ fn check_transactional(
 pub(crate) fn record(
     registration: &Registration,
     direction: Direction,
+    backend: Backend,
     args: &Args,
 ) -> Result<Migration, PlanError> {
+    let call = |direction, function| call(registration, direction, function, backend, args);
     match (direction, registration.downgrade) {
-        (Direction::Upgrade, _) => call(registration, direction, registration.upgrade, args),
+        (Direction::Upgrade, _) => call(direction, registration.upgrade),
         (Direction::Downgrade, Some(downgrade)) => {
-            let plan = call(registration, direction, downgrade, args)?;
+            let plan = call(direction, downgrade)?;
             match plan.irreversible_reason() {
                 Some(reason) => Err(PlanError::MarkedIrreversible {
                     revision: registration.id.to_owned(),
@@ -194,15 +196,13 @@ pub(crate) fn record(
                 None => Ok(plan),
             }
         }
-        (Direction::Downgrade, None) => {
-            call(registration, Direction::Upgrade, registration.upgrade, args)?
-                .reversed()
-                .map_err(|source| PlanError::Irreversible {
-                    revision: registration.id.to_owned(),
-                    location: registration.location(),
-                    source,
-                })
-        }
+        (Direction::Downgrade, None) => call(Direction::Upgrade, registration.upgrade)?
+            .reversed()
+            .map_err(|source| PlanError::Irreversible {
+                revision: registration.id.to_owned(),
+                location: registration.location(),
+                source,
+            }),
     }
 }
 
@@ -212,10 +212,11 @@ fn call(
     registration: &Registration,
     direction: Direction,
     function: fn(&mut Migration),
+    backend: Backend,
     args: &Args,
 ) -> Result<Migration, PlanError> {
     panic::catch_unwind(AssertUnwindSafe(|| {
-        let mut plan = Migration::with_args(Arc::clone(args));
+        let mut plan = Migration::with_args(Arc::clone(args)).for_backend(backend);
         function(&mut plan);
         plan
     }))

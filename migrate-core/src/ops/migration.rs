@@ -7,7 +7,7 @@ use super::{
     AddEnumValue, AlterColumn, Backfill, Column, Constraint, Dropped, Enum, Index, RawSql, Rows,
     Table,
 };
-use crate::Backend;
+use crate::backend::{Backend, Backends};
 
 /// One typed operation of a plan.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,6 +73,9 @@ pub enum Operation {
         /// drop (MySQL also picks `DROP PRIMARY KEY` or `DROP FOREIGN KEY`
         /// by its kind).
         constraint: Dropped<Constraint>,
+        /// `IF EXISTS`: nothing happens when the table has no such
+        /// constraint.
+        if_exists: bool,
     },
     /// PostgreSQL: `ALTER TABLE ... VALIDATE CONSTRAINT`. Nothing elsewhere.
     ValidateConstraint {
@@ -126,8 +129,16 @@ impl Operation {
             Self::AddConstraint { table, constraint } => {
                 format!("add_constraint {} on {table}", constraint.name)
             }
-            Self::DropConstraint { table, constraint } => {
-                format!("drop_constraint {} on {table}", constraint.name())
+            Self::DropConstraint {
+                table,
+                constraint,
+                if_exists,
+            } => {
+                let if_exists = if *if_exists { "_if_exists" } else { "" };
+                format!(
+                    "drop_constraint{if_exists} {} on {table}",
+                    constraint.name()
+                )
             }
             Self::ValidateConstraint { table, name } => {
                 format!("validate_constraint {name} on {table}")
@@ -180,6 +191,9 @@ impl Operation {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Migration {
     ops: Vec<Operation>,
+    /// The backend the plan is recorded for; `None` for a plan built by
+    /// hand, outside a run.
+    backend: Option<Backend>,
     irreversible: Option<String>,
     args: Arc<BTreeMap<String, String>>,
     args_read: ArgsRead,
@@ -213,6 +227,60 @@ impl Migration {
         }
     }
 
+    /// The same plan, recorded for `backend`: what [`backend`](Self::backend)
+    /// answers and [`only`](Self::only) goes by. A run, `--sql`, `check` and
+    /// the stairway record every plan for the backend they render it for.
+    pub fn for_backend(mut self, backend: Backend) -> Self {
+        self.backend = Some(backend);
+        self
+    }
+
+    /// The backend this plan is being recorded for; `None` only for a plan
+    /// built by hand with [`new`](Self::new), outside a run.
+    ///
+    /// Prefer [`only`](Self::only) for steps that one backend needs; this
+    /// is for values that differ, such as a type's spelling in raw SQL.
+    pub fn backend(&self) -> Option<Backend> {
+        self.backend
+    }
+
+    /// Records what `steps` records only when the plan is for one of
+    /// `backends` (a [`Backend`], an array or a slice of them): steps that
+    /// some backends need and others must not run, such as the `CHECK` a
+    /// boolean column needs where the backend has no native boolean, or a
+    /// MySQL-only column type. On the other backends the plan holds nothing
+    /// of them, so their SQL, checksum and derived downgrade are as if the
+    /// steps were not written; a derived downgrade reverses them on the
+    /// same backends. A plan built by hand without a backend records none.
+    ///
+    /// ```
+    /// use migrate_core::prelude::*;
+    ///
+    /// let plan = |backend| {
+    ///     let mut m = Migration::new().for_backend(backend);
+    ///     m.add_column("flags", Column::new("on").boolean().default(false));
+    ///     m.only([Backend::MySql, Backend::Sqlite], |m| {
+    ///         m.create_check_constraint("flags", "ck_flags_on", "\"on\" IN (0, 1)");
+    ///     });
+    ///     m.operations().len()
+    /// };
+    /// assert_eq!(plan(Backend::Postgres), 1);
+    /// assert_eq!(plan(Backend::Sqlite), 2);
+    /// ```
+    pub fn only(
+        &mut self,
+        backends: impl Backends,
+        steps: impl FnOnce(&mut Migration),
+    ) -> &mut Self {
+        if self
+            .backend
+            .is_some_and(|backend| backends.includes(backend))
+        {
+            steps(self);
+        }
+        self
+    }
+
     /// The value of `-x key=value` on the command line, if given: lets one
     /// migration behave differently per environment, as Alembic's
     /// `context.get_x_argument()` does.
@@ -242,6 +310,7 @@ impl Migration {
         Migration {
             args: Arc::clone(&self.args),
             args_read: self.args_read.clone(),
+            backend: self.backend,
             ..Migration::default()
         }
     }
@@ -488,6 +557,33 @@ impl Migration {
         self.push(Operation::DropConstraint {
             table: table.into(),
             constraint: constraint.into(),
+            if_exists: false,
+        })
+    }
+
+    /// [`drop_constraint`](Self::drop_constraint) that does nothing where
+    /// the table has no such constraint: for a constraint that exists on
+    /// some databases only (one that a backend-specific step made, or that
+    /// an older schema had). `DROP CONSTRAINT IF EXISTS` on PostgreSQL and
+    /// MariaDB (`DROP FOREIGN KEY IF EXISTS` and `DROP INDEX IF EXISTS` when
+    /// the definition says it is a foreign key or a unique constraint); on
+    /// SQLite the rebuild keeps the table as it is when the constraint is
+    /// not there. Refused for a primary key on MySQL, which has no `IF
+    /// EXISTS` form for it, and by MySQL itself (not MariaDB), which has
+    /// none at all.
+    ///
+    /// Its downgrade is never derived, even from a full definition: the
+    /// drop may have dropped nothing, so adding the constraint back could
+    /// add what was never there. Write the `downgrade`.
+    pub fn drop_constraint_if_exists(
+        &mut self,
+        table: impl Into<String>,
+        constraint: impl Into<Dropped<Constraint>>,
+    ) -> &mut Self {
+        self.push(Operation::DropConstraint {
+            table: table.into(),
+            constraint: constraint.into(),
+            if_exists: true,
         })
     }
 

@@ -115,8 +115,19 @@ impl Operation {
             Self::AddConstraint { table, constraint } => one(Self::DropConstraint {
                 table: table.clone(),
                 constraint: constraint.clone().into(),
+                if_exists: false,
             }),
-            Self::DropConstraint { table, constraint } => match constraint.definition() {
+            Self::DropConstraint {
+                constraint,
+                if_exists: true,
+                ..
+            } => Err(format!(
+                "`drop_constraint_if_exists` of `{}` may have dropped nothing, so adding it back is not its inverse; write a `downgrade`",
+                constraint.name()
+            )),
+            Self::DropConstraint {
+                table, constraint, ..
+            } => match constraint.definition() {
                 Some(definition) => one(Self::AddConstraint {
                     table: table.clone(),
                     constraint: definition.clone(),

@@ -414,6 +414,7 @@ fn add_constraint_is_undone_by_dropping_it_with_its_definition() {
             [Operation::DropConstraint {
                 table: "t".to_owned(),
                 constraint: constraint.clone().into(),
+                if_exists: false,
             }]
         );
         // ... and that drop is undone by adding it again.

@@ -57,34 +57,48 @@ impl Renderer<'_> {
         &self,
         table: &str,
         constraint: &Dropped<Constraint>,
+        if_exists: bool,
     ) -> Result<Rendered, RenderError> {
         let b = self.backend;
         let name = ident(b, constraint.name());
+        let guard = if if_exists { "IF EXISTS " } else { "" };
+        // MySQL names every primary key `PRIMARY`.
+        let primary_key = match constraint.definition() {
+            Some(definition) => matches!(definition.kind, ConstraintKind::PrimaryKey(_)),
+            None => constraint.name().eq_ignore_ascii_case("PRIMARY"),
+        };
         let clause = match (b, constraint.definition().map(|c| &c.kind)) {
             (Backend::Sqlite, _) => {
                 return Ok(Rendered::Changes {
                     table: table.to_owned(),
                     changes: vec![TableChange::DropConstraint {
                         name: constraint.name().to_owned(),
+                        if_exists,
                     }],
                     force: true,
                 });
             }
-            (Backend::MySql, Some(ConstraintKind::PrimaryKey(_))) => "DROP PRIMARY KEY".to_owned(),
-            // MySQL names every primary key `PRIMARY`.
-            (Backend::MySql, None) if constraint.name().eq_ignore_ascii_case("PRIMARY") => {
-                "DROP PRIMARY KEY".to_owned()
+            (Backend::MySql, _) if primary_key && if_exists => {
+                return Err(self.invalid(
+                    "MySQL has no `DROP PRIMARY KEY IF EXISTS`; drop the primary key with `drop_constraint` on the backends that have it (`m.only(..)`)",
+                ));
             }
+            (Backend::MySql, _) if primary_key => "DROP PRIMARY KEY".to_owned(),
             (Backend::MySql, Some(ConstraintKind::ForeignKey(_))) => {
                 // With the index made for it, when one was (another index
                 // may have served it).
                 return Ok(Rendered::Sql(vec![
-                    format!("ALTER TABLE {} DROP FOREIGN KEY {name}", ident(b, table)),
+                    format!(
+                        "ALTER TABLE {} DROP FOREIGN KEY {guard}{name}",
+                        ident(b, table)
+                    ),
                     mysql_drop_index_if_present(table, constraint.name()),
                 ]));
             }
-            (Backend::MySql, Some(ConstraintKind::Unique(_))) => format!("DROP INDEX {name}"),
-            _ => format!("DROP CONSTRAINT {name}"),
+            (Backend::MySql, Some(ConstraintKind::Unique(_))) => {
+                format!("DROP INDEX {guard}{name}")
+            }
+            _ => format!("DROP CONSTRAINT {guard}{name}"),
         };
         Ok(Rendered::Sql(vec![format!(
             "ALTER TABLE {} {clause}",

@@ -147,7 +147,9 @@ fn identifiers(op: &Operation) -> Vec<String> {
             names.push(table.clone());
             constraint(c, &mut names);
         }
-        Operation::DropConstraint { table, constraint } => {
+        Operation::DropConstraint {
+            table, constraint, ..
+        } => {
             names.extend([table.clone(), constraint.name().to_owned()]);
         }
         Operation::ValidateConstraint { table, name } => {

@@ -135,9 +135,11 @@ impl Renderer<'_> {
             Operation::AddConstraint { table, constraint } => {
                 self.add_constraint(table, constraint)
             }
-            Operation::DropConstraint { table, constraint } => {
-                self.drop_constraint(table, constraint)
-            }
+            Operation::DropConstraint {
+                table,
+                constraint,
+                if_exists,
+            } => self.drop_constraint(table, constraint, *if_exists),
             Operation::ValidateConstraint { table, name } => Ok(Rendered::Sql(match b {
                 Backend::Postgres => vec![format!(
                     "ALTER TABLE {} VALIDATE CONSTRAINT {}",

@@ -15,6 +15,7 @@ mod harness;
 mod introspect;
 
 mod alter;
+mod backends;
 mod columns;
 mod constraints;
 mod data;

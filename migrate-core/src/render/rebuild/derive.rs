@@ -269,7 +269,7 @@ impl Work<'_> {
                 })?;
                 self.create.constraints.push(constraint);
             }
-            TableChange::DropConstraint { name } => {
+            TableChange::DropConstraint { name, if_exists } => {
                 let before = self.create.constraint_names().len();
                 self.create
                     .constraints
@@ -280,7 +280,7 @@ impl Work<'_> {
                         column.clauses_mut().retain(|c| !named(c));
                     }
                 }
-                if self.create.constraint_names().len() == before {
+                if self.create.constraint_names().len() == before && !if_exists {
                     return Err(RebuildError::UnknownConstraint {
                         table: self.rebuild.table.clone(),
                         name: name.clone(),

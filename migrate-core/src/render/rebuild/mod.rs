@@ -73,6 +73,8 @@ pub enum TableChange {
     DropConstraint {
         /// Its name.
         name: String,
+        /// Whether a table without it is left as it is rather than refused.
+        if_exists: bool,
     },
 }
 
@@ -137,7 +139,7 @@ impl TableChange {
                 format!("alter column \"{column}\" {}", parts.join(" "))
             }
             Self::AddConstraint { definition, .. } => format!("add {definition}"),
-            Self::DropConstraint { name } => format!("drop constraint \"{name}\""),
+            Self::DropConstraint { name, .. } => format!("drop constraint \"{name}\""),
         }
     }
 }

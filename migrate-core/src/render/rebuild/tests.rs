@@ -263,6 +263,7 @@ async fn constraints_are_added_and_dropped_by_name() {
             check,
             TableChange::DropConstraint {
                 name: "uq_users_email".into(),
+                if_exists: false,
             },
         ],
     )
@@ -280,6 +281,7 @@ async fn constraints_are_added_and_dropped_by_name() {
         &mut conn,
         vec![TableChange::DropConstraint {
             name: "ck_users_age".into(),
+            if_exists: false,
         }],
     )
     .await
@@ -347,6 +349,14 @@ fn bad_changes_are_clear_errors() {
         .statements(&schema)
         .unwrap_err()
     };
+    let missing_ok = |changes| {
+        Rebuild {
+            table: "t".into(),
+            changes,
+        }
+        .statements(&schema)
+        .is_ok()
+    };
     let missing = Rebuild {
         table: "nope".into(),
         changes: Vec::new(),
@@ -357,11 +367,16 @@ fn bad_changes_are_clear_errors() {
     ));
     let error = run(vec![TableChange::DropColumn { column: "b".into() }]).to_string();
     assert_eq!(error, "rebuild table `t`: no column `b`; the table has a");
-    let error = run(vec![TableChange::DropConstraint { name: "x".into() }]).to_string();
+    let drop_x = |if_exists| TableChange::DropConstraint {
+        name: "x".into(),
+        if_exists,
+    };
+    let error = run(vec![drop_x(false)]).to_string();
     assert_eq!(
         error,
         "rebuild table `t`: no constraint `x`; its named constraints are ck"
     );
+    assert!(missing_ok(vec![drop_x(true)]));
     let error = run(vec![TableChange::AddColumn {
         column: "A".into(),
         definition: r#""A" text"#.into(),
