@@ -500,6 +500,21 @@ async fn a_database_another_tool_manages_is_adopted_with_stamp() {
     );
     let upgrade = fails(&db.url, &["upgrade"], 1);
     assert_has(&upgrade, &["managed by sqlx", "nothing was run"]);
+    // Its newest version is the highest, not the last as text ("9" sorts
+    // after "10"), on every backend.
+    for db in TestDb::all().await {
+        db.execute(
+            "CREATE TABLE refinery_schema_history (version INT PRIMARY KEY, name VARCHAR(255))",
+        )
+        .await;
+        db.execute("INSERT INTO refinery_schema_history VALUES (9, 'nine'), (10, 'ten')")
+            .await;
+        let status = fails(&db.url, &["status"], 1);
+        assert_has(
+            &status,
+            &["managed by refinery (refinery_schema_history says 10)"],
+        );
+    }
 }
 
 /// A new user's first hour: each message says what is true, in the terms

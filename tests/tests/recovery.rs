@@ -304,6 +304,47 @@ async fn postgres_concurrently() {
     repair_records_a_manual_fix(db).await;
 }
 
+/// The newest audit row is the one with the highest id, not the one whose id
+/// sorts last as text: with ten rows before it, a failed step is still
+/// found (PostgreSQL names a cast column after the column it casts, so an
+/// `ORDER BY id` of the text read sorted "9" after "10").
+async fn a_failed_step_is_found_after_ten_audit_rows(db: TestDb) {
+    let only_first = Migrator::new(vec![first()]).unwrap();
+    for _ in 0..5 {
+        assert_eq!(upgrade(&db, &only_first).await.unwrap(), 1);
+        let mut conn = connect(&db).await;
+        only_first
+            .downgrade(conn.as_mut(), &Target::Base, &mut |_| {})
+            .await
+            .unwrap();
+        conn.close().await.ok();
+    }
+    let migrator = Migrator::new(vec![first(), second(db.kind)]).unwrap();
+    upgrade(&db, &migrator).await.unwrap_err();
+    let found = problems(&db, &migrator).await;
+    assert!(
+        found
+            .iter()
+            .any(|p| matches!(p, Problem::Unfinished { .. })),
+        "{:?}: {found:?}",
+        db.kind
+    );
+    let refused = upgrade(&db, &migrator).await.unwrap_err();
+    assert!(
+        matches!(&refused, Error::Apply(e) if matches!(**e, ApplyError::Dirty { .. })),
+        "{refused}"
+    );
+}
+
+#[tokio::test]
+async fn the_newest_audit_row_is_the_last_written() {
+    for db in TestDb::all().await {
+        if db.kind != Kind::Sqlite {
+            a_failed_step_is_found_after_ten_audit_rows(db).await;
+        }
+    }
+}
+
 #[tokio::test]
 async fn mysql_ddl() {
     let Some(db) = TestDb::mysql().await else {

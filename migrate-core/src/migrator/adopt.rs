@@ -80,7 +80,9 @@ pub(crate) async fn other_tool(
     let sql = if tool == "Alembic" {
         format!("SELECT {text} FROM {table} ORDER BY 1")
     } else {
-        format!("SELECT {text} FROM {table} ORDER BY {column} DESC LIMIT 1")
+        // Qualified: PostgreSQL names the cast column after `column`, and
+        // an unqualified name would sort its text, "9" after "10".
+        format!("SELECT {text} FROM {table} ORDER BY {table}.{column} DESC LIMIT 1")
     };
     let versions: Vec<String> = db
         .fetch_text(&sql)

@@ -292,8 +292,16 @@ pub(crate) enum AuditQuery<'a> {
 }
 
 /// The rows of every upgrade that counts as applied, oldest first.
-const APPLIED: &str = "WHERE direction = 'upgrade' \
-                       AND outcome IN ('success', 'accepted', 'marked_done') ORDER BY id";
+///
+/// Every `ORDER BY` here names its table: PostgreSQL calls `CAST(id AS
+/// text)` `id`, and an unqualified `ORDER BY id` sorts by that text, "9"
+/// after "10".
+fn applied() -> String {
+    format!(
+        "WHERE direction = 'upgrade' AND outcome IN ('success', 'accepted', 'marked_done') \
+         ORDER BY {AUDIT_TABLE}.id"
+    )
+}
 
 /// What checking applied plans against their checksums reads of each
 /// applied upgrade: `id`, `revision`, `checksum` and `args` (see
@@ -306,8 +314,9 @@ const APPLIED: &str = "WHERE direction = 'upgrade' \
 /// keeps the newest per revision itself.
 pub(crate) fn select_applied_checksums(backend: Backend) -> String {
     format!(
-        "SELECT {}, revision, checksum, args FROM {AUDIT_TABLE} {APPLIED}",
+        "SELECT {}, revision, checksum, args FROM {AUDIT_TABLE} {}",
         text_cast(backend, "id"),
+        applied(),
     )
 }
 
@@ -317,10 +326,12 @@ pub(crate) fn select_audit(backend: Backend, query: AuditQuery) -> String {
     let text = |column: &str| text_cast(backend, column);
     let time = |column: &str| time_text(backend, column);
     let tail = match query {
-        AuditQuery::NewestStep => "WHERE outcome <> 'accepted' ORDER BY id DESC LIMIT 1".to_owned(),
+        AuditQuery::NewestStep => {
+            format!("WHERE outcome <> 'accepted' ORDER BY {AUDIT_TABLE}.id DESC LIMIT 1")
+        }
         AuditQuery::Ids(ids) => {
             let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
-            format!("WHERE id IN ({}) ORDER BY id", ids.join(", "))
+            format!("WHERE id IN ({}) ORDER BY {AUDIT_TABLE}.id", ids.join(", "))
         }
     };
     format!(
@@ -387,7 +398,7 @@ pub(crate) fn select_backfills(backend: Backend, key: BackfillKey<'_>) -> String
     let text = |column: &str| text_cast(backend, column);
     format!(
         "SELECT {}, operation, checksum, last_key, {}, {}, {}, {}, owner, {}, {} \
-         FROM {BACKFILL_TABLE} {} ORDER BY statement",
+         FROM {BACKFILL_TABLE} {} ORDER BY {BACKFILL_TABLE}.statement",
         text("statement"),
         text("rows_updated"),
         text("rows_scanned"),
