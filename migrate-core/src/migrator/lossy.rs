@@ -14,7 +14,7 @@ use super::step::{self, RenderedStep};
 use super::{Migrator, PlanError, RevisionRef};
 use crate::driver::Direction;
 use crate::graph::RevisionIdx;
-use crate::ops::{AlterColumn, ColumnType, Fit, Operation, fit};
+use crate::ops::{AlterColumn, ColumnType, Fit, Migration, Operation, fit};
 use crate::render::sql;
 
 /// A type change that can lose data, allowed with `lossy_ok`.
@@ -253,21 +253,18 @@ impl Migrator {
         let mut changes = Vec::new();
         for &index in self.graph.topo_order() {
             let registration = self.registrations[index];
-            let mut ops: Vec<Operation> = Vec::new();
-            for backend in crate::Backend::ALL {
-                if let Ok(plan) =
-                    step::record(registration, Direction::Upgrade, backend, &self.args)
-                {
-                    let new: Vec<Operation> = plan
-                        .operations()
-                        .iter()
-                        .filter(|op| !ops.contains(op))
-                        .cloned()
-                        .collect();
-                    ops.extend(new);
+            let plans: Vec<Migration> =
+                step::record_each_backend(registration, Direction::Upgrade, &self.args)
+                    .into_iter()
+                    .flatten()
+                    .collect();
+            // A lossy change on several backends is one change.
+            let mut seen: Vec<&Operation> = Vec::new();
+            for op in plans.iter().flat_map(Migration::operations) {
+                if seen.contains(&op) {
+                    continue;
                 }
-            }
-            for op in &ops {
+                seen.push(op);
                 if let Operation::AlterColumn(AlterColumn {
                     lossy_ok: Some(reason),
                     ..

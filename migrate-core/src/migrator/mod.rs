@@ -181,12 +181,12 @@ impl Migrator {
             .filter(|(_, r)| r.downgrade.is_none())
             .filter_map(|(index, r)| {
                 // A backend-specific step may have no inverse on one backend.
-                Backend::ALL.into_iter().find_map(|backend| {
-                    match step::record(r, Direction::Downgrade, backend, &self.args) {
+                step::record_each_backend(r, Direction::Downgrade, &self.args)
+                    .into_iter()
+                    .find_map(|plan| match plan {
                         Err(PlanError::Irreversible { source, .. }) => Some((index, source)),
                         _ => None,
-                    }
-                })
+                    })
             })
             .collect()
     }
@@ -197,12 +197,12 @@ impl Migrator {
         crate::graph::enumerate_revisions(&self.registrations)
             .filter(|(_, r)| r.downgrade.is_some())
             .filter_map(|(index, r)| {
-                Backend::ALL.into_iter().find_map(|backend| {
-                    match step::record(r, Direction::Downgrade, backend, &self.args) {
+                step::record_each_backend(r, Direction::Downgrade, &self.args)
+                    .into_iter()
+                    .find_map(|plan| match plan {
                         Err(PlanError::MarkedIrreversible { reason, .. }) => Some((index, reason)),
                         _ => None,
-                    }
-                })
+                    })
             })
             .collect()
     }

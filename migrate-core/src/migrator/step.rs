@@ -174,6 +174,28 @@ fn check_transactional(
     }
 }
 
+/// The plan of one direction as each backend records it: once when it does
+/// not ask for its backend (the same plan everywhere), else once per
+/// backend. For what looks at every backend without a database.
+pub(crate) fn record_each_backend(
+    registration: &Registration,
+    direction: Direction,
+    args: &Args,
+) -> Vec<Result<Migration, PlanError>> {
+    let [first, others @ ..] = Backend::ALL;
+    let plan = record(registration, direction, first, args);
+    let same_everywhere = matches!(&plan, Ok(plan) if !plan.asked_backend());
+    let mut plans = vec![plan];
+    if !same_everywhere {
+        plans.extend(
+            others
+                .iter()
+                .map(|&backend| record(registration, direction, backend, args)),
+        );
+    }
+    plans
+}
+
 /// Records the plan of one direction. A migration without a `downgrade`
 /// function downgrades with its upgrade, reversed.
 pub(crate) fn record(

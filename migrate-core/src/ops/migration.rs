@@ -1,6 +1,7 @@
 //! The plan a migration function records.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::{
@@ -194,6 +195,7 @@ pub struct Migration {
     /// The backend the plan is recorded for; `None` for a plan built by
     /// hand, outside a run.
     backend: Option<Backend>,
+    backend_asked: BackendAsked,
     irreversible: Option<String>,
     args: Arc<BTreeMap<String, String>>,
     args_read: ArgsRead,
@@ -204,6 +206,25 @@ pub struct Migration {
 /// the plan recorded with the same arguments.
 #[derive(Debug, Clone, Default)]
 struct ArgsRead(Arc<Mutex<BTreeMap<String, Option<String>>>>);
+
+/// Whether the plan asked which backend it is for ([`Migration::backend`],
+/// [`Migration::only`]): one that never did is the same on every backend, so
+/// what looks at every backend records it once.
+#[derive(Debug, Default)]
+struct BackendAsked(AtomicBool);
+
+impl Clone for BackendAsked {
+    fn clone(&self) -> Self {
+        Self(AtomicBool::new(self.0.load(Ordering::Relaxed)))
+    }
+}
+
+/// Asking does not make two plans differ.
+impl PartialEq for BackendAsked {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
 
 /// Which arguments were read does not make two plans differ.
 impl PartialEq for ArgsRead {
@@ -241,7 +262,14 @@ impl Migration {
     /// Prefer [`only`](Self::only) for steps that one backend needs; this
     /// is for values that differ, such as a type's spelling in raw SQL.
     pub fn backend(&self) -> Option<Backend> {
+        self.backend_asked.0.store(true, Ordering::Relaxed);
         self.backend
+    }
+
+    /// Whether recording asked for the backend: if not, the plan is the
+    /// same on every backend.
+    pub(crate) fn asked_backend(&self) -> bool {
+        self.backend_asked.0.load(Ordering::Relaxed)
     }
 
     /// Records what `steps` records only when the plan is for one of
@@ -273,7 +301,7 @@ impl Migration {
         steps: impl FnOnce(&mut Migration),
     ) -> &mut Self {
         if self
-            .backend
+            .backend()
             .is_some_and(|backend| backends.includes(backend))
         {
             steps(self);
@@ -311,6 +339,7 @@ impl Migration {
             args: Arc::clone(&self.args),
             args_read: self.args_read.clone(),
             backend: self.backend,
+            backend_asked: self.backend_asked.clone(),
             ..Migration::default()
         }
     }

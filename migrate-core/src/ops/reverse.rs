@@ -55,14 +55,24 @@ impl Migration {
     }
 }
 
+/// Why a create `IF NOT EXISTS` has no derived inverse.
+fn created_maybe(kind: &str, name: &str) -> String {
+    format!(
+        "the {kind} `{name}` was created only if it did not exist, so this migration may have created nothing, and dropping it could drop a {kind} it did not create; write a `downgrade`"
+    )
+}
+
 impl Operation {
     /// The operations that undo this one, or why there are none.
     fn inverse(&self) -> Result<Vec<Operation>, String> {
         let one = |op| Ok(vec![op]);
         match self {
+            Self::CreateTable(table) if table.if_not_exists => {
+                Err(created_maybe("table", &table.name))
+            }
             Self::CreateTable(table) => one(Self::DropTable {
                 table: table.clone().into(),
-                if_exists: table.if_not_exists,
+                if_exists: false,
             }),
             Self::DropTable { table, .. } => match table.definition() {
                 Some(table) => {
@@ -79,6 +89,11 @@ impl Operation {
                 from: to.clone(),
                 to: from.clone(),
             }),
+            Self::AddColumn {
+                table,
+                column,
+                if_not_exists: true,
+            } => Err(created_maybe("column", &format!("{table}.{}", column.name))),
             Self::AddColumn { table, column, .. } => one(Self::DropColumn {
                 table: table.clone(),
                 column: column.clone().into(),
@@ -95,10 +110,13 @@ impl Operation {
                 )),
             },
             Self::AlterColumn(alter) => inverse_alter(alter).map(|a| vec![Self::AlterColumn(a)]),
+            Self::CreateIndex(index) if index.if_not_exists => {
+                Err(created_maybe("index", &index.name))
+            }
             Self::CreateIndex(index) => one(Self::DropIndex {
                 table: index.table.clone(),
                 index: index.clone().into(),
-                if_exists: index.if_not_exists,
+                if_exists: false,
             }),
             Self::DropIndex { table, index, .. } => match index.definition() {
                 Some(index) => {

@@ -57,16 +57,13 @@ fn create_table_is_undone_by_dropping_it_with_its_definition() {
             if_exists: false,
         }]
     );
-    // `IF NOT EXISTS` may have created nothing: the drop tolerates that.
-    assert_eq!(
-        inverse(|m| {
-            m.create_table(users().if_not_exists());
-        }),
-        [Operation::DropTable {
-            table: users().if_not_exists().into(),
-            if_exists: true,
-        }]
-    );
+    // `IF NOT EXISTS` may have created nothing: dropping the table could
+    // drop one that was there before, with its rows.
+    let e = irreversible(|m| {
+        m.create_table(users().if_not_exists());
+    });
+    assert_eq!((e.step, e.op.as_str()), (1, "create_table users"));
+    assert!(e.why.contains("may have created nothing"), "{}", e.why);
 }
 
 #[test]
@@ -116,22 +113,21 @@ fn rename_table_is_undone_by_renaming_back() {
 #[test]
 fn add_column_is_undone_by_dropping_it_with_its_definition() {
     let phone = Column::new("phone").string(32).nullable();
-    for if_not_exists in [false, true] {
-        let down = inverse(|m| {
-            m.push(Operation::AddColumn {
-                table: "users".to_owned(),
-                column: phone.clone(),
-                if_not_exists,
-            });
-        });
-        assert_eq!(
-            down,
-            [Operation::DropColumn {
-                table: "users".to_owned(),
-                column: phone.clone().into(),
-            }]
-        );
-    }
+    let down = inverse(|m| {
+        m.add_column("users", phone.clone());
+    });
+    assert_eq!(
+        down,
+        [Operation::DropColumn {
+            table: "users".to_owned(),
+            column: phone.clone().into(),
+        }]
+    );
+    // A column added only if missing may have been there, with its data.
+    let e = irreversible(|m| {
+        m.add_column_if_not_exists("users", phone.clone());
+    });
+    assert!(e.why.contains("the column `users.phone`"), "{}", e.why);
 }
 
 #[test]
@@ -352,16 +348,10 @@ fn create_index_is_undone_by_dropping_it_with_its_definition() {
         }]
     );
     let ix = ix.if_not_exists();
-    assert_eq!(
-        inverse(|m| {
-            m.create_index(ix.clone());
-        }),
-        [Operation::DropIndex {
-            table: "events".to_owned(),
-            index: ix.into(),
-            if_exists: true,
-        }]
-    );
+    let e = irreversible(|m| {
+        m.create_index(ix.clone());
+    });
+    assert!(e.why.contains("the index `"), "{}", e.why);
 }
 
 #[test]

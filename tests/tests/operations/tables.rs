@@ -347,6 +347,13 @@ fn create_kept_again(m: &mut Migration) {
     );
     m.drop_table_if_exists("never_existed");
 }
+fn create_kept_if_missing(m: &mut Migration) {
+    m.create_table(
+        Table::new("kept")
+            .column(Column::new("id").integer().primary_key())
+            .if_not_exists(),
+    );
+}
 fn doomed() -> Table {
     Table::new("doomed")
         .column(Column::new("id").integer().primary_key())
@@ -367,6 +374,7 @@ fn drop_doomed(m: &mut Migration) {
 
 migration!(KEPT = "tbl_0003" after [], up: create_kept, down: None);
 migration!(KEPT_AGAIN = "tbl_0004" after ["tbl_0003"], up: create_kept_again, down: Some(nothing));
+migration!(KEPT_AGAIN_DERIVED = "tbl_0004" after ["tbl_0003"], up: create_kept_if_missing, down: None);
 migration!(DOOMED = "tbl_0005" after ["tbl_0004"], up: create_doomed, down: None);
 migration!(DROP_DOOMED = "tbl_0006" after ["tbl_0005"], up: drop_doomed, down: None);
 
@@ -393,6 +401,20 @@ async fn if_not_exists_and_drops(mut ctx: Ctx) {
     ctx.up_ok(&regs).await;
     assert_eq!(ctx.tables().await, ["kept"], "{kind:?}");
     assert_eq!(ctx.column_names("kept").await, ["id", "label"], "{kind:?}");
+
+    // A table created `if_not_exists` has no derived downgrade: it may
+    // have been there, with its rows, and dropping it would lose them.
+    ctx.exec_ok("INSERT INTO kept (id, label) VALUES (1, 'precious')")
+        .await;
+    ctx.down_ok(&regs, "tbl_0003").await;
+    let derived = [&KEPT, &KEPT_AGAIN_DERIVED];
+    ctx.up_ok(&derived).await;
+    let refused = ctx.down(&derived, "tbl_0003").await.unwrap_err();
+    assert!(
+        refused.to_string().contains("may have created nothing"),
+        "{kind:?}: {refused}"
+    );
+    assert_eq!(ctx.count("kept").await, 1, "{kind:?}");
 }
 
 fn create_old(m: &mut Migration) {
