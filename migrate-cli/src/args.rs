@@ -445,14 +445,16 @@ Examples:
     /// Write a new migration file that revises the current head.
     ///
     /// The file is named YYYY_MM_DD_HHMM-<id>_<slug>.rs, gets a fresh random
-    /// id, and is picked up on the next build with no other edit.
+    /// id (or --rev-id), and is picked up on the next build with no other
+    /// edit.
     #[command(after_help = "\
 Examples:
   migrations revision -m \"add email to users\"
   migrations revision -m \"fix\" --head 3f1c0a9b2d4e          when there are several heads
   migrations revision -m \"audit\" --head base --branch-label audit   a new independent branch
   migrations revision -m \"hotfix\" --head 3f1c --splice        branch off a non-head
-  migrations revision -m \"search\" --depends-on billing        needs the billing branch")]
+  migrations revision -m \"search\" --depends-on billing        needs the billing branch
+  migrations revision -m \"add users\" --rev-id 1975ea83b712    keep an Alembic history's id")]
     Revision {
         /// What the migration does, one line, e.g. \"add email to users\"
         #[arg(short, long, value_parser = one_line)]
@@ -474,6 +476,12 @@ Examples:
         /// A revision id or branch label the new migration depends on (repeatable)
         #[arg(long, value_name = "REV")]
         depends_on: Vec<String>,
+
+        /// The new revision's id instead of a random one: 4 to 32 of `a-z`,
+        /// `0-9`, `_` (a port keeps its ids, so that `stamp` adopts a
+        /// database the old tool migrated)
+        #[arg(long, value_name = "ID")]
+        rev_id: Option<String>,
 
         /// Where migration files live [default: $CARGO_MANIFEST_DIR/src/versions, else ./src/versions]
         #[arg(long, value_name = "DIR")]

@@ -171,12 +171,17 @@ pub(crate) struct RevisionOptions {
     pub(crate) splice: bool,
     pub(crate) branch_label: Option<String>,
     pub(crate) depends_on: Vec<String>,
+    pub(crate) rev_id: Option<String>,
     pub(crate) dir: Option<PathBuf>,
 }
 
 /// `revision -m MSG`: writes a migration that revises the single head, or
 /// what `--head` names.
 pub(crate) fn revision(message: &str, options: RevisionOptions) -> Result<Created, Failure> {
+    let id = match options.rev_id {
+        Some(id) => chosen_id(id)?,
+        None => new_revision_id()?,
+    };
     let revises = if registry::registered().is_empty() {
         match options.head.as_deref() {
             None | Some("base") => Vec::new(),
@@ -198,13 +203,39 @@ pub(crate) fn revision(message: &str, options: RevisionOptions) -> Result<Create
         revises
     };
     let migration = NewMigration {
-        id: new_revision_id()?,
+        id,
         revises,
         message: message.to_owned(),
         branch_labels: options.branch_label.into_iter().collect(),
         depends_on: options.depends_on,
     };
     write_migration(&migration, options.dir)
+}
+
+/// The id `--rev-id` gives, once it is known to be a valid id that no
+/// registered revision has, nor a branch label.
+fn chosen_id(id: String) -> Result<String, Failure> {
+    migrate_core::graph::validate_id(&id).map_err(|why| {
+        Failure::Message(format!(
+            "revision: --rev-id {:?} cannot be a revision id: {why}",
+            migrate_core::text::one_line(&id)
+        ))
+    })?;
+    for registration in registry::registered() {
+        if registration.id == id {
+            return Err(Failure::Message(format!(
+                "revision: --rev-id {id} is already the id of {}; choose another, or leave --rev-id out for a random one",
+                registration.location()
+            )));
+        }
+        if registration.branch_labels.contains(&id.as_str()) {
+            return Err(Failure::Message(format!(
+                "revision: --rev-id {id} is a branch label of {}; an id must not be a label",
+                registration.location()
+            )));
+        }
+    }
+    Ok(id)
 }
 
 /// The parents of a new revision: `base` (none), the head `--head` names,

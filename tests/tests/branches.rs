@@ -267,6 +267,41 @@ fn attributes(dir: &std::path::Path) -> Vec<String> {
     found
 }
 
+/// `--rev-id` keeps a ported history's id; one that is not an id, or is
+/// taken by a revision or a label, is refused before anything is written.
+#[test]
+fn revision_keeps_a_given_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let args = |id| {
+        [
+            "revision", "-m", "port", "--head", "base", "--rev-id", id, "--dir", d,
+        ]
+    };
+    ok(None, &args("1975ea83b712"));
+    let files: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert!(files[0].ends_with("-1975ea83b712_port.rs"), "{files:?}");
+    let text = std::fs::read_to_string(dir.path().join(&files[0])).unwrap();
+    assert!(
+        text.contains(r#"#[migration(id = "1975ea83b712", revises = "base""#),
+        "{text}"
+    );
+    for (id, expected) in [
+        ("AB12", "cannot be a revision id: it has 'A' at position 1"),
+        ("head", "cannot be a revision id: `head` is a reserved word"),
+        ("a001", "--rev-id a001 is already the id of"),
+        ("billing", "--rev-id billing is a branch label of"),
+    ] {
+        let error = fails(None, &args(id));
+        assert!(error.contains(expected), "{id}: {error}");
+    }
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
 #[test]
 fn merge_and_revision_write_labels_dependencies_and_parents() {
     let dir = tempfile::tempdir().unwrap();

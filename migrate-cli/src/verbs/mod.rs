@@ -64,6 +64,7 @@ async fn execute(command: Command, cx: &Context<'_>) -> Result<u8, Failure> {
             splice,
             branch_label,
             depends_on,
+            rev_id,
             dir,
         } => {
             let options = crate::scaffold::RevisionOptions {
@@ -71,6 +72,7 @@ async fn execute(command: Command, cx: &Context<'_>) -> Result<u8, Failure> {
                 splice,
                 branch_label,
                 depends_on,
+                rev_id,
                 dir,
             };
             revision::revision(cx, &message, options)
