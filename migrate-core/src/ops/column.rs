@@ -1,6 +1,7 @@
 //! Column definitions, their types and server defaults.
 
 use super::Literal;
+use crate::Backend;
 
 /// A column's type. Each variant maps to one native type per backend; the
 /// mapping table is in `docs/operations.md`.
@@ -93,6 +94,8 @@ pub struct Column {
     pub(crate) default: Option<ColumnDefault>,
     pub(crate) references: Option<(String, String)>,
     pub(crate) comment: Option<String>,
+    /// Types for some backends instead of `ty` (see [`Column::type_for`]).
+    pub(crate) overrides: Vec<(Backend, ColumnType)>,
 }
 
 impl Column {
@@ -108,6 +111,7 @@ impl Column {
             default: None,
             references: None,
             comment: None,
+            overrides: Vec::new(),
         }
     }
 
@@ -147,14 +151,30 @@ impl Column {
         self.ty(ColumnType::Decimal { precision, scale })
     }
 
-    /// A 32-bit float (`real`).
+    /// A 32-bit float (`real`; `float` on MySQL). The same as
+    /// [`float32`](Self::float32).
     pub fn real(self) -> Self {
         self.ty(ColumnType::Real)
     }
 
-    /// A 64-bit float (`double precision`).
+    /// A 64-bit float (`double precision`; `double` on MySQL and SQLite). The
+    /// same as [`float64`](Self::float64).
     pub fn double(self) -> Self {
         self.ty(ColumnType::Double)
+    }
+
+    /// A 4-byte float on every backend that has one (`real` on PostgreSQL,
+    /// `float` on MySQL; SQLite stores every float in 8 bytes).
+    pub fn float32(self) -> Self {
+        self.real()
+    }
+
+    /// An 8-byte float on every backend (`double precision` on PostgreSQL,
+    /// `double` on MySQL and SQLite). SQLAlchemy's `Float` is 8 bytes on
+    /// PostgreSQL but 4 on MySQL: a port that must keep that writes
+    /// `float64().type_for(Backend::MySql, ColumnType::Real)`.
+    pub fn float64(self) -> Self {
+        self.double()
     }
 
     /// `varchar(len)`.
@@ -225,6 +245,39 @@ impl Column {
     /// A type written as-is.
     pub fn raw_type(self, sql: impl Into<String>) -> Self {
         self.ty(ColumnType::Raw(sql.into()))
+    }
+
+    /// The type on `backend` instead of the column's own, e.g. MySQL's
+    /// `MEDIUMTEXT` for a `text()` column:
+    ///
+    /// ```
+    /// use migrate_core::prelude::*;
+    ///
+    /// let body = Column::new("body")
+    ///     .text()
+    ///     .type_for(Backend::MySql, ColumnType::Raw("MEDIUMTEXT".into()));
+    /// let mut m = Migration::new().for_backend(Backend::MySql);
+    /// m.add_column("posts", body);
+    /// let migrate_core::ops::Operation::AddColumn { column, .. } = &m.operations()[0] else {
+    ///     unreachable!()
+    /// };
+    /// assert_eq!(column.column_type(), Some(&ColumnType::Raw("MEDIUMTEXT".into())));
+    /// ```
+    ///
+    /// Resolved when the plan is recorded for a backend, so the plan, its
+    /// SQL, its checksum and its derived downgrade hold the backend's type.
+    pub fn type_for(mut self, backend: Backend, ty: ColumnType) -> Self {
+        self.overrides.retain(|(b, _)| *b != backend);
+        self.overrides.push((backend, ty));
+        self
+    }
+
+    /// Gives the column its type for `backend` and forgets the others.
+    pub(crate) fn resolve_for(&mut self, backend: Backend) {
+        if let Some((_, ty)) = self.overrides.iter().find(|(b, _)| *b == backend) {
+            self.ty = Some(ty.clone());
+        }
+        self.overrides.clear();
     }
 
     /// Allows `NULL`.

@@ -106,6 +106,28 @@ pub enum Operation {
 }
 
 impl Operation {
+    /// Gives every column the operation defines its type on `backend`
+    /// ([`Column::type_for`]).
+    fn resolve_types(&mut self, backend: Backend) {
+        let columns: Vec<&mut Column> = match self {
+            Self::CreateTable(table)
+            | Self::DropTable {
+                table: Dropped::Definition(table),
+                ..
+            } => table.columns.iter_mut().collect(),
+            Self::AddColumn { column, .. }
+            | Self::DropColumn {
+                column: Dropped::Definition(column),
+                ..
+            } => vec![column],
+            Self::AlterColumn(alter) => alter.existing.iter_mut().collect(),
+            _ => Vec::new(),
+        };
+        for column in columns {
+            column.resolve_for(backend);
+        }
+    }
+
     /// A short description for progress lines and error messages, e.g.
     /// `add_column users.email`.
     pub fn describe(&self) -> String {
@@ -395,7 +417,10 @@ impl Migration {
     }
 
     /// Records an operation.
-    pub fn push(&mut self, op: Operation) -> &mut Self {
+    pub fn push(&mut self, mut op: Operation) -> &mut Self {
+        if let Some(backend) = self.backend {
+            op.resolve_types(backend);
+        }
         self.ops.push(op);
         self
     }

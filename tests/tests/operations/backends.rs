@@ -5,7 +5,7 @@
 //! constraint that exists on one backend only.
 
 use migrate_core::Backend;
-use migrate_core::ops::{Column, Constraint, Migration, Table};
+use migrate_core::ops::{Column, ColumnType, Constraint, Migration, Table};
 
 use crate::harness::{Ctx, Kind, render_error};
 
@@ -20,7 +20,23 @@ fn create_flags(m: &mut Migration) {
         Table::new("flags")
             .column(Column::new("id").integer().primary_key())
             .column(Column::new("enabled").boolean().default(false))
-            .column(Column::new("note").string(20).nullable()),
+            .column(Column::new("note").string(20).nullable())
+            // Floats of a known size, and SQLAlchemy's `Float` (8 bytes on
+            // PostgreSQL, 4 on MySQL) as a port keeps it.
+            .column(Column::new("weight").float32().nullable())
+            .column(Column::new("precise").float64().nullable())
+            .column(
+                Column::new("ratio")
+                    .float64()
+                    .type_for(Backend::MySql, ColumnType::Real)
+                    .nullable(),
+            )
+            .column(
+                Column::new("summary")
+                    .text()
+                    .type_for(Backend::MySql, ColumnType::Raw("MEDIUMTEXT".into()))
+                    .nullable(),
+            ),
     );
     m.only(NUMERIC_BOOLEANS, |m| {
         m.create_check_constraint("flags", "ck_flags_enabled", "enabled IN (0, 1)");
@@ -80,6 +96,18 @@ async fn steps_for_some_backends(mut ctx: Ctx) {
         Kind::Postgres | Kind::Sqlite => "text",
     };
     assert_eq!(body, expected, "{kind:?}");
+    let summary = ctx.column("flags", "summary").await.ty;
+    assert_eq!(summary, expected, "{kind:?}: type_for");
+    let mut floats = Vec::new();
+    for column in ["weight", "precise", "ratio"] {
+        floats.push(ctx.column("flags", column).await.ty);
+    }
+    let expected = match kind {
+        Kind::Postgres => ["real", "double precision", "double precision"],
+        Kind::MySql => ["float", "double", "float"],
+        Kind::Sqlite => ["real", "double", "double"],
+    };
+    assert_eq!(floats, expected, "{kind:?}");
     if kind != Kind::Postgres {
         let refused = ctx
             .exec_err("INSERT INTO flags (id, enabled) VALUES (9, 2)")
