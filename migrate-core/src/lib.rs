@@ -34,14 +34,31 @@ pub use crate::migrator::Migrator;
 pub use crate::owner::{NotAnOwner, Owner};
 pub use crate::registry::Registration;
 
+/// A [`Query`](ops::Query) from a template: `{}` take names ([`ident`](ops::ident))
+/// and values in order, `{{` and `}}` are braces. Names are quoted for the
+/// backend, values bound as parameters; see [`Migration::execute_query`](ops::Migration::execute_query).
+///
+/// ```
+/// use migrate_core::prelude::*;
+///
+/// let q = sql!("DELETE FROM {} WHERE {} < {}", ident("sessions"), ident("expires_at"), 1_700_000_000);
+/// assert_eq!(q.to_string(), r#"DELETE FROM "sessions" WHERE "expires_at" < ?"#);
+/// ```
+#[macro_export]
+macro_rules! sql {
+    ($template:literal $(, $arg:expr)* $(,)?) => {
+        $crate::ops::Query::template($template, ::std::vec![$($crate::ops::SqlArg::from($arg)),*])
+    };
+}
+
 /// What a migration module needs: `use migrate_core::prelude::*;`.
 pub mod prelude {
     pub use crate::backend::Backend;
-    pub use crate::migration;
     pub use crate::ops::{
         Action, AddEnumValue, AlterColumn, Backfill, BackfillRow, Column, ColumnType, Constraint,
-        Enum, ForeignKey, Index, Literal, Migration, RawSql, Rows, Table,
+        Enum, ForeignKey, Index, Literal, Migration, Query, RawSql, Rows, Table, ident,
     };
+    pub use crate::{migration, sql};
     pub use sea_query::{self, Alias, Expr, Func, SimpleExpr};
 }
 

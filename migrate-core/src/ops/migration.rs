@@ -5,8 +5,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::{
-    AddEnumValue, AlterColumn, Backfill, Column, Constraint, Dropped, Enum, Index, RawSql, Rows,
-    Table,
+    AddEnumValue, AlterColumn, Backfill, Column, Constraint, Dropped, Enum, Index, Query, RawSql,
+    Rows, Table,
 };
 use crate::backend::{Backend, Backends};
 
@@ -101,6 +101,8 @@ pub enum Operation {
     BulkInsert(Rows),
     /// Raw SQL.
     Execute(RawSql),
+    /// SQL with quoted identifiers and bound values ([`Query`]).
+    Query(Query),
     /// A batched data change, one transaction per batch, resumable.
     Backfill(Backfill),
 }
@@ -175,6 +177,7 @@ impl Operation {
                 format!("bulk_insert {} ({} rows)", rows.table, rows.rows.len())
             }
             Self::Execute(_) => "execute".to_owned(),
+            Self::Query(_) => "execute_query".to_owned(),
             Self::Backfill(backfill) => {
                 format!(
                     "backfill {}.{}",
@@ -691,6 +694,48 @@ impl Migration {
     /// per-backend SQL and a reverse.
     pub fn execute(&mut self, sql: impl Into<RawSql>) -> &mut Self {
         self.push(Operation::Execute(sql.into()))
+    }
+
+    /// SQL whose names are quoted for the backend and whose values are
+    /// bound, written with [`sql!`](crate::sql) or [`Query`]'s builder:
+    ///
+    /// ```
+    /// use migrate_core::prelude::*;
+    ///
+    /// let mut m = Migration::new();
+    /// m.execute_query(
+    ///     sql!("UPDATE {} SET {} = {}", ident("tags"), ident("key"), "none")
+    ///         .reverse(sql!("UPDATE {} SET {} = NULL", ident("tags"), ident("key"))),
+    /// );
+    /// ```
+    pub fn execute_query(&mut self, query: Query) -> &mut Self {
+        self.push(Operation::Query(query))
+    }
+
+    /// A statement of sea-query's builders (`Query::insert()`,
+    /// `Query::update()`, ... with a `select_from` or a subquery), built for
+    /// the backend the plan is recorded for, with its values bound: the
+    /// data steps an Alembic history ran through an ORM session.
+    ///
+    /// # Panics
+    ///
+    /// On a plan built by hand without a backend ([`Migration::new`]; use
+    /// [`for_backend`](Self::for_backend)), or with a value of a type a
+    /// migration cannot bind; reported as the migration's error when a run
+    /// records its plan.
+    pub fn execute_statement(
+        &mut self,
+        statement: &impl sea_query::QueryStatementWriter,
+    ) -> &mut Self {
+        let Some(backend) = self.backend() else {
+            panic!(
+                "execute_statement builds its statement for the backend the plan is recorded for, and this plan has none: use `Migration::new().for_backend(..)`"
+            );
+        };
+        match Query::built(backend, statement) {
+            Ok(query) => self.execute_query(query),
+            Err(why) => panic!("execute_statement: {why}"),
+        }
     }
 
     /// Raw SQL for one backend only; other backends skip this step.

@@ -16,6 +16,7 @@ mod index;
 mod literal;
 mod migration;
 mod narrowing;
+mod query;
 mod reverse;
 mod table;
 #[cfg(test)]
@@ -34,5 +35,6 @@ pub use literal::Literal;
 pub(crate) use literal::hex as literal_hex;
 pub use migration::{Migration, Operation};
 pub use narrowing::{Fit, fit};
+pub use query::{Query, SqlArg, ident};
 pub use reverse::Irreversible;
 pub use table::Table;

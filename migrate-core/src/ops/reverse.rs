@@ -189,6 +189,10 @@ impl Operation {
                     backfill.table
                 )),
             },
+            Self::Query(query) => query.inverse().map(|undo| vec![Self::Query(undo)]).ok_or_else(|| {
+                "a query has no reverse; give one with `.reverse(sql!(..))`, or write a `downgrade`"
+                    .to_owned()
+            }),
             Self::Execute(raw) => match &raw.reverse {
                 Some(reverse) => {
                     let mut inverse = reverse.for_backends_of(raw)?;

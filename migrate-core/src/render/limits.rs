@@ -172,7 +172,7 @@ fn identifiers(op: &Operation) -> Vec<String> {
             names.push(rows.table.clone());
             names.extend(rows.columns.iter().cloned());
         }
-        Operation::Execute(_) => {}
+        Operation::Execute(_) | Operation::Query(_) => {}
         Operation::Backfill(backfill) => {
             names.push(backfill.table.clone());
             names.extend(backfill.written().into_iter().map(str::to_owned));

@@ -161,6 +161,19 @@ impl Renderer<'_> {
             Operation::Backfill(backfill) => super::backfill::render(backfill, b, self.op)
                 .map(|statement| Rendered::Statements(vec![statement]))
                 .map_err(|why| self.invalid(why)),
+            Operation::Query(query) => {
+                let (sql, values) = query.render(b).map_err(|why| self.invalid(why))?;
+                let exec = match values.is_empty() {
+                    true => Exec::Sql,
+                    false => Exec::Bound(values),
+                };
+                Ok(Rendered::Statements(vec![Statement {
+                    sql,
+                    op: self.op,
+                    exec,
+                    transactional: true,
+                }]))
+            }
             Operation::Execute(raw) => Ok(Rendered::Sql(
                 raw.sql_for(b)
                     .map(|s| vec![s.to_owned()])

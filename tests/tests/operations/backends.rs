@@ -1,15 +1,21 @@
 //! Backend-specific steps: `Migration::only` and `Migration::backend`, the
 //! cases a real three-backend history needs (a boolean's `CHECK` where the
 //! backend has no boolean, a MySQL-only server default and `MEDIUMTEXT`),
-//! their derived downgrades, and `drop_constraint_if_exists` of a
-//! constraint that exists on one backend only.
+//! their derived downgrades, `drop_constraint_if_exists` of a constraint
+//! that exists on one backend only, per-backend column types, and raw SQL
+//! with quoted names and bound values (`sql!`, sea-query statements).
 
 use migrate_core::Backend;
-use migrate_core::ops::{Column, ColumnType, Constraint, Migration, Table};
+use migrate_core::ops::{Column, ColumnType, Constraint, Migration, Table, ident};
+use migrate_core::sql;
 
 use crate::harness::{Ctx, Kind, render_error};
 
-every_backend!(steps_for_some_backends, a_constraint_only_one_backend_has);
+every_backend!(
+    steps_for_some_backends,
+    a_constraint_only_one_backend_has,
+    portable_raw_sql
+);
 
 /// What the CHECK of SQLAlchemy's `Boolean(create_constraint=True)` is for:
 /// the backends that store a boolean as a number.
@@ -214,4 +220,105 @@ async fn a_constraint_only_one_backend_has(mut ctx: Ctx) {
             assert_eq!(ctx.primary_key("flags").await, ["id"], "{kind:?}");
         }
     }
+}
+
+fn create_tags(m: &mut Migration) {
+    // `key` is reserved on MySQL; `order` everywhere.
+    m.create_table(
+        Table::new("old_tags")
+            .column(Column::new("id").integer().primary_key())
+            .column(Column::new("key").string(40))
+            .column(Column::new("order").integer()),
+    );
+    m.create_table(
+        Table::new("tags")
+            .column(Column::new("id").integer().primary_key())
+            .column(Column::new("key").string(40))
+            .column(Column::new("order").integer()),
+    );
+    m.execute_query(sql!(
+        "INSERT INTO {} ({}, {}, {}) VALUES (1, {}, 1), (2, {}, 2), (3, {}, 3)",
+        ident("old_tags"),
+        ident("id"),
+        ident("key"),
+        ident("order"),
+        "plain",
+        "it's; DROP TABLE old_tags; --",
+        "gone"
+    ));
+}
+
+/// The data step of a port: what Alembic did with an ORM session, as a
+/// template and as a sea-query statement, names quoted and values bound.
+fn copy_tags(m: &mut Migration) {
+    m.execute_query(
+        sql!(
+            "INSERT INTO {} ({}, {}, {}) SELECT {}, {}, {} FROM {} WHERE {} <> {}",
+            ident("tags"),
+            ident("id"),
+            ident("key"),
+            ident("order"),
+            ident("id"),
+            ident("key"),
+            ident("order"),
+            ident("old_tags"),
+            ident("key"),
+            "gone"
+        )
+        .reverse(sql!("DELETE FROM {}", ident("tags"))),
+    );
+    use migrate_core::prelude::sea_query::{Alias, Expr, Query};
+    let renumber = Query::update()
+        .table(Alias::new("tags"))
+        .value(Alias::new("order"), Expr::col(Alias::new("order")).add(10))
+        .and_where(Expr::col(Alias::new("key")).eq("plain"))
+        .to_owned();
+    m.execute_statement(&renumber);
+}
+fn undo_copy(m: &mut Migration) {
+    m.execute_query(sql!("DELETE FROM {}", ident("tags")));
+}
+
+migration!(TAGS = "bk_0101" after [], up: create_tags, down: None);
+migration!(COPY = "bk_0102" after ["bk_0101"], up: copy_tags, down: Some(undo_copy));
+migration!(COPY_DERIVED = "bk_0102" after ["bk_0101"], up: copy_tags, down: None);
+
+async fn portable_raw_sql(mut ctx: Ctx) {
+    let kind = ctx.kind();
+    let regs = [&TAGS, &COPY];
+    ctx.up_ok(&regs).await;
+    let q = |t: &str| match kind {
+        Kind::MySql => format!("`{t}`"),
+        Kind::Postgres | Kind::Sqlite => format!("\"{t}\""),
+    };
+    let rows = ctx
+        .rows(&format!(
+            "SELECT {}, {} FROM tags ORDER BY id",
+            q("key"),
+            q("order")
+        ))
+        .await;
+    let rows: Vec<(String, String)> = rows
+        .into_iter()
+        .map(|r| (r[0].clone().unwrap(), r[1].clone().unwrap()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("plain".to_owned(), "11".to_owned()),
+            ("it's; DROP TABLE old_tags; --".to_owned(), "2".to_owned()),
+        ],
+        "{kind:?}"
+    );
+    assert_eq!(ctx.count("old_tags").await, 3, "{kind:?}");
+    ctx.down_ok(&regs, "bk_0101").await;
+    assert_eq!(ctx.count("tags").await, 0, "{kind:?}");
+    // Derived: the template's reverse; the sea-query statement has none.
+    let derived = [&TAGS, &COPY_DERIVED];
+    ctx.up_ok(&derived).await;
+    let refused = ctx.down(&derived, "bk_0101").await.unwrap_err().to_string();
+    assert!(
+        refused.contains("a query has no reverse"),
+        "{kind:?}: {refused}"
+    );
 }
