@@ -177,32 +177,36 @@ impl Migrator {
     /// and an upgrade with a step that has no inverse. Pure: records plans,
     /// touches no database.
     pub fn irreversible(&self) -> Vec<(RevisionIdx, crate::ops::Irreversible)> {
-        crate::graph::enumerate_revisions(&self.registrations)
-            .filter(|(_, r)| r.downgrade.is_none())
-            .filter_map(|(index, r)| {
-                // A backend-specific step may have no inverse on one backend.
-                step::record_each_backend(r, Direction::Downgrade, &self.args)
-                    .into_iter()
-                    .find_map(|plan| match plan {
-                        Err(PlanError::Irreversible { source, .. }) => Some((index, source)),
-                        _ => None,
-                    })
-            })
-            .collect()
+        self.downgrade_refusals(false, |refusal| match refusal {
+            PlanError::Irreversible { source, .. } => Some(source),
+            _ => None,
+        })
     }
 
     /// The migrations whose `downgrade` declares them irreversible, with the
     /// author's reason. Pure.
     pub fn marked_irreversible(&self) -> Vec<(RevisionIdx, String)> {
+        self.downgrade_refusals(true, |refusal| match refusal {
+            PlanError::MarkedIrreversible { reason, .. } => Some(reason),
+            _ => None,
+        })
+    }
+
+    /// What `pick` keeps of why recording each migration's downgrade (with
+    /// or without a `downgrade` function, as `written` says) fails, on any
+    /// backend: a backend-specific step may have no inverse on one of them.
+    fn downgrade_refusals<T>(
+        &self,
+        written: bool,
+        pick: impl Fn(PlanError) -> Option<T>,
+    ) -> Vec<(RevisionIdx, T)> {
         crate::graph::enumerate_revisions(&self.registrations)
-            .filter(|(_, r)| r.downgrade.is_some())
+            .filter(|(_, r)| r.downgrade.is_some() == written)
             .filter_map(|(index, r)| {
                 step::record_each_backend(r, Direction::Downgrade, &self.args)
                     .into_iter()
-                    .find_map(|plan| match plan {
-                        Err(PlanError::MarkedIrreversible { reason, .. }) => Some((index, reason)),
-                        _ => None,
-                    })
+                    .find_map(|plan| plan.err().and_then(&pick))
+                    .map(|found| (index, found))
             })
             .collect()
     }
