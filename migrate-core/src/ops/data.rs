@@ -1,7 +1,7 @@
 //! Data steps: raw SQL and bulk inserts.
 
-use super::Literal;
 use super::constraint::strings;
+use super::{Backfill, Literal, Migration, Operation, Query};
 use crate::Backend;
 
 /// Raw SQL, the same for every backend or written per backend, with an
@@ -258,6 +258,86 @@ tuple_rows! {
     (A, B, C, D, E, F, G, H, I, J),
     (A, B, C, D, E, F, G, H, I, J, K),
     (A, B, C, D, E, F, G, H, I, J, K, L),
+}
+
+/// The data and raw-SQL steps of a plan.
+impl Migration {
+    /// Inserts typed rows; the values are bound, never spliced into SQL.
+    pub fn bulk_insert(&mut self, rows: Rows) -> &mut Self {
+        self.push(Operation::BulkInsert(rows))
+    }
+
+    /// A batched data change: see [`Backfill`]. The migration then runs in
+    /// phases: the steps before it commit, each batch commits on its own,
+    /// and the steps after it run in a transaction of their own.
+    pub fn backfill(&mut self, backfill: Backfill) -> &mut Self {
+        self.push(Operation::Backfill(backfill))
+    }
+
+    /// Raw SQL: a string run as-is on every backend, or a [`RawSql`] with
+    /// per-backend SQL and a reverse.
+    pub fn execute(&mut self, sql: impl Into<RawSql>) -> &mut Self {
+        self.push(Operation::Execute(sql.into()))
+    }
+
+    /// SQL whose names are quoted for the backend and whose values are
+    /// bound, written with [`sql!`](crate::sql) or [`Query`]'s builder:
+    ///
+    /// ```
+    /// use migrate_core::prelude::*;
+    ///
+    /// let mut m = Migration::new();
+    /// m.execute_query(
+    ///     sql!("UPDATE {} SET {} = {}", ident("tags"), ident("key"), "none")
+    ///         .reverse(sql!("UPDATE {} SET {} = NULL", ident("tags"), ident("key"))),
+    /// );
+    /// ```
+    pub fn execute_query(&mut self, query: Query) -> &mut Self {
+        self.push(Operation::Query(query))
+    }
+
+    /// A statement of sea-query's builders (`Query::insert()`,
+    /// `Query::update()`, ... with a `select_from` or a subquery), built for
+    /// the backend the plan is recorded for, with its values bound: the
+    /// data steps an Alembic history ran through an ORM session.
+    ///
+    /// # Panics
+    ///
+    /// On a plan built by hand without a backend ([`Migration::new`]; use
+    /// [`for_backend`](Self::for_backend)), or with a value of a type a
+    /// migration cannot bind; reported as the migration's error when a run
+    /// records its plan.
+    pub fn execute_statement(
+        &mut self,
+        statement: &impl sea_query::QueryStatementWriter,
+    ) -> &mut Self {
+        let Some(backend) = self.backend() else {
+            panic!(
+                "execute_statement builds its statement for the backend the plan is recorded for, and this plan has none: use `Migration::new().for_backend(..)`"
+            );
+        };
+        match Query::built(backend, statement) {
+            Ok(query) => self.execute_query(query),
+            Err(why) => panic!("execute_statement: {why}"),
+        }
+    }
+
+    /// Raw SQL for one backend only; other backends skip this step.
+    ///
+    /// Call it once per backend on consecutive lines to give each its own SQL:
+    /// the calls are merged into one step.
+    pub fn execute_for(&mut self, backend: Backend, sql: impl Into<String>) -> &mut Self {
+        if let Some(Operation::Execute(raw)) = self.ops.last_mut() {
+            if raw.any.is_none()
+                && raw.reverse.is_none()
+                && raw.per_backend.iter().all(|(b, _)| *b != backend)
+            {
+                raw.per_backend.push((backend, sql.into()));
+                return self;
+            }
+        }
+        self.push(Operation::Execute(RawSql::for_backend(backend, sql)))
+    }
 }
 
 #[cfg(test)]
