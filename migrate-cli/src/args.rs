@@ -411,6 +411,10 @@ Examples:
         #[arg(long, value_name = "LABEL")]
         branch_label: Option<String>,
 
+        /// The merge's id instead of a random one (a port keeps its ids)
+        #[arg(long, value_name = "ID")]
+        rev_id: Option<String>,
+
         /// Where migration files live [default: $CARGO_MANIFEST_DIR/src/versions, else ./src/versions]
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,

@@ -178,10 +178,7 @@ pub(crate) struct RevisionOptions {
 /// `revision -m MSG`: writes a migration that revises the single head, or
 /// what `--head` names.
 pub(crate) fn revision(message: &str, options: RevisionOptions) -> Result<Created, Failure> {
-    let id = match options.rev_id {
-        Some(id) => chosen_id(id)?,
-        None => new_revision_id()?,
-    };
+    let id = chosen_or_new_id("revision", options.rev_id)?;
     let revises = if registry::registered().is_empty() {
         match options.head.as_deref() {
             None | Some("base") => Vec::new(),
@@ -212,25 +209,29 @@ pub(crate) fn revision(message: &str, options: RevisionOptions) -> Result<Create
     write_migration(&migration, options.dir)
 }
 
-/// The id `--rev-id` gives, once it is known to be a valid id that no
-/// registered revision has, nor a branch label.
-fn chosen_id(id: String) -> Result<String, Failure> {
+/// The id `--rev-id` gives to `verb`'s new revision, once it is known to be
+/// a valid id that no registered revision has, nor a branch label; a random
+/// one without it.
+fn chosen_or_new_id(verb: &str, rev_id: Option<String>) -> Result<String, Failure> {
+    let Some(id) = rev_id else {
+        return new_revision_id();
+    };
     migrate_core::graph::validate_id(&id).map_err(|why| {
         Failure::Message(format!(
-            "revision: --rev-id {:?} cannot be a revision id: {why}",
+            "{verb}: --rev-id {:?} cannot be a revision id: {why}",
             migrate_core::text::one_line(&id)
         ))
     })?;
     for registration in registry::registered() {
         if registration.id == id {
             return Err(Failure::Message(format!(
-                "revision: --rev-id {id} is already the id of {}; choose another, or leave --rev-id out for a random one",
+                "{verb}: --rev-id {id} is already the id of {}; choose another, or leave --rev-id out for a random one",
                 registration.location()
             )));
         }
         if registration.branch_labels.contains(&id.as_str()) {
             return Err(Failure::Message(format!(
-                "revision: --rev-id {id} is a branch label of {}; an id must not be a label",
+                "{verb}: --rev-id {id} is a branch label of {}; an id must not be a label",
                 registration.location()
             )));
         }
@@ -289,8 +290,10 @@ pub(crate) fn merge(
     revisions: &[String],
     message: &str,
     branch_label: Option<String>,
+    rev_id: Option<String>,
     dir: Option<PathBuf>,
 ) -> Result<Created, Failure> {
+    let id = chosen_or_new_id("merge", rev_id)?;
     let migrator = Migrator::from_registry()?;
     let graph = migrator.graph();
     let mut parents: Vec<RevisionIdx> = Vec::new();
@@ -321,7 +324,7 @@ pub(crate) fn merge(
         )));
     }
     let migration = NewMigration {
-        id: new_revision_id()?,
+        id,
         revises: parents
             .iter()
             .map(|&i| graph.revision(i).id.clone())

@@ -300,6 +300,27 @@ fn revision_keeps_a_given_id() {
         assert!(error.contains(expected), "{id}: {error}");
     }
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+
+    // A merge point keeps its id too.
+    let merge = [
+        "merge",
+        "heads",
+        "-m",
+        "merge",
+        "--rev-id",
+        "0e9f2c1a77b4",
+        "--dir",
+        d,
+    ];
+    ok(None, &merge);
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    let mut merge = merge;
+    merge[5] = "a002";
+    let error = fails(None, &merge);
+    assert!(
+        error.contains("merge: --rev-id a002 is already the id of"),
+        "{error}"
+    );
 }
 
 #[test]

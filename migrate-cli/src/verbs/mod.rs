@@ -81,8 +81,9 @@ async fn execute(command: Command, cx: &Context<'_>) -> Result<u8, Failure> {
             revisions,
             message,
             branch_label,
+            rev_id,
             dir,
-        } => revision::merge(cx, &revisions, &message, branch_label, dir),
+        } => revision::merge(cx, &revisions, &message, branch_label, rev_id, dir),
         Command::Heads {
             resolve_dependencies,
         } => heads::run(cx, resolve_dependencies),

@@ -23,10 +23,11 @@ pub(super) fn merge(
     revisions: &[String],
     message: &str,
     branch_label: Option<String>,
+    rev_id: Option<String>,
     dir: Option<PathBuf>,
 ) -> Result<u8, Failure> {
-    cx.printer
-        .report(&scaffold::merge(revisions, message, branch_label, dir)?);
+    let created = scaffold::merge(revisions, message, branch_label, rev_id, dir)?;
+    cx.printer.report(&created);
     Ok(exit::OK)
 }
 
