@@ -29,6 +29,9 @@ pub enum Error {
     /// Applying a step, or reading the version tables, failed.
     #[error(transparent)]
     Apply(#[from] Box<ApplyError>),
+    /// The binary sets two naming conventions, or one with an unknown token.
+    #[error("{0}")]
+    NamingConvention(String),
 }
 
 impl From<PlanError> for Error {

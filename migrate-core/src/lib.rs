@@ -14,6 +14,7 @@ pub mod driver;
 pub mod error;
 pub mod graph;
 pub mod migrator;
+pub mod naming;
 pub mod ops;
 mod owner;
 pub mod registry;
@@ -31,6 +32,7 @@ pub use crate::direction::Direction;
 pub use crate::error::Error;
 pub use crate::graph::RevisionIdx;
 pub use crate::migrator::Migrator;
+pub use crate::naming::NamingConvention;
 pub use crate::owner::{NotAnOwner, Owner};
 pub use crate::registry::Registration;
 
@@ -51,12 +53,35 @@ macro_rules! sql {
     };
 }
 
+/// Sets the crate's [`NamingConvention`]: the names of the constraints and
+/// indexes its migrations leave unnamed (`None`). Once per binary, in the
+/// migrations crate; without it, every backend's own names.
+///
+/// ```
+/// migrate_core::naming_convention! {
+///     ix: "ix_%(column_0_label)s",
+///     uq: "uq_%(table_name)s_%(column_0_name)s",
+///     fk: "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+///     pk: "pk_%(table_name)s",
+/// }
+/// ```
+#[macro_export]
+macro_rules! naming_convention {
+    ($($kind:ident : $template:literal),* $(,)?) => {
+        $crate::__private::inventory::submit! {
+            $crate::NamingConvention::native()
+                $(.$kind($template))*
+                .at(::core::file!(), ::core::line!())
+        }
+    };
+}
+
 /// What a migration module needs: `use migrate_core::prelude::*;`.
 pub mod prelude {
     pub use crate::backend::Backend;
     pub use crate::ops::{
         Action, AddEnumValue, AlterColumn, Backfill, BackfillRow, Column, ColumnType, Constraint,
-        Enum, ForeignKey, Index, Literal, Migration, Query, RawSql, Rows, Table, ident,
+        Enum, ForeignKey, Index, Literal, Migration, Name, Query, RawSql, Rows, Table, ident,
     };
     pub use crate::{migration, sql};
     pub use sea_query::{self, Alias, Expr, Func, SimpleExpr};

@@ -106,6 +106,7 @@ impl Migrator {
         // inventory's order depends on the linker; sorting makes error
         // messages and tie-breaks reproducible.
         registrations.sort_unstable_by_key(|r| r.id);
+        crate::naming::registered().map_err(Error::NamingConvention)?;
         let graph = Graph::build(
             registrations
                 .iter()

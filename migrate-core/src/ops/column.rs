@@ -93,9 +93,19 @@ pub struct Column {
     pub(crate) unique: bool,
     pub(crate) default: Option<ColumnDefault>,
     pub(crate) references: Option<(String, String)>,
+    /// The names of its keys, when they have any: boxed, as most columns
+    /// have none.
+    pub(crate) key_names: Option<Box<KeyNames>>,
     pub(crate) comment: Option<String>,
     /// Types for some backends instead of `ty` (see [`Column::type_for`]).
     pub(crate) overrides: Vec<(Backend, ColumnType)>,
+}
+
+/// The names of a column's own keys.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct KeyNames {
+    pub(crate) primary_key: Option<String>,
+    pub(crate) references: Option<String>,
 }
 
 impl Column {
@@ -110,6 +120,7 @@ impl Column {
             unique: false,
             default: None,
             references: None,
+            key_names: None,
             comment: None,
             overrides: Vec::new(),
         }
@@ -272,6 +283,22 @@ impl Column {
         self
     }
 
+    /// The primary key's name, when it has one ([`Column::primary_key_named`]
+    /// or the naming convention).
+    pub(crate) fn pk_name(&self) -> Option<&str> {
+        self.key_names.as_ref()?.primary_key.as_deref()
+    }
+
+    /// The name of the `references` foreign key, when the naming convention
+    /// gives one; else it is `fk_<table>_<column>`.
+    pub(crate) fn fk_name(&self) -> Option<&str> {
+        self.key_names.as_ref()?.references.as_deref()
+    }
+
+    pub(crate) fn key_names_mut(&mut self) -> &mut KeyNames {
+        self.key_names.get_or_insert_default()
+    }
+
     /// Gives the column its type for `backend` and forgets the others.
     pub(crate) fn resolve_for(&mut self, backend: Backend) {
         if let Some((_, ty)) = self.overrides.iter().find(|(b, _)| *b == backend) {
@@ -289,6 +316,23 @@ impl Column {
     /// Makes this column the table's primary key.
     pub fn primary_key(mut self) -> Self {
         self.primary_key = true;
+        self
+    }
+
+    /// Makes this column the table's primary key, under the name `name`:
+    /// SQLAlchemy's `PrimaryKeyConstraint(name=...)`, also with
+    /// [`auto_increment`](Self::auto_increment). MySQL names every primary
+    /// key `PRIMARY` and ignores it.
+    ///
+    /// ```
+    /// use migrate_core::prelude::*;
+    ///
+    /// let id = Column::new("id").integer().auto_increment().primary_key_named("experiment_pk");
+    /// # let _ = id;
+    /// ```
+    pub fn primary_key_named(mut self, name: impl Into<String>) -> Self {
+        self.primary_key = true;
+        self.key_names_mut().primary_key = Some(name.into());
         self
     }
 

@@ -28,18 +28,152 @@ impl Action {
     }
 }
 
-/// A named foreign key.
+/// The name of a constraint or index: given in full (`"uq_users_email"`,
+/// final, as Alembic's `op.f()` makes it), `None` for the crate's
+/// [naming convention](crate::NamingConvention) or the backend's own name,
+/// or a [`part`](Self::part) the convention completes.
+///
+/// It is resolved when the plan is recorded for a backend, so `--sql`,
+/// checksums and downgrades see the final name.
+///
+/// ```
+/// use migrate_core::prelude::*;
+///
+/// let given = Constraint::unique("uq_users_email", ["email"]);
+/// let by_convention = Constraint::unique(None, ["email"]);
+/// let completed = Constraint::check(Name::part("adult"), "age >= 18");
+/// # let _ = (given, by_convention, completed);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Name {
+    text: String,
+    state: NameState,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+enum NameState {
+    /// Final: given, or resolved.
+    #[default]
+    Given,
+    /// To be made by the convention or the backend.
+    Unnamed,
+    /// A part for the convention's `%(constraint_name)s`.
+    Part,
+    /// The backend names it when the statement runs (MySQL's numbered
+    /// foreign keys and checks); `text` is empty.
+    Server,
+}
+
+impl Name {
+    /// A part the naming convention's `%(constraint_name)s` takes: with
+    /// `ck: "ck_%(table_name)s_%(constraint_name)s"`, `Name::part("adult")`
+    /// on `users` is `ck_users_adult` (SQLAlchemy's `name=` under a
+    /// convention). Without a template that uses it, the part is the name.
+    pub fn part(part: impl Into<String>) -> Self {
+        Self {
+            text: part.into(),
+            state: NameState::Part,
+        }
+    }
+
+    /// The name; empty while it is unresolved or left to the backend.
+    pub fn as_str(&self) -> &str {
+        match self.state {
+            NameState::Given => &self.text,
+            NameState::Unnamed | NameState::Part | NameState::Server => "",
+        }
+    }
+
+    /// Whether the convention still has to make or complete the name.
+    pub(crate) fn unresolved(&self) -> Option<Option<&str>> {
+        match self.state {
+            NameState::Unnamed => Some(None),
+            NameState::Part => Some(Some(&self.text)),
+            NameState::Given | NameState::Server => None,
+        }
+    }
+
+    /// The resolved name: `None` leaves it to the backend.
+    pub(crate) fn resolve(&mut self, name: Option<String>) {
+        *self = match name {
+            Some(text) => Self {
+                text,
+                state: NameState::Given,
+            },
+            None => Self {
+                text: String::new(),
+                state: NameState::Server,
+            },
+        };
+    }
+}
+
+impl std::ops::Deref for Name {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Display for Name {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.state {
+            NameState::Given => f.write_str(&self.text),
+            NameState::Unnamed => f.write_str("(unnamed)"),
+            NameState::Part => write!(f, "(convention, {})", self.text),
+            NameState::Server => f.write_str("(named by the server)"),
+        }
+    }
+}
+
+impl From<&str> for Name {
+    fn from(name: &str) -> Self {
+        name.to_owned().into()
+    }
+}
+
+impl From<&String> for Name {
+    fn from(name: &String) -> Self {
+        name.clone().into()
+    }
+}
+
+impl From<String> for Name {
+    fn from(text: String) -> Self {
+        Self {
+            text,
+            state: NameState::Given,
+        }
+    }
+}
+
+/// `None` leaves the name to the naming convention.
+impl From<Option<&str>> for Name {
+    fn from(name: Option<&str>) -> Self {
+        match name {
+            Some(name) => name.into(),
+            None => Self {
+                text: String::new(),
+                state: NameState::Unnamed,
+            },
+        }
+    }
+}
+
+/// A foreign key; `None` for a name by the naming convention.
 ///
 /// ```
 /// use migrate_core::prelude::*;
 ///
 /// let fk = ForeignKey::new("fk_posts_author", ["author_id"], "users", ["id"])
 ///     .on_delete(Action::Cascade);
-/// # let _ = fk;
+/// let unnamed = ForeignKey::new(None, ["author_id"], "users", ["id"]);
+/// # let _ = (fk, unnamed);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ForeignKey {
-    pub(crate) name: String,
+    pub(crate) name: Name,
     pub(crate) columns: Vec<String>,
     pub(crate) ref_table: String,
     pub(crate) ref_columns: Vec<String>,
@@ -50,7 +184,7 @@ pub struct ForeignKey {
 impl ForeignKey {
     /// `CONSTRAINT name FOREIGN KEY (columns) REFERENCES ref_table (ref_columns)`.
     pub fn new<C, R>(
-        name: impl Into<String>,
+        name: impl Into<Name>,
         columns: C,
         ref_table: impl Into<String>,
         ref_columns: R,
@@ -84,7 +218,7 @@ impl ForeignKey {
     }
 }
 
-/// A named table constraint.
+/// A table constraint; `None` for a name by the naming convention.
 ///
 /// ```
 /// use migrate_core::prelude::*;
@@ -97,7 +231,7 @@ impl ForeignKey {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Constraint {
-    pub(crate) name: String,
+    pub(crate) name: Name,
     pub(crate) kind: ConstraintKind,
     pub(crate) not_valid: bool,
 }
@@ -118,7 +252,7 @@ pub enum ConstraintKind {
 
 impl Constraint {
     /// `CONSTRAINT name PRIMARY KEY (columns)`.
-    pub fn primary_key<C>(name: impl Into<String>, columns: C) -> Self
+    pub fn primary_key<C>(name: impl Into<Name>, columns: C) -> Self
     where
         C: IntoIterator,
         C::Item: Into<String>,
@@ -127,7 +261,7 @@ impl Constraint {
     }
 
     /// `CONSTRAINT name UNIQUE (columns)`.
-    pub fn unique<C>(name: impl Into<String>, columns: C) -> Self
+    pub fn unique<C>(name: impl Into<Name>, columns: C) -> Self
     where
         C: IntoIterator,
         C::Item: Into<String>,
@@ -136,11 +270,11 @@ impl Constraint {
     }
 
     /// `CONSTRAINT name CHECK (expr)`. The expression is SQL, written as-is.
-    pub fn check(name: impl Into<String>, expr: impl Into<String>) -> Self {
+    pub fn check(name: impl Into<Name>, expr: impl Into<String>) -> Self {
         Self::new(name, ConstraintKind::Check(expr.into()))
     }
 
-    fn new(name: impl Into<String>, kind: ConstraintKind) -> Self {
+    fn new(name: impl Into<Name>, kind: ConstraintKind) -> Self {
         Self {
             name: name.into(),
             kind,
@@ -157,7 +291,8 @@ impl Constraint {
         self
     }
 
-    /// The constraint's name.
+    /// The constraint's name; empty until a plan recorded for a backend
+    /// resolves an unnamed one, or when the backend names it.
     pub fn name(&self) -> &str {
         &self.name
     }

@@ -1,6 +1,6 @@
 //! Indexes.
 
-use super::constraint::strings;
+use super::constraint::{Name, strings};
 
 /// One key part of an index: a column or an SQL expression.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -22,11 +22,12 @@ pub enum IndexPart {
 /// let open = Index::new("ix_tasks_open").on("tasks", ["due_at"]).partial("completed = false");
 /// let lower = Index::new("ix_users_lower_email").table("users").expr("lower(email)");
 /// let online = Index::new("ix_events_at").on("events", ["at"]).concurrently();
-/// # let _ = (ix, uq, open, lower, online);
+/// let unnamed = Index::new(None).on("posts", ["slug"]); // ix_posts_slug
+/// # let _ = (ix, uq, open, lower, online, unnamed);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Index {
-    pub(crate) name: String,
+    pub(crate) name: Name,
     pub(crate) table: String,
     pub(crate) parts: Vec<IndexPart>,
     pub(crate) unique: bool,
@@ -36,8 +37,9 @@ pub struct Index {
 }
 
 impl Index {
-    /// An index named `name`; say what it covers with [`on`](Index::on).
-    pub fn new(name: impl Into<String>) -> Self {
+    /// An index named `name` (`None` for `ix_<table>_<column>`, or the
+    /// naming convention's); say what it covers with [`on`](Index::on).
+    pub fn new(name: impl Into<Name>) -> Self {
         Self {
             name: name.into(),
             table: String::new(),

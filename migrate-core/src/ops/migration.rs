@@ -5,10 +5,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::{
-    AddEnumValue, AlterColumn, Backfill, Column, Constraint, Dropped, Enum, Index, Query, RawSql,
-    Rows, Table,
+    AddEnumValue, AlterColumn, Backfill, Column, Constraint, Dropped, Enum, Index, Name, Query,
+    RawSql, Rows, Table,
 };
 use crate::backend::{Backend, Backends};
+use crate::naming::NamingConvention;
 
 /// One typed operation of a plan.
 #[derive(Debug, Clone, PartialEq)]
@@ -160,10 +161,11 @@ impl Operation {
                 if_exists,
             } => {
                 let if_exists = if *if_exists { "_if_exists" } else { "" };
-                format!(
-                    "drop_constraint{if_exists} {} on {table}",
-                    constraint.name()
-                )
+                let name = match constraint {
+                    Dropped::Definition(c) => c.name.to_string(),
+                    Dropped::Name(name) => name.clone(),
+                };
+                format!("drop_constraint{if_exists} {name} on {table}")
             }
             Self::ValidateConstraint { table, name } => {
                 format!("validate_constraint {name} on {table}")
@@ -224,6 +226,8 @@ pub struct Migration {
     irreversible: Option<String>,
     args: Arc<BTreeMap<String, String>>,
     args_read: ArgsRead,
+    /// The naming convention, when not the crate's.
+    naming: Option<&'static NamingConvention>,
 }
 
 /// The `-x` keys a plan read, with what it got: the audit table stores them
@@ -278,6 +282,14 @@ impl Migration {
     /// the stairway record every plan for the backend they render it for.
     pub fn for_backend(mut self, backend: Backend) -> Self {
         self.backend = Some(backend);
+        self
+    }
+
+    /// The same plan, with `convention` instead of the crate's
+    /// [`naming_convention!`](crate::naming_convention): for plans built by
+    /// hand, such as tests of one convention.
+    pub fn with_naming_convention(mut self, convention: &'static NamingConvention) -> Self {
+        self.naming = Some(convention);
         self
     }
 
@@ -419,10 +431,18 @@ impl Migration {
         self.irreversible.as_deref()
     }
 
-    /// Records an operation.
+    /// Records an operation. In a plan recorded for a backend, each column
+    /// gets its type for it ([`Column::type_for`]) and each unnamed
+    /// constraint or index its name ([`Name`](super::Name)).
     pub fn push(&mut self, mut op: Operation) -> &mut Self {
         if let Some(backend) = self.backend {
             op.resolve_types(backend);
+            let convention = self.naming.unwrap_or_else(crate::naming::convention);
+            super::names::Namer {
+                backend,
+                convention,
+            }
+            .operation(&mut op);
         }
         self.ops.push(op);
         self
@@ -556,7 +576,7 @@ impl Migration {
         })
     }
 
-    /// Adds a named foreign key.
+    /// Adds a foreign key.
     pub fn create_foreign_key(
         &mut self,
         table: impl Into<String>,
@@ -565,21 +585,22 @@ impl Migration {
         self.add_constraint(table, fk.into())
     }
 
-    /// Adds a named check constraint; `expr` is SQL, written as-is.
+    /// Adds a check constraint (`None`: named by the convention); `expr` is
+    /// SQL, written as-is.
     pub fn create_check_constraint(
         &mut self,
         table: impl Into<String>,
-        name: impl Into<String>,
+        name: impl Into<Name>,
         expr: impl Into<String>,
     ) -> &mut Self {
         self.add_constraint(table, Constraint::check(name, expr))
     }
 
-    /// Adds a named unique constraint.
+    /// Adds a unique constraint (`None`: named by the convention).
     pub fn create_unique_constraint<C>(
         &mut self,
         table: impl Into<String>,
-        name: impl Into<String>,
+        name: impl Into<Name>,
         columns: C,
     ) -> &mut Self
     where
@@ -589,11 +610,12 @@ impl Migration {
         self.add_constraint(table, Constraint::unique(name, columns))
     }
 
-    /// Adds a primary key to a table that has none.
+    /// Adds a primary key to a table that has none (`None`: named by the
+    /// convention).
     pub fn create_primary_key<C>(
         &mut self,
         table: impl Into<String>,
-        name: impl Into<String>,
+        name: impl Into<Name>,
         columns: C,
     ) -> &mut Self
     where

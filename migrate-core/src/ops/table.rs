@@ -1,7 +1,7 @@
 //! Tables.
 
 use super::constraint::strings;
-use super::{Column, Constraint, ForeignKey};
+use super::{Column, Constraint, ForeignKey, Name};
 
 /// A table to create.
 ///
@@ -61,13 +61,13 @@ impl Table {
         self
     }
 
-    /// Adds a named foreign key.
+    /// Adds a foreign key.
     pub fn foreign_key(self, fk: ForeignKey) -> Self {
         self.constraint(fk.into())
     }
 
-    /// Adds a named unique constraint over `columns`.
-    pub fn unique<C>(self, name: impl Into<String>, columns: C) -> Self
+    /// Adds a unique constraint over `columns` (`None`: named by the convention).
+    pub fn unique<C>(self, name: impl Into<Name>, columns: C) -> Self
     where
         C: IntoIterator,
         C::Item: Into<String>,
@@ -75,12 +75,13 @@ impl Table {
         self.constraint(Constraint::unique(name, columns))
     }
 
-    /// Adds a named check constraint; `expr` is SQL, written as-is.
-    pub fn check(self, name: impl Into<String>, expr: impl Into<String>) -> Self {
+    /// Adds a check constraint (`None`: named by the convention); `expr` is
+    /// SQL, written as-is.
+    pub fn check(self, name: impl Into<Name>, expr: impl Into<String>) -> Self {
         self.constraint(Constraint::check(name, expr))
     }
 
-    /// Adds a named constraint of any kind.
+    /// Adds a constraint of any kind.
     pub fn constraint(mut self, constraint: Constraint) -> Self {
         self.constraints.push(constraint);
         self

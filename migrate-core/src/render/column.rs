@@ -292,7 +292,10 @@ pub(super) fn inline_foreign_key(table: &str, column: &Column) -> Option<Constra
     let (ref_table, ref_column) = column.references.as_ref()?;
     Some(
         crate::ops::ForeignKey::new(
-            format!("fk_{table}_{}", column.name),
+            column
+                .fk_name()
+                .map(str::to_owned)
+                .unwrap_or_else(|| format!("fk_{table}_{}", column.name)),
             [column.name.clone()],
             ref_table.clone(),
             [ref_column.clone()],

@@ -22,14 +22,17 @@ impl Renderer<'_> {
             return Ok(Rendered::Changes {
                 table: table.to_owned(),
                 changes: vec![TableChange::AddConstraint {
-                    name: constraint.name.clone(),
+                    name: constraint.name.as_str().to_owned(),
                     definition,
                 }],
                 force: true,
             });
         }
         let mut out = Vec::new();
-        if let (Backend::MySql, ConstraintKind::ForeignKey(fk)) = (b, &constraint.kind) {
+        // A key MySQL names itself gets the index it makes itself.
+        if let (Backend::MySql, ConstraintKind::ForeignKey(fk), false) =
+            (b, &constraint.kind, constraint.name.is_empty())
+        {
             out.push(mysql_index_unless_covered(
                 table,
                 &constraint.name,
@@ -60,6 +63,9 @@ impl Renderer<'_> {
         if_exists: bool,
     ) -> Result<Rendered, RenderError> {
         let b = self.backend;
+        if constraint.name().is_empty() {
+            return Err(self.unsupported(unnamed_drop(b, constraint.definition())));
+        }
         let name = ident(b, constraint.name());
         let guard = if if_exists { "IF EXISTS " } else { "" };
         // MySQL names every primary key `PRIMARY`.
@@ -104,5 +110,22 @@ impl Renderer<'_> {
             "ALTER TABLE {} {clause}",
             ident(b, table)
         )]))
+    }
+}
+
+/// Why a constraint left for the backend to name cannot be dropped by its
+/// definition.
+fn unnamed_drop(backend: Backend, definition: Option<&Constraint>) -> String {
+    let kind = match definition.map(|c| &c.kind) {
+        Some(ConstraintKind::Check(_)) => "check constraint",
+        _ => "foreign key",
+    };
+    match backend {
+        Backend::MySql => format!(
+            "MySQL numbers an unnamed {kind} itself (`<table>_ibfk_N`, `<table>_chk_N`; MariaDB's checks `CONSTRAINT_N`), so its name is not known before the database is: drop it by the name the database shows (`SHOW CREATE TABLE`), or set a naming convention (`naming_convention!`) before the constraint is created"
+        ),
+        _ => format!(
+            "this {kind} has no name: record the plan for a backend, which names it, or give it one"
+        ),
     }
 }

@@ -15,6 +15,11 @@ impl Renderer<'_> {
                 op: self.operation.describe(),
             });
         }
+        if index.name.is_empty() {
+            return Err(self.invalid(
+                "the index has no name: a plan recorded for a backend names it (`ix_<table>_<column>`, or the naming convention's); give one to a plan built by hand",
+            ));
+        }
         // MySQL has no partial indexes. A plain one serves the same queries,
         // so it is built over every row; a unique one would forbid more than
         // the plan says, so it is refused.

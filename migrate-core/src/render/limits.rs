@@ -74,15 +74,21 @@ fn identifiers(op: &Operation) -> Vec<String> {
             names.extend([
                 ref_table.clone(),
                 ref_column.clone(),
-                format!("fk_{table}_{}", c.name),
+                c.fk_name()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| format!("fk_{table}_{}", c.name)),
             ]);
         }
+        names.extend(c.pk_name().map(str::to_owned));
         if let Some(crate::ops::ColumnType::Enum(e)) = &c.ty {
             names.push(e.name.clone());
         }
     };
     let constraint = |c: &crate::ops::Constraint, names: &mut Vec<String>| {
-        names.push(c.name.clone());
+        // Empty when the backend names it.
+        if !c.name.is_empty() {
+            names.push(c.name.as_str().to_owned());
+        }
         match &c.kind {
             ConstraintKind::PrimaryKey(cols) | ConstraintKind::Unique(cols) => {
                 names.extend(cols.iter().cloned());
@@ -130,7 +136,7 @@ fn identifiers(op: &Operation) -> Vec<String> {
             index: Dropped::Definition(ix),
             ..
         } => {
-            names.push(ix.name.clone());
+            names.push(ix.name.as_str().to_owned());
             if !ix.table.is_empty() {
                 names.push(ix.table.clone());
             }
@@ -150,7 +156,11 @@ fn identifiers(op: &Operation) -> Vec<String> {
         Operation::DropConstraint {
             table, constraint, ..
         } => {
-            names.extend([table.clone(), constraint.name().to_owned()]);
+            names.push(table.clone());
+            // Empty when the backend names it: refused when rendered.
+            if !constraint.name().is_empty() {
+                names.push(constraint.name().to_owned());
+            }
         }
         Operation::ValidateConstraint { table, name } => {
             names.extend([table.clone(), name.clone()]);

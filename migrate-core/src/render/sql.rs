@@ -227,6 +227,10 @@ pub(crate) fn column_def(
         }
     );
     if inline_pk {
+        // MySQL names every primary key `PRIMARY`.
+        if let (Some(name), false) = (column.pk_name(), backend == Backend::MySql) {
+            let _ = write!(sql, " CONSTRAINT {}", ident(backend, name));
+        }
         sql.push_str(" PRIMARY KEY");
         if sqlite_autoincrement {
             sql.push_str(" AUTOINCREMENT");
@@ -282,23 +286,26 @@ pub(crate) fn default_sql(backend: Backend, default: &ColumnDefault, ty: &Column
     }
 }
 
-/// `CONSTRAINT name ...` as a table constraint.
+/// `CONSTRAINT name ...` as a table constraint; without `CONSTRAINT name`
+/// when the backend names it.
 pub(crate) fn constraint_def(backend: Backend, constraint: &Constraint) -> String {
-    let name = ident(backend, &constraint.name);
+    let name = match constraint.name.as_str() {
+        "" => String::new(),
+        // MySQL's own name for every primary key, which it refuses to be given.
+        name if backend == Backend::MySql && name.eq_ignore_ascii_case("PRIMARY") => String::new(),
+        name => format!("CONSTRAINT {} ", ident(backend, name)),
+    };
     match &constraint.kind {
         ConstraintKind::PrimaryKey(columns) => {
-            format!(
-                "CONSTRAINT {name} PRIMARY KEY ({})",
-                idents(backend, columns)
-            )
+            format!("{name}PRIMARY KEY ({})", idents(backend, columns))
         }
         ConstraintKind::Unique(columns) => {
-            format!("CONSTRAINT {name} UNIQUE ({})", idents(backend, columns))
+            format!("{name}UNIQUE ({})", idents(backend, columns))
         }
-        ConstraintKind::Check(expr) => format!("CONSTRAINT {name} CHECK ({expr})"),
+        ConstraintKind::Check(expr) => format!("{name}CHECK ({expr})"),
         ConstraintKind::ForeignKey(fk) => {
             let mut sql = format!(
-                "CONSTRAINT {name} FOREIGN KEY ({}) REFERENCES {} ({})",
+                "{name}FOREIGN KEY ({}) REFERENCES {} ({})",
                 idents(backend, &fk.columns),
                 ident(backend, &fk.ref_table),
                 idents(backend, &fk.ref_columns),

@@ -130,7 +130,10 @@ impl Renderer<'_> {
         }
         for constraint in inline_fks.chain(constraints) {
             if let (Backend::MySql, ConstraintKind::ForeignKey(fk)) = (b, &constraint.kind) {
-                if !leading.iter().any(|key| key.starts_with(&fk.columns)) {
+                // A key MySQL names itself gets the index it makes itself.
+                if !constraint.name.is_empty()
+                    && !leading.iter().any(|key| key.starts_with(&fk.columns))
+                {
                     parts.push(format!(
                         "INDEX {} ({})",
                         ident(b, &constraint.name),

@@ -1269,3 +1269,88 @@ fn hostile_defaults_and_enum_values_are_literals_in_every_form() {
         ]
     );
 }
+
+// ---------------------------------------------------------------------------
+// Names of unnamed constraints and indexes, resolved when recorded
+
+fn unnamed(backend: Backend, convention: Option<&'static crate::NamingConvention>) -> Migration {
+    let mut m = Migration::new().for_backend(backend);
+    if let Some(convention) = convention {
+        m = m.with_naming_convention(convention);
+    }
+    m.create_table(
+        Table::new("posts")
+            .column(Column::new("id").integer().primary_key())
+            .column(Column::new("user_id").integer().references("users", "id"))
+            .column(Column::new("slug").string(40).unique())
+            .check(None, "length(slug) > 0"),
+    );
+    m.create_foreign_key(
+        "posts",
+        ForeignKey::new(None, ["editor_id"], "users", ["id"]),
+    );
+    m.create_index(Index::new(None).on("posts", ["slug"]));
+    m.drop_constraint("posts", Constraint::unique(None, ["slug"]));
+    m
+}
+
+#[test]
+fn unnamed_objects_get_the_backends_names_in_the_plan() {
+    let sql = |backend| sqls(&unnamed(backend, None), backend).join("\n");
+    let pg = sql(Backend::Postgres);
+    assert!(
+        pg.contains(r#"CONSTRAINT "posts_slug_check" CHECK (length(slug) > 0)"#),
+        "{pg}"
+    );
+    assert!(
+        pg.contains(r#"ADD CONSTRAINT "posts_editor_id_fkey" FOREIGN KEY"#),
+        "{pg}"
+    );
+    assert!(
+        pg.contains(r#"CREATE INDEX "ix_posts_slug" ON "posts""#),
+        "{pg}"
+    );
+    assert!(pg.contains(r#"DROP CONSTRAINT "posts_slug_key""#), "{pg}");
+    // The shorthands stay as they were: named by the server, `fk_<table>_<column>`.
+    assert!(pg.contains(r#""slug" varchar(40) NOT NULL UNIQUE"#), "{pg}");
+    assert!(pg.contains(r#"CONSTRAINT "fk_posts_user_id""#), "{pg}");
+    let my = sql(Backend::MySql);
+    assert!(my.contains("ADD FOREIGN KEY (`editor_id`)"), "{my}");
+    assert!(my.contains(", CHECK (length(slug) > 0)"), "{my}");
+    assert!(my.contains("DROP INDEX `slug`"), "{my}");
+    let lite = sql(Backend::Sqlite);
+    assert!(
+        lite.contains(r#"CONSTRAINT "posts_editor_id_fkey" FOREIGN KEY"#),
+        "{lite}"
+    );
+}
+
+#[test]
+fn a_convention_names_the_shorthands_too() {
+    static CONVENTION: crate::NamingConvention = crate::NamingConvention::native()
+        .uq("uq_%(table_name)s_%(column_0_name)s")
+        .ck("ck_%(table_name)s_%(column_0_name)s")
+        .fk("fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s")
+        .pk("pk_%(table_name)s");
+    for backend in Backend::ALL {
+        let sql = sqls(&unnamed(backend, Some(&CONVENTION)), backend).join("\n");
+        let q = |name: &str| match backend {
+            Backend::MySql => format!("`{name}`"),
+            _ => format!("\"{name}\""),
+        };
+        for name in [
+            "uq_posts_slug",
+            "ck_posts_slug",
+            "fk_posts_user_id_users",
+            "fk_posts_editor_id_users",
+            "ix_posts_slug",
+        ] {
+            assert!(sql.contains(&q(name)), "{backend}: {name} in {sql}");
+        }
+        assert_eq!(
+            sql.contains(&q("pk_posts")),
+            backend != Backend::MySql,
+            "{backend}: {sql}"
+        );
+    }
+}

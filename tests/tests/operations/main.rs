@@ -23,5 +23,6 @@ mod enums;
 mod identifiers;
 mod indexes;
 mod irreversible;
+mod naming;
 mod rebuild;
 mod tables;
