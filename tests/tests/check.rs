@@ -52,7 +52,7 @@ async fn against_a_database(db: TestDb) {
     let text = stdout(&out);
     assert!(
         text.starts_with(
-            "error: the database is at base, not at the heads: 15 pending (3f1c0a9b2d4e, "
+            "error: the database is at base, not at the heads: 16 pending (3f1c0a9b2d4e, "
         ),
         "{kind:?}: {text}"
     );

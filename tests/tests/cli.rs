@@ -9,12 +9,12 @@ use std::process::{Command, Output};
 
 use support::TestDb;
 
-const HEAD: &str = "e2d84b17c6f3";
+const HEAD: &str = "6cc446192e5d";
 /// The demo users, before the backfill migrations.
 const DEMO: &str = "7d3e9a1b5c20";
 const NOTIFICATIONS: &str = "6f61e53762d5";
 const BEFORE_NOTIFICATIONS: &str = "aacf5257b9c5";
-const MIGRATIONS: usize = 15;
+const MIGRATIONS: usize = 16;
 const APP_TABLES: [&str; 7] = [
     "notification_kinds",
     "notifications",
@@ -111,11 +111,12 @@ async fn walk_through_every_verb(db: TestDb) {
     );
     assert!(db.columns("users").await.contains(&"locale".to_owned()));
 
-    // Down past the backfills: each reverses without a `downgrade`.
+    // Down past the backfills and the sku step: each reverses without a
+    // `downgrade`.
     let out = ok(&db, &["downgrade", DEMO]);
     assert_eq!(
         out.lines().filter(|l| l.starts_with("downgrade")).count(),
-        3,
+        4,
         "{out}"
     );
     assert!(!db.columns("users").await.contains(&"locale".to_owned()));
@@ -129,7 +130,7 @@ async fn walk_through_every_verb(db: TestDb) {
     assert!(!db.tables().await.contains(&"notifications".to_owned()));
 
     let status = ok(&db, &["status"]);
-    assert!(status.contains("pending:  5"), "{status}");
+    assert!(status.contains("pending:  6"), "{status}");
 
     // This one has no `downgrade`: its upgrade runs reversed (the rename of
     // `done` to `completed` is undone).
@@ -178,8 +179,8 @@ async fn walk_through_every_verb(db: TestDb) {
     assert_eq!(app_tables(&db).await, Vec::<String>::new(), "{kind:?}");
     assert_eq!(db.heads().await, Vec::<String>::new());
     let audit = db.audit().await;
-    // Up, then 7 steps down and 7 up in between, then down.
-    assert_eq!(audit.len(), MIGRATIONS + 14 + MIGRATIONS, "{audit:?}");
+    // Up, then 8 steps down and 8 up in between, then down.
+    assert_eq!(audit.len(), MIGRATIONS + 16 + MIGRATIONS, "{audit:?}");
 
     let status: serde_json::Value =
         serde_json::from_str(&ok(&db, &["status", "--format", "json"])).unwrap();
