@@ -39,6 +39,8 @@ pub use crate::registry::Registration;
 /// A [`Query`](ops::Query) from a template: `{}` take names ([`ident`](ops::ident))
 /// and values in order, `{{` and `}}` are braces. Names are quoted for the
 /// backend, values bound as parameters; see [`Migration::execute_query`](ops::Migration::execute_query).
+/// A template whose `{}` are not as many as the arguments, or with an
+/// unmatched brace, does not compile.
 ///
 /// ```
 /// use migrate_core::prelude::*;
@@ -48,9 +50,13 @@ pub use crate::registry::Registration;
 /// ```
 #[macro_export]
 macro_rules! sql {
-    ($template:literal $(, $arg:expr)* $(,)?) => {
+    ($template:literal $(, $arg:expr)* $(,)?) => {{
+        const _: () = $crate::ops::Query::check_template(
+            $template,
+            0 $(+ { let _ = ::core::stringify!($arg); 1 })*,
+        );
         $crate::ops::Query::template($template, ::std::vec![$($crate::ops::SqlArg::from($arg)),*])
-    };
+    }};
 }
 
 /// Sets the crate's [`NamingConvention`]: the names of the constraints and

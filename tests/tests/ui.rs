@@ -1,4 +1,4 @@
-//! Compile-time tests of `#[migration]`: what it accepts, and how it reports
+//! Compile-time tests of `#[migration]` (and of `sql!` templates): what it accepts, and how it reports
 //! what it rejects.
 //!
 //! The `.stderr` snapshots are generated, never written by hand:

@@ -104,6 +104,36 @@ impl Query {
         }
     }
 
+    /// [`sql!`](crate::sql)'s compile-time check: the template's braces
+    /// match and its `{}` are as many as the arguments. Not public API.
+    #[doc(hidden)]
+    pub const fn check_template(template: &str, given: usize) {
+        let bytes = template.as_bytes();
+        let (mut i, mut holes) = (0, 0);
+        while i < bytes.len() {
+            let next = if i + 1 < bytes.len() { bytes[i + 1] } else { 0 };
+            match (bytes[i], next) {
+                (b'{', b'{') | (b'}', b'}') => i += 2,
+                (b'{', b'}') => {
+                    holes += 1;
+                    i += 2;
+                }
+                (b'{' | b'}', _) => {
+                    panic!(
+                        "sql!: an unmatched brace; write `{{{{` or `}}}}` for a brace, `{{}}` for an argument"
+                    )
+                }
+                _ => i += 1,
+            }
+        }
+        if holes > given {
+            panic!("sql!: the template has more `{{}}` than arguments");
+        }
+        if holes < given {
+            panic!("sql!: the template has fewer `{{}}` than arguments");
+        }
+    }
+
     fn try_template(template: &str, args: Vec<SqlArg>) -> Result<Self, String> {
         let given = args.len();
         let mut args = args.into_iter();
