@@ -132,6 +132,11 @@ pub(crate) fn default(raw: &str, ty: &SqlType) -> Option<String> {
         }
     }
     let numeric = ty.is_numeric();
+    // `1e-7` as a plan writes it, `0.0000001` as a database prints it.
+    let value = match value.parse::<f64>() {
+        Ok(number) if value.contains(['e', 'E']) => number.to_string(),
+        _ => value,
+    };
     if numeric && value.parse::<f64>().is_ok() {
         // `0.00` (MySQL's decimal) and `0` are the same default.
         let trimmed = if value.contains('.') {
@@ -145,6 +150,28 @@ pub(crate) fn default(raw: &str, ty: &SqlType) -> Option<String> {
         return Some(expr);
     }
     Some(lower)
+}
+
+/// `'x\'y\\z'` → `'x''y\z'`: MySQL's backslash escapes (as
+/// MariaDB reports a default, and as the plan writes one) in the SQL
+/// standard's.
+pub(crate) fn mysql_literal(literal: &str) -> String {
+    let mut out = String::with_capacity(literal.len());
+    let mut chars = literal.chars();
+    while let Some(c) = chars.next() {
+        match (c, chars.clone().next()) {
+            ('\\', Some('\'')) => {
+                chars.next();
+                out.push_str("''");
+            }
+            ('\\', Some('\\')) => {
+                chars.next();
+                out.push('\\');
+            }
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// The normalised text of an expression (a check, a predicate, an index
@@ -197,8 +224,9 @@ pub(crate) fn expression(raw: &str) -> String {
             }
             c if c.is_whitespace() => space = !out.is_empty(),
             c => {
-                // No space inside brackets or before a comma.
-                if space && !matches!(c, ')' | ',') && !out.ends_with('(') {
+                // No space inside brackets or around a comma (MySQL prints
+                // `in (0,1)`, PostgreSQL `in (0, 1)`).
+                if space && !matches!(c, ')' | ',') && !out.ends_with(['(', ',']) {
                     out.push(' ');
                 }
                 space = false;
@@ -211,7 +239,7 @@ pub(crate) fn expression(raw: &str) -> String {
 }
 
 fn flush_space(out: &mut String, space: &mut bool) {
-    if *space && !out.ends_with('(') {
+    if *space && !out.ends_with(['(', ',']) {
         out.push(' ');
     }
     *space = false;
@@ -516,6 +544,24 @@ mod tests {
     }
 
     #[test]
+    fn mysql_escapes_become_the_standards() {
+        assert_eq!(mysql_literal(r"'x\'y\\z'"), r"'x''y\z'");
+        assert_eq!(mysql_literal("'plain'"), "'plain'");
+    }
+
+    #[test]
+    fn a_number_in_exponent_form_is_the_same_default() {
+        assert_eq!(
+            default("1e-7", &SqlType::Double).as_deref(),
+            Some("0.0000001")
+        );
+        assert_eq!(
+            default("0.0000001", &SqlType::Double).as_deref(),
+            Some("0.0000001")
+        );
+    }
+
+    #[test]
     fn expressions_have_one_spelling() {
         assert_eq!(expression("CHECK_ME"), "check_me");
         assert_eq!(expression("((age >= 0))"), "age >= 0");
@@ -526,16 +572,21 @@ mod tests {
             "\"Mixed Case\" = 'A  B'"
         );
         assert_eq!(expression("(completed = false)"), "completed = false");
+        // MySQL prints no space after a comma, PostgreSQL one.
+        assert_eq!(
+            expression("enabled in (0,1)"),
+            expression("enabled IN (0, 1)")
+        );
         assert_eq!(
             expression(
                 "((status)::text = ANY ((ARRAY['a'::character varying, 'b'::character varying])::text[]))"
             ),
-            "status = any ((array['a', 'b']))"
+            "status = any ((array['a','b']))"
         );
         assert_eq!(expression("(a) AND (b)"), "a and b");
         assert_eq!(expression("score <= (100)::numeric"), "score <= 100");
         assert_eq!(expression("lower(email)"), "lower(email)");
-        assert_eq!(expression("x IN ('a', '(b)')"), "x in ('a', '(b)')");
+        assert_eq!(expression("x IN ('a', '(b)')"), "x in ('a','(b)')");
     }
 
     #[test]

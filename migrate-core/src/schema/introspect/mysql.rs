@@ -81,6 +81,9 @@ fn literal_default(default: String, extra: &str, mariadb: bool) -> String {
             .starts_with("current_timestamp");
     if !mariadb && bare && !extra.contains("default_generated") {
         format!("'{}'", default.replace('\'', "''"))
+    } else if mariadb && default.starts_with('\'') {
+        // MariaDB escapes a quote in a literal with a backslash.
+        normalize::mysql_literal(&default)
     } else {
         default
     }
