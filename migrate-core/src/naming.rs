@@ -88,6 +88,20 @@ pub(crate) struct Subject<'a> {
     pub part: Option<&'a str>,
 }
 
+impl<'a> Subject<'a> {
+    /// An object of `kind` on `table` over `columns`, referring to nothing.
+    pub(crate) fn on(kind: Kind, table: &'a str, columns: &'a [String]) -> Self {
+        Self {
+            kind,
+            table,
+            columns,
+            referred_table: "",
+            referred_columns: &[],
+            part: None,
+        }
+    }
+}
+
 /// A name that cannot be made; recording the plan panics with it, which
 /// becomes an error naming the revision.
 pub(crate) type Unnameable = String;
@@ -484,6 +498,15 @@ fn native(backend: Backend, s: &Subject<'_>) -> Result<Option<String>, Unnameabl
     Ok(Some(pg_object_name(s.table, columns.as_deref(), label)))
 }
 
+/// The name PostgreSQL gives an unnamed key, unique constraint, foreign
+/// key or check on `table` over `columns` (for a check, the columns it
+/// reads): what the replay records, as the database would.
+pub(crate) fn postgres_name(kind: Kind, table: &str, columns: &[String]) -> Option<String> {
+    native(Backend::Postgres, &Subject::on(kind, table, columns))
+        .ok()
+        .flatten()
+}
+
 /// PostgreSQL's `makeObjectName`: `name1_name2_label`, the longer of the
 /// first two parts cut a character at a time until it fits in 63 bytes.
 fn pg_object_name(name1: &str, name2: Option<&str>, label: &str) -> String {
@@ -591,23 +614,12 @@ mod tests {
         names.iter().map(|s| (*s).to_owned()).collect()
     }
 
-    fn subject<'a>(kind: Kind, table: &'a str, columns: &'a [String]) -> Subject<'a> {
-        Subject {
-            kind,
-            table,
-            columns,
-            referred_table: "",
-            referred_columns: &[],
-            part: None,
-        }
-    }
-
     #[test]
     fn postgres_names_as_postgres_does() {
         let conv = NamingConvention::native();
         let pg = |kind, table, columns: &[&str]| {
             let columns = cols(columns);
-            conv.name(Backend::Postgres, &subject(kind, table, &columns))
+            conv.name(Backend::Postgres, &Subject::on(kind, table, &columns))
                 .unwrap()
                 .unwrap()
         };
@@ -636,7 +648,7 @@ mod tests {
         let conv = NamingConvention::native();
         let columns = cols(&["user_id"]);
         let my = |kind| {
-            conv.name(Backend::MySql, &subject(kind, "posts", &columns))
+            conv.name(Backend::MySql, &Subject::on(kind, "posts", &columns))
                 .unwrap()
         };
         assert_eq!(my(Kind::PrimaryKey).as_deref(), Some("PRIMARY"));

@@ -164,6 +164,19 @@ impl Migrator {
         Ok(step)
     }
 
+    /// The plan of revision `index`'s `direction`, recorded for `backend`
+    /// with this migrator's `-x` arguments: what a run on that backend
+    /// renders, and what [`Replay`](crate::schema::Replay) folds into a
+    /// schema.
+    pub fn plan(
+        &self,
+        index: RevisionIdx,
+        direction: Direction,
+        backend: crate::Backend,
+    ) -> Result<crate::ops::Migration, PlanError> {
+        step::record(self.registration(index), direction, backend, &self.args)
+    }
+
     /// The revision graph.
     pub fn graph(&self) -> &Graph {
         &self.graph

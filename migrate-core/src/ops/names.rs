@@ -76,16 +76,16 @@ impl Namer<'_> {
         };
         let read;
         let subject = match &constraint.kind {
-            ConstraintKind::PrimaryKey(columns) => subject(Kind::PrimaryKey, table, columns),
-            ConstraintKind::Unique(columns) => subject(Kind::Unique, table, columns),
+            ConstraintKind::PrimaryKey(columns) => Subject::on(Kind::PrimaryKey, table, columns),
+            ConstraintKind::Unique(columns) => Subject::on(Kind::Unique, table, columns),
             ConstraintKind::Check(expr) => {
                 read = columns_read(expr);
-                subject(Kind::Check, table, &read)
+                Subject::on(Kind::Check, table, &read)
             }
             ConstraintKind::ForeignKey(fk) => Subject {
                 referred_table: &fk.ref_table,
                 referred_columns: &fk.ref_columns,
-                ..subject(Kind::ForeignKey, table, &fk.columns)
+                ..Subject::on(Kind::ForeignKey, table, &fk.columns)
             },
         };
         let name = self.resolved(part.as_deref(), subject);
@@ -109,7 +109,7 @@ impl Namer<'_> {
             .collect();
         let name = self.resolved(
             part.as_deref(),
-            subject(Kind::Index, &index.table, &columns),
+            Subject::on(Kind::Index, &index.table, &columns),
         );
         index.name.resolve(name);
     }
@@ -122,17 +122,7 @@ impl Namer<'_> {
             .constraints
             .iter()
             .any(|c| matches!(c.kind, ConstraintKind::PrimaryKey(_)));
-        let flagged: Vec<String> = table
-            .columns
-            .iter()
-            .filter(|c| c.primary_key)
-            .map(|c| c.name.clone())
-            .collect();
-        let key = if table.primary_key.is_empty() {
-            flagged
-        } else {
-            table.primary_key.clone()
-        };
+        let key = table.key_columns();
         let key_name = match key.as_slice() {
             [] => None,
             _ if has_named_pk => None,
@@ -141,8 +131,8 @@ impl Namer<'_> {
                 .iter()
                 .find(|c| c.name == *single)
                 .filter(|c| c.pk_name().is_none())
-                .and_then(|_| self.by_template(&subject(Kind::PrimaryKey, &table.name, &key))),
-            _ => self.by_template(&subject(Kind::PrimaryKey, &table.name, &key)),
+                .and_then(|_| self.by_template(&Subject::on(Kind::PrimaryKey, &table.name, &key))),
+            _ => self.by_template(&Subject::on(Kind::PrimaryKey, &table.name, &key)),
         };
         if let Some(pk) = key_name {
             match key.as_slice() {
@@ -162,7 +152,7 @@ impl Namer<'_> {
         for column in &mut table.columns {
             if column.unique {
                 let columns = [column.name.clone()];
-                if let Some(uq) = self.by_template(&subject(Kind::Unique, &name, &columns)) {
+                if let Some(uq) = self.by_template(&Subject::on(Kind::Unique, &name, &columns)) {
                     column.unique = false;
                     table.constraints.push(Constraint::unique(uq, columns));
                 }
@@ -195,16 +185,5 @@ impl Namer<'_> {
         if let Some(name) = name {
             column.key_names_mut().references = Some(name);
         }
-    }
-}
-
-fn subject<'a>(kind: Kind, table: &'a str, columns: &'a [String]) -> Subject<'a> {
-    Subject {
-        kind,
-        table,
-        columns,
-        referred_table: "",
-        referred_columns: &[],
-        part: None,
     }
 }

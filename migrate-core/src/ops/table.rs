@@ -93,6 +93,19 @@ impl Table {
         self
     }
 
+    /// The primary key's columns as declared: [`primary_key`](Self::primary_key)'s,
+    /// else the columns marked `.primary_key()` (or `.auto_increment()`).
+    pub(crate) fn key_columns(&self) -> Vec<String> {
+        if !self.primary_key.is_empty() {
+            return self.primary_key.clone();
+        }
+        self.columns
+            .iter()
+            .filter(|c| c.primary_key)
+            .map(|c| c.name.clone())
+            .collect()
+    }
+
     /// `CREATE TABLE IF NOT EXISTS`.
     pub fn if_not_exists(mut self) -> Self {
         self.if_not_exists = true;

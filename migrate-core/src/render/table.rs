@@ -19,15 +19,7 @@ impl Renderer<'_> {
         // A single primary-key column is declared inline, which SQLite needs
         // for `INTEGER PRIMARY KEY AUTOINCREMENT`; several make a table
         // constraint.
-        let mut pk: Vec<String> = table.primary_key.clone();
-        if pk.is_empty() {
-            pk = table
-                .columns
-                .iter()
-                .filter(|c| c.primary_key)
-                .map(|c| c.name.clone())
-                .collect();
-        }
+        let mut pk: Vec<String> = table.key_columns();
         // A named primary-key constraint is the key; columns marked
         // `.primary_key()` or `.auto_increment()` (which implies it) must be
         // its columns, not a second key.

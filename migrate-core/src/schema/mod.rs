@@ -25,6 +25,7 @@ mod diff;
 mod introspect;
 mod model;
 mod normalize;
+mod replay;
 
 #[cfg(feature = "schema")]
 pub use diff::{Change, ConstraintDef, SchemaDiff};
@@ -33,3 +34,4 @@ pub use model::{
     Check, Column, EnumType, FkAction, ForeignKey, Index, IndexPart, PrimaryKey, Schema, SqlType,
     Table, Unique, View,
 };
+pub use replay::{Replay, ReplayError, Uncertain};

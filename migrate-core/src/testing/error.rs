@@ -140,6 +140,31 @@ pub enum StairwayError {
         #[source]
         source: Box<crate::Error>,
     },
+    /// Replaying an upgrade's plan without a database refused an operation.
+    #[error(
+        "replaying the plan of revision {revision} without a database failed: {source}\nthe migration ran, so this is a bug in migrate's replay: report it with the migration"
+    )]
+    NotReplayable {
+        /// The revision.
+        revision: RevisionLabel,
+        /// What the replay refused.
+        #[source]
+        source: crate::schema::ReplayError,
+    },
+    /// The schema replayed from an upgrade's plan is not the one the
+    /// database has after it.
+    #[error(
+        "the schema replayed from the plan of revision {revision} differs from the database's after it ({operations}); what differs (replayed -> database):\n{}\nthis is a bug in migrate's replay: report it with the migration",
+        indented(diff)
+    )]
+    NotReplayed {
+        /// The revision.
+        revision: RevisionLabel,
+        /// The operations on the tables that differ.
+        operations: String,
+        /// From the replayed schema to the introspected one.
+        diff: SchemaDiff,
+    },
     /// After upgrade and downgrade, the schema is not what it was.
     #[error(
         "downgrade of revision {revision} did not restore the schema it started from; what differs (before the upgrade -> after the downgrade):\n{}\nmake the downgrade undo every change the upgrade makes",

@@ -13,7 +13,7 @@ use crate::migrator::{Migrator, PlanError, RenderedStep};
 use crate::ops::{Migration, Rows};
 use crate::registry::{self, Registration};
 use crate::render::{self, sql::ident};
-use crate::schema::{self, Schema};
+use crate::schema::{self, Replay, Schema};
 
 type SeedHook = Box<dyn Fn(&str) -> Vec<Rows> + Send + Sync>;
 
@@ -21,7 +21,9 @@ type SeedHook = Box<dyn Fn(&str) -> Vec<Rows> + Send + Sync>;
 /// order:
 ///
 /// 1. snapshot the schema (S0);
-/// 2. upgrade one revision and snapshot (S1);
+/// 2. upgrade one revision and snapshot (S1), and check that the schema
+///    replayed from its plan without the database
+///    ([`Replay`](crate::schema::Replay)) is S1;
 /// 3. downgrade it and check the schema equals S0 (and that seeded rows are
 ///    still there);
 /// 4. upgrade it again and check the schema equals S1;
@@ -331,6 +333,9 @@ struct Walk<'a> {
     db: &'a mut dyn Driver,
     /// Every table seeded so far, with its seeded columns.
     seeded: BTreeMap<String, BTreeSet<String>>,
+    /// The schema the plans build, without the database, checked against
+    /// it after every upgrade.
+    replay: Replay,
     report: StairwayReport,
 }
 
@@ -342,6 +347,7 @@ impl<'a> Walk<'a> {
             migrator,
             db,
             seeded: BTreeMap::new(),
+            replay: Replay::new(Schema::new(backend)),
             report: StairwayReport {
                 backend,
                 round_tripped: Vec::new(),
@@ -373,6 +379,17 @@ impl<'a> Walk<'a> {
             done = graph.ancestors_of(&[start]);
         }
         let mut current = self.snapshot("base").await?;
+        // The replay starts where the walk does: the plans of the revisions
+        // already applied, and the database's word for what raw SQL did.
+        for &index in graph.topo_order() {
+            if done[index] {
+                self.replay_plan(index).map_err(|e| *e)?;
+            }
+        }
+        self.replay.resync(&current);
+        if !done.iter().any(|d| *d) {
+            self.replay = Replay::new(current.clone());
+        }
         for &index in graph.topo_order() {
             if !done[index] {
                 current = self.step(index, current).await?;
@@ -406,6 +423,65 @@ impl<'a> Walk<'a> {
             })
     }
 
+    /// Replays the upgrade plan of `index`; the operations it replayed.
+    fn replay_plan(&mut self, index: RevisionIdx) -> Result<Vec<String>, Box<StairwayError>> {
+        let backend = self.report.backend;
+        let plan = self
+            .migrator
+            .plan(index, Direction::Upgrade, backend)
+            .map_err(|source| StairwayError::Step {
+                revision: label(self.migrator, index),
+                step: Move::Upgrade,
+                source: Box::new(source.into()),
+            })?;
+        self.replay.plan(&plan).map_err(|source| {
+            Box::new(StairwayError::NotReplayable {
+                revision: label(self.migrator, index),
+                source,
+            })
+        })?;
+        Ok(plan.operations().iter().map(|op| op.describe()).collect())
+    }
+
+    /// The schema replayed from the upgrade of `index` is the one the
+    /// database has after it (where raw SQL leaves it sure).
+    fn check_replay(
+        &mut self,
+        index: RevisionIdx,
+        after: &Schema,
+    ) -> Result<(), Box<StairwayError>> {
+        let operations = self.replay_plan(index)?;
+        let diff = self.replay.diff(after);
+        self.replay.resync(after);
+        if diff.is_empty() {
+            return Ok(());
+        }
+        let lines = diff.lines();
+        let tables: BTreeSet<&str> = lines
+            .iter()
+            .filter_map(|line| line.strip_prefix("table ")?.split_once(':'))
+            .map(|(table, _)| table)
+            .collect();
+        let touching: Vec<&String> = operations
+            .iter()
+            .filter(|op| tables.iter().any(|t| op.contains(t)))
+            .collect();
+        let operations = if touching.is_empty() {
+            operations.join(", ")
+        } else {
+            touching
+                .iter()
+                .map(|op| op.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        Err(Box::new(StairwayError::NotReplayed {
+            revision: label(self.migrator, index),
+            operations,
+            diff,
+        }))
+    }
+
     /// Up, down, up for revision `index`, starting from `before`; returns
     /// the schema it ends at.
     async fn step(&mut self, index: RevisionIdx, before: Schema) -> Result<Schema, StairwayError> {
@@ -415,6 +491,7 @@ impl<'a> Walk<'a> {
 
         self.apply(index, Move::Upgrade).await?;
         let after = self.snapshot(&id).await?;
+        self.check_replay(index, &after).map_err(|e| *e)?;
         if self.one_way(index) {
             self.report.one_way.push(id);
             return Ok(after);

@@ -170,6 +170,46 @@ impl Ctx {
         if let Err(e) = self.up(regs).await {
             panic!("{:?}: upgrade failed: {e}", self.kind());
         }
+        // Every topic proves the replay too: the plans folded into a
+        // schema without the database give what the database has.
+        self.replay_matches(regs).await;
+    }
+
+    /// The schema the plans of `regs` replay to, without a database, is
+    /// the one introspection reads from the database they ran on.
+    pub(crate) async fn replay_matches(&self, regs: &[&'static Registration]) {
+        use migrate_core::Direction;
+        use migrate_core::schema::{self, Replay, Schema};
+        let kind = self.kind();
+        let backend = match kind {
+            Kind::Sqlite => migrate_core::Backend::Sqlite,
+            Kind::Postgres => migrate_core::Backend::Postgres,
+            Kind::MySql => migrate_core::Backend::MySql,
+        };
+        let migrator = Migrator::new(regs.to_vec()).unwrap();
+        let mut replay = Replay::new(Schema::new(backend));
+        for &index in migrator.graph().topo_order() {
+            let plan = migrator
+                .plan(index, Direction::Upgrade, backend)
+                .unwrap_or_else(|e| panic!("{kind:?}: {e}"));
+            replay
+                .plan(&plan)
+                .unwrap_or_else(|e| panic!("{kind:?}: replay: {e}"));
+        }
+        let mut conn = driver::connect(&self.db.url, Access::ReadOnly)
+            .await
+            .unwrap();
+        let live = schema::snapshot(conn.as_mut()).await.unwrap();
+        conn.close().await.unwrap();
+        let uncertain = replay.uncertain();
+        if uncertain.everything || !uncertain.tables.is_empty() {
+            return;
+        }
+        let diff = replay.schema().diff(&live);
+        assert!(
+            diff.is_empty(),
+            "{kind:?}: replayed vs introspected:\n{diff}"
+        );
     }
 
     /// `upgrade <target>`, which must succeed.

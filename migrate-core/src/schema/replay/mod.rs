@@ -1,0 +1,363 @@
+//! The schema a plan builds, without a database: each operation folded into
+//! the [`Schema`] model for the plan's backend.
+//!
+//! A plan recorded for a backend is data with every name and type resolved
+//! (`Migration::push`), so replaying it is a pure function. What it builds
+//! is what introspection would read after the plan ran: types as the
+//! backend reports them (through the same normalisation), MySQL's unique
+//! constraints and foreign-key indexes as indexes, SQLite's enum checks.
+//! Names are kept as the plan gives them; [`Replay::schema`] drops the
+//! ones a database makes up, as introspection does.
+//!
+//! Raw SQL is not parsed yet (`raw`): a raw step makes the tables and views
+//! it names (or, when it names none, the whole schema) *uncertain*, and
+//! consumers say so instead of guessing; `table` builds the model of what
+//! each typed operation declares.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use self::table::{
+    add_column, add_constraint, create_table, drop_column_keys, drop_constraint, enum_check,
+    forget_generated_names, model_default, model_index, model_type, rename_column,
+};
+use super::model::{EnumType, Schema, SqlType, Table};
+use crate::Backend;
+use crate::ops::{self, Operation};
+
+/// A schema being replayed, and what it cannot be sure of.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Replay {
+    schema: Schema,
+    uncertain: Uncertain,
+}
+
+/// What raw SQL may have changed, beyond what the replay knows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Uncertain {
+    /// Everything: a raw step the replay could not place.
+    pub everything: bool,
+    /// These tables (and views).
+    pub tables: BTreeSet<String>,
+}
+
+/// An operation the schema before it cannot take: a table or column that
+/// does not exist, a name that is taken.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{operation}: {problem}")]
+pub struct ReplayError {
+    /// The operation, described (`add_column users.email`).
+    pub operation: String,
+    /// What is wrong.
+    pub problem: String,
+}
+
+impl Replay {
+    /// Replays from `schema` (empty, or introspected).
+    pub fn new(schema: Schema) -> Self {
+        Self {
+            schema,
+            uncertain: Uncertain::default(),
+        }
+    }
+
+    /// The replayed schema as introspection would read it: names the
+    /// database would have made up dropped.
+    pub fn schema(&self) -> Schema {
+        let mut schema = self.schema.clone();
+        let backend = schema.backend;
+        for table in schema.tables.values_mut() {
+            forget_generated_names(backend, table);
+            table.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+            table.uniques.sort();
+            table.checks.sort();
+            table.foreign_keys.sort();
+        }
+        schema
+    }
+
+    /// What raw SQL may have changed.
+    pub fn uncertain(&self) -> &Uncertain {
+        &self.uncertain
+    }
+
+    /// Takes what the replay is not sure of from `live`, the schema a
+    /// database has at the same point: the tables and views raw SQL named,
+    /// or everything. Then it is sure again.
+    pub fn resync(&mut self, live: &Schema) {
+        if self.uncertain.everything {
+            self.schema = live.clone();
+        } else {
+            for name in &self.uncertain.tables {
+                match live.views.get(name) {
+                    Some(view) => {
+                        self.schema.views.insert(name.clone(), view.clone());
+                    }
+                    None => {
+                        self.schema.views.remove(name);
+                    }
+                }
+                match live.tables.get(name) {
+                    Some(table) => {
+                        self.schema.tables.insert(name.clone(), table.clone());
+                    }
+                    None => {
+                        self.schema.tables.remove(name);
+                    }
+                }
+            }
+        }
+        self.uncertain = Uncertain::default();
+    }
+
+    /// What differs from the replayed schema to `live`, where the replay is
+    /// sure: tables and views raw SQL named are left out, and everything
+    /// when it could not place a raw step.
+    #[cfg(feature = "schema")]
+    pub fn diff(&self, live: &Schema) -> super::SchemaDiff {
+        if self.uncertain.everything {
+            return super::SchemaDiff::default();
+        }
+        let mut mine = self.schema();
+        let mut theirs = live.clone();
+        for name in &self.uncertain.tables {
+            for schema in [&mut mine, &mut theirs] {
+                schema.tables.remove(name);
+                schema.views.remove(name);
+            }
+        }
+        mine.diff(&theirs)
+    }
+
+    /// Replays every operation of `plan`, in order.
+    pub fn plan(&mut self, plan: &ops::Migration) -> Result<(), ReplayError> {
+        for op in plan.operations() {
+            self.operation(op)?;
+        }
+        Ok(())
+    }
+
+    /// Replays one operation.
+    pub fn operation(&mut self, op: &Operation) -> Result<(), ReplayError> {
+        let error = |problem: String| ReplayError {
+            operation: op.describe(),
+            problem,
+        };
+        let b = self.schema.backend;
+        match op {
+            Operation::CreateTable(table) => {
+                if self.schema.tables.contains_key(&table.name) {
+                    return if table.if_not_exists {
+                        Ok(())
+                    } else {
+                        Err(error(format!("table `{}` exists", table.name)))
+                    };
+                }
+                let built = create_table(b, table);
+                self.schema.tables.insert(table.name.clone(), built);
+            }
+            Operation::DropTable { table, if_exists } => {
+                let removed = self.schema.tables.remove(table.name());
+                if removed.is_none() && !if_exists {
+                    return Err(error(format!("no table `{}`", table.name())));
+                }
+            }
+            Operation::RenameTable { from, to } => {
+                let mut table = self
+                    .schema
+                    .tables
+                    .remove(from)
+                    .ok_or_else(|| error(format!("no table `{from}`")))?;
+                if self.schema.tables.contains_key(to) {
+                    return Err(error(format!("table `{to}` exists")));
+                }
+                table.name.clone_from(to);
+                self.schema.tables.insert(to.clone(), table);
+                for other in self.schema.tables.values_mut() {
+                    for fk in &mut other.foreign_keys {
+                        if fk.ref_table == *from {
+                            fk.ref_table.clone_from(to);
+                        }
+                    }
+                }
+            }
+            Operation::AddColumn {
+                table,
+                column,
+                if_not_exists,
+            } => {
+                let t = self.table_mut(table).map_err(error)?;
+                if t.column(&column.name).is_some() {
+                    return if *if_not_exists {
+                        Ok(())
+                    } else {
+                        Err(error(format!("column `{table}.{}` exists", column.name)))
+                    };
+                }
+                add_column(b, t, column);
+            }
+            Operation::DropColumn { table, column } => {
+                let t = self.table_mut(table).map_err(error)?;
+                let name = column.name();
+                let at = t
+                    .columns
+                    .iter()
+                    .position(|c| c.name == name)
+                    .ok_or_else(|| error(format!("no column `{table}.{name}`")))?;
+                t.columns.remove(at);
+                drop_column_keys(b, t, name);
+            }
+            Operation::AlterColumn(alter) => self.alter_column(alter).map_err(error)?,
+            Operation::CreateIndex(index) => {
+                let t = self.table_mut(&index.table).map_err(error)?;
+                if t.index(&index.name).is_some() {
+                    return if index.if_not_exists {
+                        Ok(())
+                    } else {
+                        Err(error(format!("index `{}` exists", index.name.as_str())))
+                    };
+                }
+                t.indexes.push(model_index(b, index));
+            }
+            Operation::DropIndex {
+                table,
+                index,
+                if_exists,
+            } => {
+                let t = self.table_mut(table).map_err(error)?;
+                let before = t.indexes.len();
+                t.indexes.retain(|i| i.name != index.name());
+                if t.indexes.len() == before && !if_exists {
+                    return Err(error(format!("no index `{}` on `{table}`", index.name())));
+                }
+            }
+            Operation::AddConstraint { table, constraint } => {
+                let t = self.table_mut(table).map_err(error)?;
+                add_constraint(b, t, constraint);
+            }
+            Operation::DropConstraint {
+                table,
+                constraint,
+                if_exists,
+            } => {
+                let t = self.table_mut(table).map_err(error)?;
+                if !drop_constraint(b, t, constraint) && !if_exists {
+                    return Err(error(format!(
+                        "no constraint `{}` on `{table}`",
+                        constraint.name()
+                    )));
+                }
+            }
+            Operation::CreateEnum(e) => {
+                if b == Backend::Postgres {
+                    self.schema.enums.insert(
+                        e.name.clone(),
+                        EnumType {
+                            name: e.name.clone(),
+                            values: e.values.clone(),
+                        },
+                    );
+                }
+            }
+            Operation::DropEnum { definition, .. } => {
+                self.schema.enums.remove(definition.name());
+            }
+            Operation::AddEnumValue(add) => self.add_enum_value(add),
+            Operation::Execute(raw) => self.raw(raw.sql_for(b)),
+            Operation::ValidateConstraint { .. }
+            | Operation::BulkInsert(_)
+            | Operation::Query(_)
+            | Operation::Backfill(_) => {}
+        }
+        Ok(())
+    }
+
+    fn table_mut(&mut self, name: &str) -> Result<&mut Table, String> {
+        self.schema
+            .tables
+            .get_mut(name)
+            .ok_or_else(|| format!("no table `{name}`"))
+    }
+
+    fn alter_column(&mut self, alter: &ops::AlterColumn) -> Result<(), String> {
+        let b = self.schema.backend;
+        let table = &alter.table;
+        let t = self.table_mut(table)?;
+        let column = t
+            .columns
+            .iter_mut()
+            .find(|c| c.name == alter.column)
+            .ok_or_else(|| format!("no column `{table}.{}`", alter.column))?;
+        let ty = alter
+            .ty
+            .clone()
+            .or_else(|| alter.existing.as_ref().and_then(|e| e.ty.clone()));
+        if let Some(new) = &alter.ty {
+            column.ty = model_type(b, new, false);
+        }
+        if let Some(nullable) = alter.nullable {
+            column.nullable = nullable;
+        }
+        if let Some(default) = &alter.default {
+            column.default = default
+                .as_ref()
+                .zip(ty.as_ref())
+                .and_then(|(d, ty)| model_default(b, d, ty, &column.ty));
+        }
+        if let Some(comment) = &alter.comment {
+            if b != Backend::Sqlite {
+                column.comment.clone_from(comment);
+            }
+        }
+        if let Some(to) = &alter.rename {
+            let from = std::mem::replace(&mut column.name, to.clone());
+            rename_column(&mut self.schema, table, &from, to);
+        }
+        Ok(())
+    }
+
+    fn add_enum_value(&mut self, add: &ops::AddEnumValue) {
+        let b = self.schema.backend;
+        let mut values = add.before.values.clone();
+        values.push(add.value.clone());
+        match b {
+            Backend::Postgres => {
+                if let Some(e) = self.schema.enums.get_mut(&add.before.name) {
+                    e.values = values;
+                }
+            }
+            Backend::MySql | Backend::Sqlite => {
+                let after = ops::Enum::new(add.before.name.clone(), values);
+                for (table, column) in &add.columns {
+                    let Some(t) = self.schema.tables.get_mut(table) else {
+                        continue;
+                    };
+                    if b == Backend::MySql {
+                        if let Some(c) = t.columns.iter_mut().find(|c| c.name == column.name) {
+                            c.ty = SqlType::InlineEnum(after.values.clone());
+                        }
+                    } else {
+                        let old = enum_check(&column.name, &add.before);
+                        t.checks.retain(|c| c.expr != old.expr);
+                        t.checks.push(enum_check(&column.name, &after));
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl fmt::Display for Uncertain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.everything {
+            return f.write_str("raw SQL the replay could not place: the whole schema");
+        }
+        let tables: Vec<&str> = self.tables.iter().map(String::as_str).collect();
+        write!(f, "raw SQL touched: {}", tables.join(", "))
+    }
+}
+
+mod raw;
+mod table;
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,147 @@
+//! The replay, without a database: what each operation does to the model.
+
+use super::table::model_column;
+use super::*;
+use crate::ops::{Column, Constraint, ForeignKey, Index, Migration, Table};
+
+fn replayed(backend: Backend, build: impl FnOnce(&mut Migration)) -> Replay {
+    let mut plan = Migration::new().for_backend(backend);
+    build(&mut plan);
+    let mut replay = Replay::new(Schema::new(backend));
+    replay.plan(&plan).unwrap();
+    replay
+}
+
+fn users_and_posts(m: &mut Migration) {
+    m.create_table(
+        Table::new("users")
+            .column(Column::new("id").integer().auto_increment())
+            .column(Column::new("email").string(100).unique()),
+    );
+    m.create_table(
+        Table::new("posts")
+            .column(Column::new("id").integer().primary_key())
+            .column(Column::new("user_id").integer())
+            .foreign_key(ForeignKey::new(None, ["user_id"], "users", ["id"])),
+    );
+}
+
+#[test]
+fn a_rename_moves_every_reference() {
+    let replay = replayed(Backend::Postgres, |m| {
+        users_and_posts(m);
+        m.rename_table("users", "people");
+        m.rename_column("people", "id", "person_id");
+    });
+    let schema = replay.schema();
+    let people = schema.table("people").unwrap();
+    assert_eq!(people.primary_key.as_ref().unwrap().columns, ["person_id"]);
+    // PostgreSQL keeps the names it generated for the old table.
+    assert_eq!(
+        people.primary_key.as_ref().unwrap().name.as_deref(),
+        Some("users_pkey")
+    );
+    let fk = &schema.table("posts").unwrap().foreign_keys[0];
+    assert_eq!(
+        (fk.ref_table.as_str(), fk.ref_columns.as_slice()),
+        ("people", &["person_id".to_owned()][..])
+    );
+    assert!(schema.table("users").is_none());
+}
+
+#[test]
+fn mysql_keeps_unique_keys_and_key_indexes_as_indexes() {
+    let schema = replayed(Backend::MySql, users_and_posts).schema();
+    let users = schema.table("users").unwrap();
+    assert!(users.uniques.is_empty());
+    assert_eq!(users.indexes[0].name, "email");
+    assert!(users.indexes[0].unique);
+    // The unnamed foreign key's index is named after its column.
+    let posts = schema.table("posts").unwrap();
+    assert_eq!(posts.indexes[0].name, "user_id");
+    assert_eq!(posts.primary_key.as_ref().unwrap().name, None);
+}
+
+#[test]
+fn a_drop_by_definition_finds_what_the_create_named() {
+    let schema = replayed(Backend::Sqlite, |m| {
+        users_and_posts(m);
+        m.create_index(Index::new(None).on("posts", ["user_id"]));
+        m.add_constraint("posts", Constraint::check(None, "id > 0"));
+        m.drop_constraint("posts", Constraint::check(None, "id > 0"));
+        m.drop_constraint("posts", ForeignKey::new(None, ["user_id"], "users", ["id"]));
+        m.drop_index("posts", Index::new(None).on("posts", ["user_id"]));
+    })
+    .schema();
+    let posts = schema.table("posts").unwrap();
+    assert!(posts.checks.is_empty() && posts.foreign_keys.is_empty() && posts.indexes.is_empty());
+}
+
+#[test]
+fn an_operation_the_schema_cannot_take_is_an_error() {
+    let mut replay = Replay::new(Schema::new(Backend::Postgres));
+    let mut plan = Migration::new().for_backend(Backend::Postgres);
+    plan.add_column("nowhere", Column::new("x").integer());
+    let error = replay.plan(&plan).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "add_column nowhere.x: no table `nowhere`"
+    );
+    let mut plan = Migration::new().for_backend(Backend::Postgres);
+    users_and_posts(&mut plan);
+    plan.create_table(Table::new("users").column(Column::new("id").integer()));
+    let error = Replay::new(Schema::new(Backend::Postgres))
+        .plan(&plan)
+        .unwrap_err();
+    assert!(
+        error.to_string().ends_with("table `users` exists"),
+        "{error}"
+    );
+}
+
+#[test]
+fn raw_sql_makes_what_it_names_uncertain() {
+    let replay = replayed(Backend::Postgres, |m| {
+        users_and_posts(m);
+        m.execute("CREATE VIEW IF NOT EXISTS public.active AS SELECT * FROM \"Users\" u JOIN posts p ON p.user_id = u.id");
+    });
+    let uncertain = replay.uncertain();
+    assert!(!uncertain.everything);
+    assert_eq!(
+        uncertain
+            .tables
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        // More than it touches (`ON p.user_id` is read as a name; a
+        // quoted name matches the table whatever its case): uncertain
+        // errs on the side of less.
+        ["Users", "active", "posts", "user_id", "users"]
+    );
+    let replay = replayed(Backend::Postgres, |m| {
+        m.execute("DO $$ BEGIN PERFORM 1; END $$");
+    });
+    assert!(replay.uncertain().everything);
+}
+
+#[cfg(feature = "schema")]
+#[test]
+fn what_raw_sql_touched_is_taken_from_the_database() {
+    let mut replay = replayed(Backend::Sqlite, |m| {
+        users_and_posts(m);
+        m.execute("ALTER TABLE posts ADD COLUMN body text");
+    });
+    let mut live = replay.schema();
+    live.tables
+        .get_mut("posts")
+        .unwrap()
+        .columns
+        .push(model_column(
+            Backend::Sqlite,
+            &Column::new("body").text().nullable(),
+        ));
+    assert!(replay.diff(&live).is_empty(), "posts is uncertain");
+    replay.resync(&live);
+    assert!(replay.uncertain().tables.is_empty());
+    assert_eq!(replay.schema(), live);
+}
