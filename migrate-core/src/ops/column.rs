@@ -131,6 +131,11 @@ impl Column {
         &self.name
     }
 
+    /// Whether it accepts `NULL`.
+    pub fn is_nullable(&self) -> bool {
+        self.nullable
+    }
+
     /// The column's type, once one was given.
     pub fn column_type(&self) -> Option<&ColumnType> {
         self.ty.as_ref()

@@ -174,6 +174,48 @@ pub(crate) fn mysql_literal(literal: &str) -> String {
     out
 }
 
+/// A normalised expression with the column `from` renamed `to`, as a
+/// database rewrites its checks, index expressions and predicates: every
+/// word that is `from` (outside string literals) becomes `to`.
+pub(crate) fn rename_in_expression(expr: &str, from: &str, to: &str) -> String {
+    let word = |c: char| c.is_alphanumeric() || c == '_' || c == '"';
+    let mut out = String::with_capacity(expr.len());
+    let mut rest = expr;
+    while let Some(c) = rest.chars().next() {
+        if c == '\'' {
+            // A literal, through its closing quote (`''` inside is a quote).
+            let mut end = 1;
+            let bytes = rest.as_bytes();
+            while end < bytes.len() {
+                if bytes[end] == b'\'' {
+                    if bytes.get(end + 1) == Some(&b'\'') {
+                        end += 2;
+                        continue;
+                    }
+                    end += 1;
+                    break;
+                }
+                end += 1;
+            }
+            out.push_str(&rest[..end]);
+            rest = &rest[end..];
+        } else if word(c) {
+            let end = rest.find(|c: char| !word(c)).unwrap_or(rest.len());
+            let token = &rest[..end];
+            if token.trim_matches('"') == from {
+                out.push_str(&expression(&format!("\"{}\"", to.replace('"', "\"\""))));
+            } else {
+                out.push_str(token);
+            }
+            rest = &rest[end..];
+        } else {
+            out.push(c);
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    out
+}
+
 /// The normalised text of an expression (a check, a predicate, an index
 /// expression, a view): whitespace collapsed, identifier quotes dropped
 /// where the name needs none, keywords and names lowercased outside string
@@ -540,6 +582,18 @@ mod tests {
         assert_eq!(
             default("(datetime('now'))", &text).as_deref(),
             Some("current_timestamp")
+        );
+    }
+
+    #[test]
+    fn a_rename_rewrites_the_column_in_an_expression() {
+        assert_eq!(
+            rename_in_expression("c4 > 0 and c44 <> 'c4'", "c4", "c13"),
+            "c13 > 0 and c44 <> 'c4'"
+        );
+        assert_eq!(
+            rename_in_expression("lower(name)", "name", "Full Name"),
+            "lower(\"Full Name\")"
         );
     }
 

@@ -25,4 +25,5 @@ mod indexes;
 mod irreversible;
 mod naming;
 mod rebuild;
+mod replay;
 mod tables;

@@ -18,8 +18,8 @@ use std::collections::BTreeSet;
 use std::fmt;
 
 use self::table::{
-    add_column, add_constraint, create_table, drop_column_keys, drop_constraint, enum_check,
-    forget_generated_names, model_default, model_index, model_type, rename_column,
+    add_column, add_constraint, columns_as_parts, create_table, drop_column_keys, drop_constraint,
+    enum_check, forget_generated_names, model_default, model_index, model_type, rename_column,
 };
 use super::model::{EnumType, Schema, SqlType, Table};
 use crate::Backend;
@@ -30,6 +30,9 @@ use crate::ops::{self, Operation};
 pub struct Replay {
     schema: Schema,
     uncertain: Uncertain,
+    /// MySQL: the indexes the server made itself for unnamed foreign keys,
+    /// by table. Another index that can serve the key replaces one.
+    implicit: BTreeSet<(String, String)>,
 }
 
 /// What raw SQL may have changed, beyond what the replay knows.
@@ -58,6 +61,7 @@ impl Replay {
         Self {
             schema,
             uncertain: Uncertain::default(),
+            implicit: BTreeSet::new(),
         }
     }
 
@@ -139,6 +143,66 @@ impl Replay {
 
     /// Replays one operation.
     pub fn operation(&mut self, op: &Operation) -> Result<(), ReplayError> {
+        if self.schema.backend != Backend::MySql {
+            return self.apply(op);
+        }
+        let before = self.index_names();
+        self.apply(op)?;
+        self.track_implicit_indexes(op, &before);
+        Ok(())
+    }
+
+    fn index_names(&self) -> BTreeSet<(String, String)> {
+        self.schema
+            .tables
+            .values()
+            .flat_map(|t| t.indexes.iter().map(|i| (t.name.clone(), i.name.clone())))
+            .collect()
+    }
+
+    /// MySQL: notes the indexes the server made for unnamed foreign keys,
+    /// and drops one when a new index can serve its key instead.
+    fn track_implicit_indexes(&mut self, op: &Operation, before: &BTreeSet<(String, String)>) {
+        if let Operation::RenameTable { from, to } = op {
+            self.implicit = std::mem::take(&mut self.implicit)
+                .into_iter()
+                .map(|(t, i)| if t == *from { (to.clone(), i) } else { (t, i) })
+                .collect();
+        }
+        let now = self.index_names();
+        for (table, name) in now.difference(before) {
+            let t = &self.schema.tables[table];
+            let index = t.index(name).expect("listed above");
+            let made_by_server = !index.unique
+                && t.foreign_keys.iter().any(|fk| {
+                    fk.name.is_none()
+                        && fk.columns[0] == *name
+                        && index.parts == columns_as_parts(&fk.columns)
+                });
+            if made_by_server {
+                self.implicit.insert((table.clone(), name.clone()));
+            } else {
+                let t = self.schema.tables.get_mut(table).expect("listed above");
+                let parts = t.index(name).expect("listed above").parts.clone();
+                let implicit = &self.implicit;
+                t.indexes.retain(|i| {
+                    !(implicit.contains(&(table.clone(), i.name.clone()))
+                        && i.name != *name
+                        && parts.starts_with(&i.parts))
+                });
+            }
+        }
+        // Gone, or replaced under the same name by a unique key.
+        let tables = &self.schema.tables;
+        self.implicit.retain(|(table, name)| {
+            tables
+                .get(table)
+                .and_then(|t| t.index(name))
+                .is_some_and(|index| !index.unique)
+        });
+    }
+
+    fn apply(&mut self, op: &Operation) -> Result<(), ReplayError> {
         let error = |problem: String| ReplayError {
             operation: op.describe(),
             problem,

@@ -150,10 +150,15 @@ pub(super) fn add_unique(b: Backend, t: &mut Table, name: Option<String>, column
     if b == Backend::MySql {
         // A unique index, named after its first column when unnamed.
         let name = name.unwrap_or_else(|| columns[0].clone());
+        let parts = columns_as_parts(columns);
+        // The index the server made for an unnamed foreign key over these
+        // columns has the same name; the unique one replaces it.
+        t.indexes
+            .retain(|i| !(i.name == name && !i.unique && i.parts == parts));
         t.indexes.push(Index {
             name,
             unique: true,
-            parts: columns.iter().cloned().map(IndexPart::Column).collect(),
+            parts,
             predicate: None,
             valid: true,
         });
@@ -187,7 +192,7 @@ pub(super) fn add_foreign_key(b: Backend, t: &mut Table, fk: ForeignKey) {
             t.indexes.push(Index {
                 name: fk.name.clone().unwrap_or_else(|| fk.columns[0].clone()),
                 unique: false,
-                parts: fk.columns.iter().cloned().map(IndexPart::Column).collect(),
+                parts: columns_as_parts(&fk.columns),
                 predicate: None,
                 valid: true,
             });
@@ -321,10 +326,20 @@ pub(super) fn rename_column(schema: &mut Schema, table: &str, from: &str, to: &s
         }
         for index in &mut t.indexes {
             for part in &mut index.parts {
-                if matches!(part, IndexPart::Column(c) if c == from) {
-                    *part = IndexPart::Column(to.to_owned());
+                match part {
+                    IndexPart::Column(c) if c == from => *part = IndexPart::Column(to.to_owned()),
+                    IndexPart::Expr(expr) => {
+                        *expr = normalize::rename_in_expression(expr, from, to)
+                    }
+                    IndexPart::Column(_) => {}
                 }
             }
+            if let Some(predicate) = &mut index.predicate {
+                *predicate = normalize::rename_in_expression(predicate, from, to);
+            }
+        }
+        for check in &mut t.checks {
+            check.expr = normalize::rename_in_expression(&check.expr, from, to);
         }
     }
 }
@@ -376,4 +391,9 @@ pub(super) fn forget_generated_names(b: Backend, t: &mut Table) {
     for fk in &mut t.foreign_keys {
         forget(&mut fk.name, ConstraintKind::ForeignKey);
     }
+}
+
+/// `columns` as the parts of an index over them.
+pub(super) fn columns_as_parts(columns: &[String]) -> Vec<IndexPart> {
+    columns.iter().cloned().map(IndexPart::Column).collect()
 }
