@@ -435,7 +435,9 @@ Examples:
     /// Always: several heads on one branch (heads of labelled branches
     /// are fine); a migration that cannot be downgraded and is
     /// not marked with `m.irreversible("why")`; a plan that does not render
-    /// (on every backend). With --database-url or DATABASE_URL (opened
+    /// (on every backend); an operation the schema before it cannot take (a
+    /// table or column that does not exist, a name that is taken), found by
+    /// replaying the migrations without a database. With --database-url or DATABASE_URL (opened
     /// read-only; the default SQLite file is never used): an applied
     /// migration edited since (checksum), revisions this build does not
     /// know, a step that stopped part-way, and pending migrations.

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use super::status::{Problem, RevisionRef};
 use super::{Migrator, PlanError};
 use crate::driver::{Direction, Driver};
+use crate::schema::{Replay, Schema};
 use crate::{Backend, Error};
 
 /// Something `check` refuses.
@@ -45,6 +46,19 @@ pub enum CheckProblem {
         /// The backend.
         backend: Backend,
         /// The error, which names the function, the step and the fix.
+        error: String,
+    },
+    /// An operation the schema before it cannot take (a table or column
+    /// that does not exist, a name that is taken), found by replaying the
+    /// plans before it without a database.
+    Invalid {
+        /// The revision.
+        revision: RevisionRef,
+        /// Where it is written.
+        location: String,
+        /// The backend whose plan it is.
+        backend: Backend,
+        /// The operation and what is wrong.
         error: String,
     },
     /// An applied migration's plan changed since it was applied.
@@ -110,6 +124,16 @@ impl fmt::Display for CheckProblem {
                 backend,
                 error,
             } => write!(f, "{} does not render on {backend}: {error}", revision.id),
+            Self::Invalid {
+                revision,
+                location,
+                backend,
+                error,
+            } => write!(
+                f,
+                "{} ({}) does not fit the schema before it on {backend}: {error}; the schema is the one the migrations before it build, replayed without a database; fix the operation in {location}",
+                revision.id, revision.message
+            ),
             Self::ChecksumChanged {
                 revision,
                 location,
@@ -179,6 +203,7 @@ impl Migrator {
             Some(db) => vec![db.backend()],
             None => vec![Backend::Sqlite, Backend::Postgres, Backend::MySql],
         };
+        self.check_replays(&backends, &mut problems);
         for &index in graph.topo_order() {
             // A lossy change is the same on every backend: said once.
             let mut lossy = [false; 2];
@@ -253,6 +278,33 @@ impl Migrator {
     }
 }
 
+impl Migrator {
+    /// Replays every upgrade plan, in graph order, into the schema model of
+    /// each backend: an operation the schema before it cannot take is a
+    /// problem. Plans that do not record are reported by the render check.
+    fn check_replays(&self, backends: &[Backend], problems: &mut Vec<CheckProblem>) {
+        let graph = self.graph();
+        for &backend in backends {
+            let mut replay = Replay::new(Schema::new(backend));
+            for &index in graph.topo_order() {
+                let Ok(plan) = self.plan(index, Direction::Upgrade, backend) else {
+                    continue;
+                };
+                for op in plan.operations() {
+                    if let Err(error) = replay.operation(op) {
+                        problems.push(CheckProblem::Invalid {
+                            revision: RevisionRef::of(graph, index),
+                            location: graph.revision(index).location.clone(),
+                            backend,
+                            error: error.to_string(),
+                        });
+                    }
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::fixtures::registration;
@@ -260,11 +312,20 @@ mod tests {
     use crate::ops::{Column, Migration, Table};
 
     fn create(m: &mut Migration) {
-        m.create_table(Table::new("t").column(Column::new("id").integer().primary_key()));
+        m.create_table(
+            Table::new("t")
+                .column(Column::new("id").integer().primary_key())
+                .column(Column::new("x").integer())
+                .column(Column::new("y").integer()),
+        );
     }
 
     fn drop_by_name(m: &mut Migration) {
         m.drop_column("t", "x");
+    }
+
+    fn drop_y_by_name(m: &mut Migration) {
+        m.drop_column("t", "y");
     }
 
     fn one_way(m: &mut Migration) {
@@ -285,6 +346,28 @@ mod tests {
     }
 
     #[test]
+    fn an_operation_the_schema_before_cannot_take_fails_on_every_backend() {
+        let problems = check(vec![
+            registration("aaaa1111", &[], create, None),
+            registration("bbbb1111", &["aaaa1111"], drop_by_name, Some(create_x)),
+            registration("cccc1111", &["bbbb1111"], drop_by_name, Some(create_x)),
+        ]);
+        assert_eq!(problems.len(), 3, "{problems:#?}");
+        for (problem, backend) in problems.iter().zip(["sqlite", "postgres", "mysql"]) {
+            assert_eq!(
+                *problem,
+                format!(
+                    "cccc1111 (m) does not fit the schema before it on {backend}: drop_column t.x: no column `t.x`; the schema is the one the migrations before it build, replayed without a database; fix the operation in fixtures (fixtures.rs:1)"
+                )
+            );
+        }
+    }
+
+    fn create_x(m: &mut Migration) {
+        m.add_column("t", Column::new("x").integer());
+    }
+
+    #[test]
     fn a_clean_graph_passes() {
         assert!(check(vec![registration("aaaa1111", &[], create, None)]).is_empty());
     }
@@ -294,7 +377,7 @@ mod tests {
         let problems = check(vec![
             registration("aaaa1111", &[], create, None),
             registration("bbbb1111", &["aaaa1111"], drop_by_name, None),
-            registration("cccc1111", &["aaaa1111"], drop_by_name, Some(one_way)),
+            registration("cccc1111", &["aaaa1111"], drop_y_by_name, Some(one_way)),
         ]);
         assert_eq!(problems.len(), 2, "{problems:#?}");
         assert_eq!(

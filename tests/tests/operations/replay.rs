@@ -338,3 +338,48 @@ proptest! {
         run(history, Ctx::mysql());
     }
 }
+
+fn create_users(m: &mut Migration) {
+    m.create_table(Table::new("users").column(Column::new("id").integer().primary_key()));
+}
+fn add_to_a_typo(m: &mut Migration) {
+    m.add_column("user", Column::new("email").string(100).nullable());
+}
+fn raw_then_typed(m: &mut Migration) {
+    m.execute("CREATE TABLE made_by_hand (id integer)");
+    m.add_column("made_by_hand", Column::new("note").text().nullable());
+}
+
+/// `check` replays every plan without a database: an operation on a table
+/// that does not exist is a problem naming the revision, the backend and
+/// the operation; one on a table raw SQL may have made is not.
+#[tokio::test]
+async fn check_finds_operations_the_schema_cannot_take() {
+    let regs = vec![
+        registration("chk_0001", &[], create_users, None),
+        registration("chk_0002", &["chk_0001"], add_to_a_typo, None),
+        registration("chk_0003", &["chk_0002"], raw_then_typed, None),
+    ];
+    let problems = migrate_core::Migrator::new(regs)
+        .unwrap()
+        .check(None)
+        .await
+        .unwrap();
+    let invalid: Vec<String> = problems
+        .iter()
+        .filter(|p| matches!(p, migrate_core::migrator::CheckProblem::Invalid { .. }))
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(invalid.len(), 3, "one per backend: {invalid:#?}");
+    for problem in &invalid {
+        assert!(
+            problem.starts_with("chk_0002 (chk_0002) does not fit the schema before it on "),
+            "{problem}"
+        );
+        assert!(
+            problem.contains("add_column user.email: no table `user`"),
+            "{problem}"
+        );
+        assert!(problem.contains("src/versions/tests.rs:1"), "{problem}");
+    }
+}

@@ -19,7 +19,8 @@ use std::fmt;
 
 use self::table::{
     add_column, add_constraint, columns_as_parts, create_table, drop_column_keys, drop_constraint,
-    enum_check, forget_generated_names, model_default, model_index, model_type, rename_column,
+    enum_check, forget_generated_names, model_column, model_default, model_index, model_type,
+    rename_column,
 };
 use super::model::{EnumType, Schema, SqlType, Table};
 use crate::Backend;
@@ -141,14 +142,25 @@ impl Replay {
         Ok(())
     }
 
-    /// Replays one operation.
+    /// Replays one operation. One the schema cannot take is an error,
+    /// unless raw SQL may have made what it needs: then what it touches
+    /// becomes uncertain too.
     pub fn operation(&mut self, op: &Operation) -> Result<(), ReplayError> {
-        if self.schema.backend != Backend::MySql {
-            return self.apply(op);
+        let before = (self.schema.backend == Backend::MySql).then(|| self.index_names());
+        if let Err(error) = self.apply(op) {
+            let tables = tables_of(op);
+            let unsure = self.uncertain.everything
+                || tables.iter().any(|t| self.uncertain.tables.contains(*t));
+            if !unsure {
+                return Err(error);
+            }
+            self.uncertain
+                .tables
+                .extend(tables.into_iter().map(str::to_owned));
         }
-        let before = self.index_names();
-        self.apply(op)?;
-        self.track_implicit_indexes(op, &before);
+        if let Some(before) = before {
+            self.track_implicit_indexes(op, &before);
+        }
         Ok(())
     }
 
@@ -352,6 +364,30 @@ impl Replay {
             .iter_mut()
             .find(|c| c.name == alter.column)
             .ok_or_else(|| format!("no column `{table}.{}`", alter.column))?;
+        // MySQL's CHANGE COLUMN and SQLite's rebuild restate the whole
+        // column as `.existing(..)` describes it, changes applied: what
+        // `existing` leaves out (a default, a comment) is gone.
+        let restated = match b {
+            Backend::MySql => {
+                alter.ty.is_some() || alter.nullable.is_some() || alter.comment.is_some()
+            }
+            Backend::Sqlite => {
+                alter.ty.is_some() || alter.nullable.is_some() || alter.default.is_some()
+            }
+            Backend::Postgres => false,
+        };
+        if let Some(target) = alter.target().filter(|_| restated) {
+            let identity = column.identity;
+            let name = column.name.clone();
+            *column = model_column(b, &target);
+            column.name = name;
+            column.identity |= identity;
+            if let Some(to) = &alter.rename {
+                column.name.clone_from(to);
+                rename_column(&mut self.schema, table, &alter.column, to);
+            }
+            return Ok(());
+        }
         let ty = alter
             .ty
             .clone()
@@ -408,6 +444,24 @@ impl Replay {
                 }
             }
         }
+    }
+}
+
+/// The tables an operation changes.
+fn tables_of(op: &Operation) -> Vec<&str> {
+    match op {
+        Operation::CreateTable(table) => vec![table.name()],
+        Operation::DropTable { table, .. } => vec![table.name()],
+        Operation::RenameTable { from, to } => vec![from, to],
+        Operation::AddColumn { table, .. }
+        | Operation::DropColumn { table, .. }
+        | Operation::DropIndex { table, .. }
+        | Operation::AddConstraint { table, .. }
+        | Operation::DropConstraint { table, .. } => vec![table],
+        Operation::AlterColumn(alter) => vec![&alter.table],
+        Operation::CreateIndex(index) => vec![&index.table],
+        Operation::AddEnumValue(add) => add.columns.iter().map(|(t, _)| t.as_str()).collect(),
+        _ => Vec::new(),
     }
 }
 
