@@ -6,8 +6,9 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 
 use super::status::{Problem, RevisionRef};
-use super::{Migrator, PlanError};
+use super::{Migrator, PlanError, RenderedStep};
 use crate::driver::{Direction, Driver};
+use crate::graph::RevisionIdx;
 use crate::schema::{Replay, Schema};
 use crate::{Backend, Error};
 
@@ -203,16 +204,24 @@ impl Migrator {
             Some(db) => vec![db.backend()],
             None => vec![Backend::Sqlite, Backend::Postgres, Backend::MySql],
         };
-        self.check_replays(&backends, &mut problems);
+        // Each backend's schema, replayed from the upgrade plans so far.
+        let mut replays: Vec<Replay> = backends
+            .iter()
+            .map(|&backend| Replay::new(Schema::new(backend)))
+            .collect();
         for &index in graph.topo_order() {
             // A lossy change is the same on every backend: said once.
             let mut lossy = [false; 2];
-            for &backend in &backends {
+            for (&backend, replay) in backends.iter().zip(&mut replays) {
                 for (d, direction) in [Direction::Upgrade, Direction::Downgrade]
                     .into_iter()
                     .enumerate()
                 {
-                    match self.step(index, direction, backend) {
+                    let step = self.step(index, direction, backend);
+                    if direction == Direction::Upgrade {
+                        self.check_replay(replay, index, step.as_ref().ok(), &mut problems);
+                    }
+                    match step {
                         Ok(_)
                         | Err(
                             PlanError::Irreversible { .. } | PlanError::MarkedIrreversible { .. },
@@ -279,27 +288,37 @@ impl Migrator {
 }
 
 impl Migrator {
-    /// Replays every upgrade plan, in graph order, into the schema model of
-    /// each backend: an operation the schema before it cannot take is a
-    /// problem. Plans that do not record are reported by the render check.
-    fn check_replays(&self, backends: &[Backend], problems: &mut Vec<CheckProblem>) {
-        let graph = self.graph();
-        for &backend in backends {
-            let mut replay = Replay::new(Schema::new(backend));
-            for &index in graph.topo_order() {
-                let Ok(plan) = self.plan(index, Direction::Upgrade, backend) else {
-                    continue;
-                };
-                for op in plan.operations() {
-                    if let Err(error) = replay.operation(op) {
-                        problems.push(CheckProblem::Invalid {
-                            revision: RevisionRef::of(graph, index),
-                            location: graph.revision(index).location.clone(),
-                            backend,
-                            error: error.to_string(),
-                        });
-                    }
+    /// Replays the upgrade plan of `index` (the rendered step's, or
+    /// recorded again when it did not render) into `replay`: an operation
+    /// the schema before it cannot take is a problem.
+    fn check_replay(
+        &self,
+        replay: &mut Replay,
+        index: RevisionIdx,
+        step: Option<&RenderedStep>,
+        problems: &mut Vec<CheckProblem>,
+    ) {
+        let backend = replay.backend();
+        let recorded;
+        let plan = match step {
+            Some(step) => &step.plan,
+            None => match self.plan(index, Direction::Upgrade, backend) {
+                Ok(plan) => {
+                    recorded = plan;
+                    &recorded
                 }
+                Err(_) => return,
+            },
+        };
+        let graph = self.graph();
+        for op in plan.operations() {
+            if let Err(error) = replay.operation(op) {
+                problems.push(CheckProblem::Invalid {
+                    revision: RevisionRef::of(graph, index),
+                    location: graph.revision(index).location.clone(),
+                    backend,
+                    error: error.to_string(),
+                });
             }
         }
     }

@@ -58,6 +58,14 @@ migration!(BOOKS = "nm_0001" after [], up: create_books, down: None);
 migration!(DROP = "nm_0002" after ["nm_0001"], up: drop_unnamed, down: None);
 migration!(DROP_FK = "nm_0003" after ["nm_0001"], up: drop_mysql_foreign_key, down: None);
 
+/// The names PostgreSQL gives `books`' unnamed constraints (SQLite too).
+const BOOKS_NAMED: [&str; 4] = [
+    "books_author_id_fkey",
+    "books_isbn_key",
+    "books_pages_check",
+    "books_pkey",
+];
+
 fn owned(names: &[&str]) -> Vec<String> {
     let mut names: Vec<String> = names.iter().map(|s| (*s).to_owned()).collect();
     names.sort();
@@ -71,16 +79,7 @@ async fn backend_names(mut ctx: Ctx) {
     let authors = ctx.constraints("authors").await;
     match kind {
         Kind::Postgres | Kind::Sqlite => {
-            assert_eq!(
-                books,
-                owned(&[
-                    "books_author_id_fkey",
-                    "books_isbn_key",
-                    "books_pages_check",
-                    "books_pkey"
-                ]),
-                "{kind:?}"
-            );
+            assert_eq!(books, owned(&BOOKS_NAMED), "{kind:?}");
             assert_eq!(authors, owned(&["authors_pkey"]), "{kind:?}");
         }
         Kind::MySql => {
@@ -139,16 +138,7 @@ async fn backend_names(mut ctx: Ctx) {
     let restored = ctx.constraints("books").await;
     assert!(restored.contains(&"books_ibfk_1".to_owned()) || kind != Kind::MySql);
     if kind != Kind::MySql {
-        assert_eq!(
-            restored,
-            owned(&[
-                "books_author_id_fkey",
-                "books_isbn_key",
-                "books_pages_check",
-                "books_pkey"
-            ]),
-            "{kind:?}"
-        );
+        assert_eq!(restored, owned(&BOOKS_NAMED), "{kind:?}");
     }
     assert!(
         ctx.index_names("books")

@@ -81,6 +81,11 @@ impl Replay {
         schema
     }
 
+    /// The backend it replays for.
+    pub fn backend(&self) -> Backend {
+        self.schema.backend
+    }
+
     /// What raw SQL may have changed.
     pub fn uncertain(&self) -> &Uncertain {
         &self.uncertain
