@@ -24,7 +24,7 @@ pub struct Cli {
     #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
 
-    /// Output format (mermaid and dot are for `graph`)
+    /// Output format (mermaid and dot are for `graph`, sql for `schema`)
     #[arg(long, global = true, value_enum, default_value_t = Format::Human)]
     pub format: Format,
 
@@ -103,6 +103,29 @@ pub enum Format {
     Mermaid,
     /// A Graphviz digraph (`graph` only).
     Dot,
+    /// The CREATE statements (`schema` only).
+    Sql,
+}
+
+/// A backend to write SQL for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BackendArg {
+    /// SQLite.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+    /// MySQL and MariaDB.
+    Mysql,
+}
+
+impl From<BackendArg> for migrate_core::Backend {
+    fn from(backend: BackendArg) -> Self {
+        match backend {
+            BackendArg::Sqlite => Self::Sqlite,
+            BackendArg::Postgres => Self::Postgres,
+            BackendArg::Mysql => Self::MySql,
+        }
+    }
 }
 
 /// `KEY=VALUE`, split at the first `=`.
@@ -440,13 +463,53 @@ Examples:
     /// replaying the migrations without a database. With --database-url or DATABASE_URL (opened
     /// read-only; the default SQLite file is never used): an applied
     /// migration edited since (checksum), revisions this build does not
-    /// know, a step that stopped part-way, and pending migrations.
+    /// know, a step that stopped part-way, and pending migrations. With
+    /// --schema-snapshot FILE: a committed `schema --format sql` output
+    /// that is no longer what the migrations build.
     #[command(after_help = "\
 Examples:
   migrations check                                    the code only
   migrations check --database-url postgres://ci@db/app   also the database
-  migrations check --format json")]
-    Check,
+  migrations check --format json
+  migrations check --schema-snapshot schema.sql       also fail when schema.sql is stale")]
+    Check {
+        /// A schema snapshot written by `schema --format sql` and committed:
+        /// fail when it is not what the migrations build at the heads (on
+        /// the backend its header names)
+        #[arg(long, value_name = "FILE")]
+        schema_snapshot: Option<PathBuf>,
+    },
+
+    /// Print the schema the migrations build at TARGET (the heads by
+    /// default), replayed from their plans without a database: a summary
+    /// (the default), the CREATE statements (--format sql), or the model
+    /// (--format json).
+    ///
+    /// The backend is --backend, else the one of the database URL, which is
+    /// not connected to. TARGET is `heads`, `head`, `base`, a revision id or
+    /// prefix, `<label>@head`, or a step from the database's revision
+    /// (`current`, `+N`, `-N`: only those read the database). Tables that
+    /// raw SQL touched are as the typed operations leave them, and the
+    /// output says so.
+    ///
+    /// Commit the SQL to review schema changes in pull requests (as Rails
+    /// teams do with structure.sql); `check --schema-snapshot FILE` fails
+    /// when it is stale.
+    #[command(after_help = "\
+Examples:
+  migrations schema                                     the schema at the heads, for people
+  migrations schema --format sql --backend postgres > schema.sql
+  migrations schema 3f1c --format json                  the model after revision 3f1c
+  migrations check --schema-snapshot schema.sql         in CI: fail when schema.sql is stale")]
+    Schema {
+        /// Where: `heads`, `head`, `base`, an id or prefix, `<label>@head`
+        #[arg(default_value = "heads", allow_hyphen_values = true, value_parser = target)]
+        target: String,
+
+        /// The backend to replay and write SQL for [default: the URL's]
+        #[arg(long, value_enum)]
+        backend: Option<BackendArg>,
+    },
 
     /// Write a new migration file that revises the current head.
     ///

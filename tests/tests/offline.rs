@@ -396,3 +396,47 @@ async fn a_scripted_foreign_key_gets_its_index_only_when_needed() {
         "{script}"
     );
 }
+
+/// `schema --format sql`, run with the client on an empty database, builds
+/// what an online `upgrade heads` builds: the replayed schema, written as
+/// CREATE statements, is the real one.
+async fn schema_sql_equals_online(bin: &str, fresh: TestDb, online: TestDb) {
+    let kind = fresh.kind;
+    let sql = script(bin, &fresh.url, &["schema", "--format", "sql"]);
+    assert!(!sql.contains("not certain"), "{kind:?}: {sql}");
+    client(&fresh, &sql);
+    let out = run(bin, &online.url, &["upgrade", "heads"]);
+    assert!(out.status.success(), "{out:?}");
+    let diff = snapshot(&online).await.diff(&snapshot(&fresh).await);
+    assert!(diff.changes.is_empty(), "{kind:?}: {bin}:\n{diff}\n{sql}");
+}
+
+const SCHEMA_CRATES: [&str; 4] = [APP, BRANCHES, BACKFILL, INDEX];
+
+#[tokio::test]
+async fn sqlite3_builds_the_schema_sql() {
+    for bin in SCHEMA_CRATES {
+        schema_sql_equals_online(bin, TestDb::sqlite(), TestDb::sqlite()).await;
+    }
+}
+
+#[tokio::test]
+async fn psql_builds_the_schema_sql() {
+    for bin in SCHEMA_CRATES {
+        let (Some(fresh), Some(online)) = (TestDb::postgres().await, TestDb::postgres().await)
+        else {
+            return;
+        };
+        schema_sql_equals_online(bin, fresh, online).await;
+    }
+}
+
+#[tokio::test]
+async fn mysql_builds_the_schema_sql() {
+    for bin in SCHEMA_CRATES {
+        let (Some(fresh), Some(online)) = (TestDb::mysql().await, TestDb::mysql().await) else {
+            return;
+        };
+        schema_sql_equals_online(bin, fresh, online).await;
+    }
+}

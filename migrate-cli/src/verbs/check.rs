@@ -1,5 +1,7 @@
 //! `check`: the CI gate; `ok`, or one line per problem and exit 1.
 
+use std::path::Path;
+
 use migrate_core::driver::Access;
 use migrate_core::migrator::CheckProblem;
 use serde::Serialize;
@@ -9,10 +11,10 @@ use crate::output::{Report, line};
 
 use super::{Context, close, ok_unless};
 
-pub(super) async fn run(cx: &Context<'_>) -> Result<u8, Failure> {
+pub(super) async fn run(cx: &Context<'_>, schema_snapshot: Option<&Path>) -> Result<u8, Failure> {
     let migrator = cx.migrator()?;
     // Only a URL given on purpose is checked: never the default file.
-    let problems = if cx.database.given {
+    let mut problems = if cx.database.given {
         let mut db = cx.connect(Access::ReadOnly).await?;
         let problems = migrator.check(Some(db.as_mut())).await;
         close(db).await;
@@ -20,6 +22,16 @@ pub(super) async fn run(cx: &Context<'_>) -> Result<u8, Failure> {
     } else {
         migrator.check(None).await?
     };
+    if let Some(path) = schema_snapshot {
+        let shown = path.display().to_string();
+        let snapshot = std::fs::read_to_string(path).map_err(|error| {
+            Failure::Usage(format!(
+                "cannot read the schema snapshot {}: {error}; write it with `schema --format sql --backend <backend> > {0}`",
+                migrate_core::text::one_line(&shown)
+            ))
+        })?;
+        problems.extend(migrator.check_schema_snapshot(&shown, &snapshot)?);
+    }
     let code = ok_unless(&problems);
     cx.printer.report(&Check {
         ok: problems.is_empty(),

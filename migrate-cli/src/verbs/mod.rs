@@ -14,6 +14,7 @@ mod offline;
 mod repair;
 mod resume;
 mod revision;
+mod schema;
 mod show;
 mod stamp;
 mod status;
@@ -54,6 +55,12 @@ async fn execute(command: Command, cx: &Context<'_>) -> Result<u8, Failure> {
     {
         return Err(Failure::Usage(
             "--format mermaid and --format dot are for `graph`; other verbs print human or json"
+                .to_owned(),
+        ));
+    }
+    if cx.printer.format() == Format::Sql && !matches!(command, Command::Schema { .. }) {
+        return Err(Failure::Usage(
+            "--format sql is for `schema`; other verbs print human or json (for a migration script, use `upgrade --sql`)"
                 .to_owned(),
         ));
     }
@@ -105,7 +112,8 @@ async fn execute(command: Command, cx: &Context<'_>) -> Result<u8, Failure> {
         Command::Graph { indicate_current } => graph::run(cx, indicate_current).await,
         Command::Current => current::run(cx).await,
         Command::Status => status::run(cx).await,
-        Command::Check => check::run(cx).await,
+        Command::Check { schema_snapshot } => check::run(cx, schema_snapshot.as_deref()).await,
+        Command::Schema { target, backend } => schema::run(cx, &target, backend).await,
         Command::Stamp { revisions, purge } => stamp::run(cx, &revisions, purge).await,
         Command::Resume => resume::run(cx).await,
         Command::Repair {

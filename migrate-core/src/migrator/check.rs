@@ -62,6 +62,16 @@ pub enum CheckProblem {
         /// The operation and what is wrong.
         error: String,
     },
+    /// A committed schema snapshot (`schema --format sql`) is not what the
+    /// migrations build at their heads any more.
+    StaleSchemaSnapshot {
+        /// The file.
+        path: String,
+        /// The backend its header names; `None` when it has no header.
+        backend: Option<Backend>,
+        /// The first line that differs, counting from 1.
+        line: usize,
+    },
     /// An applied migration's plan changed since it was applied.
     ChecksumChanged {
         /// The revision.
@@ -134,6 +144,24 @@ impl fmt::Display for CheckProblem {
                 f,
                 "{} ({}) does not fit the schema before it on {backend}: {error}; the schema is the one the migrations before it build, replayed without a database; fix the operation in {location}",
                 revision.id, revision.message
+            ),
+            Self::StaleSchemaSnapshot {
+                path,
+                backend: Some(backend),
+                line,
+            } => write!(
+                f,
+                "{} is stale: the migrations build another schema on {backend} (line {line} differs); write it again with `schema --format sql --backend {backend} > {0}` and commit it with the migration",
+                crate::text::one_line(path)
+            ),
+            Self::StaleSchemaSnapshot {
+                path,
+                backend: None,
+                ..
+            } => write!(
+                f,
+                "{} is not a schema snapshot: its first line should be the `-- migrate: the schema on <backend> ...` header `schema --format sql` writes; write it with `schema --format sql --backend <backend> > {0}`",
+                crate::text::one_line(path)
             ),
             Self::ChecksumChanged {
                 revision,

@@ -57,6 +57,34 @@ pub enum PlanError {
         /// Why.
         why: &'static str,
     },
+    /// An operation the schema the revisions before it build cannot take
+    /// (a table or column that does not exist, a name that is taken),
+    /// found by replaying the plans without a database.
+    #[error(
+        "revision {revision} does not fit the schema before it on {backend}: {error}; the schema is the one the migrations before it build, replayed without a database; fix the operation in {location}"
+    )]
+    Replay {
+        /// The revision.
+        revision: String,
+        /// Where it is written.
+        location: String,
+        /// The backend whose plan it is.
+        backend: crate::Backend,
+        /// The operation and what is wrong.
+        error: crate::schema::ReplayError,
+    },
+    /// The schema the migrations build cannot be written as SQL for a
+    /// backend.
+    #[error(
+        "the schema the migrations build cannot be written as SQL for {backend}: {source}; the migrations themselves are fine: report this, with the output of `schema --format json`"
+    )]
+    SchemaSql {
+        /// The backend.
+        backend: crate::Backend,
+        /// What the renderer said.
+        #[source]
+        source: Box<RenderError>,
+    },
     /// The plan mixes statements that must run outside a transaction with
     /// statements that run inside one.
     #[error(

@@ -11,6 +11,7 @@ mod fixtures;
 mod lossy;
 mod offline;
 mod repair;
+mod schema;
 mod stamp;
 mod startup;
 mod state;

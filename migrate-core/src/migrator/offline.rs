@@ -141,7 +141,7 @@ impl Migrator {
 
 /// The statement as text a client can run, its bound values written as
 /// literals, or why it has none.
-fn offline_sql(backend: Backend, statement: &Statement) -> Result<String, &'static str> {
+pub(super) fn offline_sql(backend: Backend, statement: &Statement) -> Result<String, &'static str> {
     match &statement.exec {
         Exec::Sql => Ok(statement.sql.clone()),
         Exec::Bound(values) => Ok(render::inline(backend, &statement.sql, values)),

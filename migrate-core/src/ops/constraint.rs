@@ -76,6 +76,15 @@ impl Name {
         }
     }
 
+    /// Left to the backend, whatever the naming convention says: how a
+    /// plan recreates a constraint the database named itself.
+    pub(crate) fn server() -> Self {
+        Self {
+            text: String::new(),
+            state: NameState::Server,
+        }
+    }
+
     /// The name; empty while it is unresolved or left to the backend.
     pub fn as_str(&self) -> &str {
         match self.state {
@@ -100,10 +109,7 @@ impl Name {
                 text,
                 state: NameState::Given,
             },
-            None => Self {
-                text: String::new(),
-                state: NameState::Server,
-            },
+            None => Self::server(),
         };
     }
 }

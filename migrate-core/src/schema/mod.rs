@@ -20,12 +20,14 @@
 //! migrations round-trip; the same model is meant to drive autogenerate and
 //! drift detection.
 
+mod create;
 #[cfg(feature = "schema")]
 mod diff;
 mod introspect;
 mod model;
 mod normalize;
 mod replay;
+mod summary;
 
 #[cfg(feature = "schema")]
 pub use diff::{Change, ConstraintDef, SchemaDiff};

@@ -201,6 +201,16 @@ impl Ctx {
             .unwrap();
         let live = schema::snapshot(conn.as_mut()).await.unwrap();
         conn.close().await.unwrap();
+        // The plan that creates the live schema replays to it.
+        let mut created = Replay::new(Schema::new(backend));
+        created
+            .plan(&live.create_plan())
+            .unwrap_or_else(|e| panic!("{kind:?}: create plan: {e}"));
+        let diff = created.diff(&live);
+        assert!(
+            diff.is_empty(),
+            "{kind:?}: the create plan of the live schema replays to:\n{diff}"
+        );
         let uncertain = replay.uncertain();
         if uncertain.everything || !uncertain.tables.is_empty() {
             return;

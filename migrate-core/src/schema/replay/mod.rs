@@ -31,9 +31,12 @@ use crate::ops::{self, Operation};
 pub struct Replay {
     schema: Schema,
     uncertain: Uncertain,
-    /// MySQL: the indexes the server made itself for unnamed foreign keys,
-    /// by table. Another index that can serve the key replaces one.
+    /// MySQL: the indexes the server made itself for foreign keys, by
+    /// table. Another index that can serve the key replaces one.
     implicit: BTreeSet<(String, String)>,
+    /// Views raw SQL created: their definitions are as written, which the
+    /// database may word its own way.
+    written_views: BTreeSet<String>,
 }
 
 /// What raw SQL may have changed, beyond what the replay knows.
@@ -63,6 +66,7 @@ impl Replay {
             schema,
             uncertain: Uncertain::default(),
             implicit: BTreeSet::new(),
+            written_views: BTreeSet::new(),
         }
     }
 
@@ -79,6 +83,11 @@ impl Replay {
             table.foreign_keys.sort();
         }
         schema
+    }
+
+    /// The schema so far, names the database would make up included.
+    pub(crate) fn current(&self) -> &Schema {
+        &self.schema
     }
 
     /// The backend it replays for.
@@ -136,6 +145,12 @@ impl Replay {
                 schema.views.remove(name);
             }
         }
+        // A view raw SQL made exists; its text is the database's own.
+        for name in &self.written_views {
+            if let (Some(view), Some(live)) = (mine.views.get_mut(name), theirs.views.get(name)) {
+                view.definition.clone_from(&live.definition);
+            }
+        }
         mine.diff(&theirs)
     }
 
@@ -177,7 +192,8 @@ impl Replay {
             .collect()
     }
 
-    /// MySQL: notes the indexes the server made for unnamed foreign keys,
+    /// MySQL: notes the indexes the server made for foreign keys (named
+    /// after the key, or after its first column when the key is unnamed),
     /// and drops one when a new index can serve its key instead.
     fn track_implicit_indexes(&mut self, op: &Operation, before: &BTreeSet<(String, String)>) {
         if let Operation::RenameTable { from, to } = op {
@@ -192,8 +208,7 @@ impl Replay {
             let index = t.index(name).expect("listed above");
             let made_by_server = !index.unique
                 && t.foreign_keys.iter().any(|fk| {
-                    fk.name.is_none()
-                        && fk.columns[0] == *name
+                    fk.name.as_ref().unwrap_or(&fk.columns[0]) == name
                         && index.parts == columns_as_parts(&fk.columns)
                 });
             if made_by_server {
@@ -467,6 +482,13 @@ fn tables_of(op: &Operation) -> Vec<&str> {
         Operation::CreateIndex(index) => vec![&index.table],
         Operation::AddEnumValue(add) => add.columns.iter().map(|(t, _)| t.as_str()).collect(),
         _ => Vec::new(),
+    }
+}
+
+impl Uncertain {
+    /// Whether the replay is sure of everything.
+    pub fn is_empty(&self) -> bool {
+        !self.everything && self.tables.is_empty()
     }
 }
 

@@ -1,14 +1,202 @@
-//! Raw SQL in a replay: what it may change, from the names it uses.
+//! Raw SQL in a replay. Statements sqlparser reads are replayed where
+//! their effect is plain: DML has none; `CREATE`/`DROP VIEW`, `CREATE`/
+//! `DROP INDEX` over columns, `DROP TABLE` and `CREATE TYPE .. AS ENUM` are
+//! folded in. Anything else makes what it names uncertain, from the names
+//! it uses, or everything when it names none.
 
 use std::collections::BTreeSet;
 
+use sqlparser::ast::{Expr, ObjectName, ObjectType, Statement, UserDefinedTypeRepresentation};
+use sqlparser::dialect::{Dialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
+use sqlparser::parser::Parser;
+
+use super::super::model::{EnumType, Index, IndexPart, View};
+use super::super::normalize;
 use super::Replay;
+use crate::Backend;
 
 impl Replay {
-    /// Raw SQL: what it may change is uncertain: the tables and views it
-    /// names, or everything when it names none (or does not tokenize).
+    /// Raw SQL: each statement replayed when its effect is plain, else
+    /// what it may change made uncertain.
     pub(super) fn raw(&mut self, sql: Option<&str>) {
         let Some(sql) = sql else { return };
+        let dialect: Box<dyn Dialect> = match self.schema.backend {
+            Backend::Postgres => Box::new(PostgreSqlDialect {}),
+            Backend::MySql => Box::new(MySqlDialect {}),
+            Backend::Sqlite => Box::new(SQLiteDialect {}),
+        };
+        match Parser::parse_sql(dialect.as_ref(), sql) {
+            Ok(statements) => {
+                for statement in &statements {
+                    if !self.statement(statement) {
+                        self.names_uncertain(&statement.to_string());
+                    }
+                }
+            }
+            Err(_) => self.names_uncertain(sql),
+        }
+    }
+
+    /// Replays one parsed statement; false when its effect is not plain.
+    fn statement(&mut self, statement: &Statement) -> bool {
+        let backend = self.schema.backend;
+        let fold = move |name: &str| fold(backend, name);
+        match statement {
+            Statement::Query(_)
+            | Statement::Insert(_)
+            | Statement::Update(_)
+            | Statement::Delete(_)
+            | Statement::Truncate(_)
+            | Statement::StartTransaction { .. }
+            | Statement::Commit { .. }
+            | Statement::Rollback { .. } => true,
+            Statement::CreateView(view) => {
+                if view.materialized || view.temporary || !view.columns.is_empty() {
+                    return false;
+                }
+                let Some(name) = last(&view.name, fold) else {
+                    return false;
+                };
+                let exists = self.schema.views.contains_key(&name);
+                if exists && view.if_not_exists {
+                    return true;
+                }
+                if self.schema.tables.contains_key(&name) || (exists && !view.or_replace) {
+                    return false;
+                }
+                let definition = normalize::expression(&view.query.to_string());
+                self.schema.views.insert(
+                    name.clone(),
+                    View {
+                        name: name.clone(),
+                        definition,
+                    },
+                );
+                self.written_views.insert(name);
+                true
+            }
+            Statement::Drop {
+                object_type,
+                if_exists,
+                names,
+                cascade,
+                table,
+                ..
+            } if !cascade => names.iter().all(|name| {
+                let Some(name) = last(name, fold) else {
+                    return false;
+                };
+                let found = match object_type {
+                    ObjectType::Table => self.schema.tables.remove(&name).is_some(),
+                    ObjectType::View => {
+                        self.written_views.remove(&name);
+                        self.schema.views.remove(&name).is_some()
+                    }
+                    ObjectType::Index => {
+                        let on = table.as_ref().and_then(|t| last(t, fold));
+                        self.drop_index(&name, on.as_deref())
+                    }
+                    _ => return false,
+                };
+                found || *if_exists
+            }),
+            Statement::CreateIndex(index) => {
+                let (Some(name), Some(table)) = (
+                    index.name.as_ref().and_then(|n| last(n, fold)),
+                    last(&index.table_name, fold),
+                ) else {
+                    return false;
+                };
+                let parts: Option<Vec<IndexPart>> = index
+                    .columns
+                    .iter()
+                    .map(|c| match &c.column.expr {
+                        Expr::Identifier(ident)
+                            if c.operator_class.is_none()
+                                && c.column.options.sort.is_none()
+                                && c.column.options.nulls_first.is_none() =>
+                        {
+                            Some(IndexPart::Column(self.ident(ident)))
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                let Some(parts) = parts else { return false };
+                let plain = index.predicate.is_none()
+                    && index.include.is_empty()
+                    && index.with.is_empty()
+                    && index.nulls_distinct.is_none();
+                let Some(t) = self.schema.tables.get_mut(&table) else {
+                    return false;
+                };
+                if !plain || t.index(&name).is_some() {
+                    return index.if_not_exists && t.index(&name).is_some();
+                }
+                let known = parts.iter().all(|p| match p {
+                    IndexPart::Column(c) => t.column(c).is_some(),
+                    IndexPart::Expr(_) => false,
+                });
+                if !known {
+                    return false;
+                }
+                t.indexes.push(Index {
+                    name,
+                    unique: index.unique,
+                    parts,
+                    predicate: None,
+                    valid: true,
+                });
+                true
+            }
+            Statement::CreateType {
+                name,
+                representation: Some(UserDefinedTypeRepresentation::Enum { labels }),
+            } if self.schema.backend == Backend::Postgres => {
+                let Some(name) = last(name, fold) else {
+                    return false;
+                };
+                if self.schema.enums.contains_key(&name) {
+                    return false;
+                }
+                let values = labels.iter().map(|l| l.value.clone()).collect();
+                self.schema
+                    .enums
+                    .insert(name.clone(), EnumType { name, values });
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// An identifier as the database stores it: PostgreSQL folds an
+    /// unquoted one to lower case.
+    fn ident(&self, ident: &sqlparser::ast::Ident) -> String {
+        match ident.quote_style {
+            None => fold(self.schema.backend, &ident.value),
+            Some(_) => ident.value.clone(),
+        }
+    }
+
+    /// Drops index `name` (of table `on`, where the SQL names it); false
+    /// when no table has it.
+    fn drop_index(&mut self, name: &str, on: Option<&str>) -> bool {
+        for (table, t) in &mut self.schema.tables {
+            if on.is_some_and(|on| on != table) {
+                continue;
+            }
+            let before = t.indexes.len();
+            t.indexes.retain(|i| i.name != name);
+            if t.indexes.len() < before {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// What raw SQL the replay cannot follow may change: the tables and
+    /// views it names, or everything when it names none (or does not
+    /// tokenize).
+    fn names_uncertain(&mut self, sql: &str) {
         let Some(words) = words(sql) else {
             self.uncertain.everything = true;
             return;
@@ -24,6 +212,25 @@ impl Replay {
             self.uncertain.tables.extend(named);
         }
     }
+}
+
+/// A name as `backend` stores it unquoted: PostgreSQL folds it to lower
+/// case.
+fn fold(backend: Backend, name: &str) -> String {
+    match backend {
+        Backend::Postgres => name.to_lowercase(),
+        Backend::MySql | Backend::Sqlite => name.to_owned(),
+    }
+}
+
+/// The object a possibly qualified name names, as the database stores it
+/// (`fold` for an unquoted name); a schema qualifier is dropped.
+fn last(name: &ObjectName, fold: impl Fn(&str) -> String) -> Option<String> {
+    let ident = name.0.last()?.as_ident()?;
+    Some(match ident.quote_style {
+        None => fold(&ident.value),
+        Some(_) => ident.value.clone(),
+    })
 }
 
 /// The words of `sql` with whether each was quoted, and `.` as a word of

@@ -63,6 +63,38 @@ fn mysql_keeps_unique_keys_and_key_indexes_as_indexes() {
 }
 
 #[test]
+fn mysql_drops_a_key_index_another_index_replaces() {
+    let replay = replayed(Backend::MySql, |m| {
+        users_and_posts(m);
+        m.create_table(
+            Table::new("notes")
+                .column(Column::new("id").integer().primary_key())
+                .column(Column::new("user_id").integer())
+                .foreign_key(ForeignKey::new(
+                    "fk_notes_user",
+                    ["user_id"],
+                    "users",
+                    ["id"],
+                )),
+        );
+        // Each serves a key: the server drops the index it made for it.
+        m.create_index(Index::new("ix_notes_user").on("notes", ["user_id", "id"]));
+        m.create_index(Index::new("ix_posts_user").on("posts", ["user_id"]));
+    });
+    let schema = replay.schema();
+    for (table, index) in [("notes", "ix_notes_user"), ("posts", "ix_posts_user")] {
+        let names: Vec<&str> = schema
+            .table(table)
+            .unwrap()
+            .indexes
+            .iter()
+            .map(|i| i.name.as_str())
+            .collect();
+        assert_eq!(names, [index], "{table}");
+    }
+}
+
+#[test]
 fn a_drop_by_definition_finds_what_the_create_named() {
     let schema = replayed(Backend::Sqlite, |m| {
         users_and_posts(m);
@@ -100,10 +132,52 @@ fn an_operation_the_schema_cannot_take_is_an_error() {
 }
 
 #[test]
-fn raw_sql_makes_what_it_names_uncertain() {
+fn raw_sql_with_a_plain_effect_is_replayed() {
     let replay = replayed(Backend::Postgres, |m| {
         users_and_posts(m);
-        m.execute("CREATE VIEW IF NOT EXISTS public.active AS SELECT * FROM \"Users\" u JOIN posts p ON p.user_id = u.id");
+        m.execute(
+            "UPDATE users SET email = lower(email); \
+             CREATE VIEW public.Active AS SELECT * FROM users u JOIN posts p ON p.user_id = u.id; \
+             CREATE UNIQUE INDEX ix_posts_user ON posts (user_id, \"id\"); \
+             CREATE TYPE mood AS ENUM ('happy', 'sad'); \
+             DELETE FROM posts",
+        );
+        m.execute("DROP INDEX IF EXISTS nothing_here");
+    });
+    assert!(replay.uncertain().is_empty(), "{}", replay.uncertain());
+    let schema = replay.schema();
+    // Unquoted names are folded as PostgreSQL folds them.
+    assert!(
+        schema.views["active"]
+            .definition
+            .starts_with("select * from users u join posts p")
+    );
+    let index = schema
+        .table("posts")
+        .unwrap()
+        .index("ix_posts_user")
+        .unwrap();
+    assert!(index.unique);
+    assert_eq!(index.to_string(), "unique on (user_id, id)");
+    assert_eq!(schema.enums["mood"].values, ["happy", "sad"]);
+    let replay = replayed(Backend::MySql, |m| {
+        users_and_posts(m);
+        m.execute("CREATE INDEX ix_posts_id ON posts (id)");
+        m.execute("DROP INDEX ix_posts_id ON posts");
+        m.execute("DROP TABLE posts");
+    });
+    assert!(replay.uncertain().is_empty(), "{}", replay.uncertain());
+    assert_eq!(replay.schema().tables.keys().collect::<Vec<_>>(), ["users"]);
+}
+
+#[test]
+fn raw_sql_it_cannot_follow_makes_what_it_names_uncertain() {
+    let replay = replayed(Backend::Postgres, |m| {
+        users_and_posts(m);
+        // Parsed, but not followed: the columns it adds are unknown.
+        m.execute("ALTER TABLE posts ADD COLUMN body text");
+        // Not parsed: read for the names it uses.
+        m.execute("CREATE VIEW active AS SELECT * FROM \"Users\" u JOIN posts p ON p.user_id = u.id WITH NO CHECK OPTION TWICE");
     });
     let uncertain = replay.uncertain();
     assert!(!uncertain.everything);
