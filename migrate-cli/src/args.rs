@@ -459,8 +459,11 @@ Examples:
     /// are fine); a migration that cannot be downgraded and is
     /// not marked with `m.irreversible("why")`; a plan that does not render
     /// (on every backend); an operation the schema before it cannot take (a
-    /// table or column that does not exist, a name that is taken), found by
-    /// replaying the migrations without a database. With --database-url or DATABASE_URL (opened
+    /// table or column that does not exist, a name that is taken) or should
+    /// not (a foreign key to a missing table or column, to columns no key
+    /// makes unique, or of another type; dropping a column or table that an
+    /// index, a view or a foreign key still uses), found by replaying the
+    /// migrations without a database. With --database-url or DATABASE_URL (opened
     /// read-only; the default SQLite file is never used): an applied
     /// migration edited since (checksum), revisions this build does not
     /// know, a step that stopped part-way, and pending migrations. With

@@ -340,7 +340,11 @@ impl Migrator {
         };
         let graph = self.graph();
         for op in plan.operations() {
-            if let Err(error) = replay.operation(op) {
+            let found = match replay.checked_operation(op) {
+                Ok(found) => found,
+                Err(error) => vec![error],
+            };
+            for error in found {
                 problems.push(CheckProblem::Invalid {
                     revision: RevisionRef::of(graph, index),
                     location: graph.revision(index).location.clone(),

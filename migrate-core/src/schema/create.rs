@@ -78,9 +78,8 @@ impl Schema {
             for fk in &table.foreign_keys {
                 let key = foreign_key(fk);
                 let ready = fk.ref_table == table.name || made.contains(&fk.ref_table);
-                if b == Backend::MySql && index_takes_its_name(table, fk) {
-                    // After the index that serves it: the one MySQL would
-                    // make for it has that index's name.
+                if b == Backend::MySql && key_after_indexes(table, fk) {
+                    // After the indexes that serve it, made explicitly.
                     after_indexes.push((ready, key));
                 } else if ready || b == Backend::Sqlite {
                     // SQLite checks a reference only when a row uses it.
@@ -291,24 +290,32 @@ fn add(table: &str, key: ops::ForeignKey) -> Operation {
     }
 }
 
-/// Whether another index of the table has the name of the index MySQL
-/// makes for a foreign key (the key's, or its first column's when the
-/// server named the key). Any other index that serves the key replaces
-/// the server's when it is made, as the replay knows.
-fn index_takes_its_name(table: &Table, fk: &super::ForeignKey) -> bool {
+/// Whether a foreign key must come after the table's indexes on MySQL,
+/// rather than in its `CREATE TABLE`, where it gets an index of its own
+/// (the renderer's, named after the key, or the server's, named after its
+/// first column when the server names the key): when the schema does not
+/// have that index (another serves the key), or has another index of
+/// that name.
+fn key_after_indexes(table: &Table, fk: &super::ForeignKey) -> bool {
     let name = fk.name.as_ref().unwrap_or(&fk.columns[0]);
-    table.indexes.iter().any(|i| {
-        &i.name == name
-            && (i.unique
-                || !i
-                    .parts
-                    .iter()
-                    .map(|p| match p {
-                        IndexPart::Column(c) => Some(c),
-                        IndexPart::Expr(_) => None,
-                    })
-                    .eq(fk.columns.iter().map(Some)))
-    })
+    let own = |i: &super::Index| {
+        !i.unique && i.parts.len() == fk.columns.len() && leading_columns(i) == fk.columns
+    };
+    !table.indexes.iter().any(|i| &i.name == name && own(i))
+}
+
+/// The plain columns an index starts with, up to its first expression;
+/// all of them when it has none.
+fn leading_columns(index: &super::Index) -> Vec<String> {
+    let columns: Vec<String> = index
+        .parts
+        .iter()
+        .map_while(|p| match p {
+            IndexPart::Column(c) => Some(c.clone()),
+            IndexPart::Expr(_) => None,
+        })
+        .collect();
+    columns
 }
 
 /// A constraint's name as the schema has it; one the database made up is

@@ -55,6 +55,14 @@ fn indented(diff: &SchemaDiff) -> String {
         .join("\n")
 }
 
+fn indented_lines(problems: &[crate::schema::ReplayError]) -> String {
+    problems
+        .iter()
+        .map(|problem| format!("  {problem}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 fn rows(rows: &[Vec<Option<String>>]) -> String {
     if rows.is_empty() {
         return "  (no rows)".to_owned();
@@ -150,6 +158,21 @@ pub enum StairwayError {
         /// What the replay refused.
         #[source]
         source: crate::schema::ReplayError,
+    },
+    /// An upgrade does what the schema before it makes wrong, though the
+    /// database took it: a foreign key to columns no key makes unique or
+    /// of another type, a dropped column an index or view still uses.
+    #[error(
+        "revision {revision} does not fit the schema before it on this backend:\n{}\nfix the operations in {location}",
+        indented_lines(problems)
+    )]
+    Invalid {
+        /// The revision.
+        revision: RevisionLabel,
+        /// Where it is written.
+        location: String,
+        /// Each operation and what is wrong with it.
+        problems: Vec<crate::schema::ReplayError>,
     },
     /// The schema replayed from an upgrade's plan is not the one the
     /// database has after it.

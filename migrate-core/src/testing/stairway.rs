@@ -434,12 +434,23 @@ impl<'a> Walk<'a> {
                 step: Move::Upgrade,
                 source: Box::new(source.into()),
             })?;
-        self.replay.plan(&plan).map_err(|source| {
-            Box::new(StairwayError::NotReplayable {
+        let mut problems = Vec::new();
+        for op in plan.operations() {
+            let found = self.replay.checked_operation(op).map_err(|source| {
+                Box::new(StairwayError::NotReplayable {
+                    revision: label(self.migrator, index),
+                    source,
+                })
+            })?;
+            problems.extend(found);
+        }
+        if !problems.is_empty() {
+            return Err(Box::new(StairwayError::Invalid {
                 revision: label(self.migrator, index),
-                source,
-            })
-        })?;
+                location: self.migrator.graph().revision(index).location.clone(),
+                problems,
+            }));
+        }
         Ok(plan.operations().iter().map(|op| op.describe()).collect())
     }
 

@@ -192,9 +192,9 @@ impl Replay {
             .collect()
     }
 
-    /// MySQL: notes the indexes the server made for foreign keys (named
-    /// after the key, or after its first column when the key is unnamed),
-    /// and drops one when a new index can serve its key instead.
+    /// MySQL: notes the indexes the server made for unnamed foreign keys
+    /// (a named key gets an index the renderer writes, which stays), and
+    /// drops one when a new index can serve its key instead.
     fn track_implicit_indexes(&mut self, op: &Operation, before: &BTreeSet<(String, String)>) {
         if let Operation::RenameTable { from, to } = op {
             self.implicit = std::mem::take(&mut self.implicit)
@@ -208,7 +208,8 @@ impl Replay {
             let index = t.index(name).expect("listed above");
             let made_by_server = !index.unique
                 && t.foreign_keys.iter().any(|fk| {
-                    fk.name.as_ref().unwrap_or(&fk.columns[0]) == name
+                    fk.name.is_none()
+                        && fk.columns[0] == *name
                         && index.parts == columns_as_parts(&fk.columns)
                 });
             if made_by_server {
@@ -506,3 +507,4 @@ mod raw;
 mod table;
 #[cfg(test)]
 mod tests;
+mod validate;

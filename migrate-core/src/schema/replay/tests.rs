@@ -63,7 +63,7 @@ fn mysql_keeps_unique_keys_and_key_indexes_as_indexes() {
 }
 
 #[test]
-fn mysql_drops_a_key_index_another_index_replaces() {
+fn mysql_drops_the_index_it_made_for_a_key_when_another_serves_it() {
     let replay = replayed(Backend::MySql, |m| {
         users_and_posts(m);
         m.create_table(
@@ -77,21 +77,25 @@ fn mysql_drops_a_key_index_another_index_replaces() {
                     ["id"],
                 )),
         );
-        // Each serves a key: the server drops the index it made for it.
+        // Each serves a key: the server drops the index it made for the
+        // unnamed one; the named one's index is the renderer's, and stays.
         m.create_index(Index::new("ix_notes_user").on("notes", ["user_id", "id"]));
         m.create_index(Index::new("ix_posts_user").on("posts", ["user_id"]));
     });
     let schema = replay.schema();
-    for (table, index) in [("notes", "ix_notes_user"), ("posts", "ix_posts_user")] {
-        let names: Vec<&str> = schema
+    let names = |table: &str| -> Vec<String> {
+        let mut names: Vec<String> = schema
             .table(table)
             .unwrap()
             .indexes
             .iter()
-            .map(|i| i.name.as_str())
+            .map(|i| i.name.clone())
             .collect();
-        assert_eq!(names, [index], "{table}");
-    }
+        names.sort();
+        names
+    };
+    assert_eq!(names("notes"), ["fk_notes_user", "ix_notes_user"]);
+    assert_eq!(names("posts"), ["ix_posts_user"]);
 }
 
 #[test]
@@ -218,4 +222,125 @@ fn what_raw_sql_touched_is_taken_from_the_database() {
     replay.resync(&live);
     assert!(replay.uncertain().tables.is_empty());
     assert_eq!(replay.schema(), live);
+}
+
+/// The problems `checked_operation` finds in `build`'s last operation.
+fn problems(backend: Backend, build: impl FnOnce(&mut Migration)) -> Vec<String> {
+    let mut plan = Migration::new().for_backend(backend);
+    build(&mut plan);
+    let mut replay = Replay::new(Schema::new(backend));
+    let (last, before) = plan.operations().split_last().unwrap();
+    for op in before {
+        assert_eq!(
+            replay.checked_operation(op).unwrap(),
+            [],
+            "{}",
+            op.describe()
+        );
+    }
+    replay
+        .checked_operation(last)
+        .unwrap()
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
+#[test]
+fn a_foreign_key_must_reference_a_unique_existing_column_of_its_type() {
+    let keyed = |fk: ForeignKey| {
+        move |m: &mut Migration| {
+            users_and_posts(m);
+            m.add_column("posts", Column::new("editor").string(100).nullable());
+            m.add_constraint("posts", fk.into());
+        }
+    };
+    assert_eq!(
+        problems(
+            Backend::Postgres,
+            keyed(ForeignKey::new("fk_a", ["user_id"], "people", ["id"]))
+        ),
+        [
+            "add_constraint fk_a on posts: foreign key `fk_a` references table `people`, which does not exist at this point; create it in an earlier migration, or earlier in this one"
+        ]
+    );
+    assert_eq!(
+        problems(
+            Backend::Postgres,
+            keyed(ForeignKey::new("fk_b", ["user_id"], "users", ["uid"]))
+        ),
+        [
+            "add_constraint fk_b on posts: foreign key `fk_b` references column `users.uid`, which does not exist; reference an existing column, or add it first"
+        ]
+    );
+    assert_eq!(
+        problems(
+            Backend::Sqlite,
+            keyed(ForeignKey::new("fk_c", ["editor"], "users", ["id"]))
+        ),
+        [
+            "add_constraint fk_c on posts: foreign key `fk_c`: `posts.editor` is varchar(100) but `users.id` is integer; give both columns the same type"
+        ]
+    );
+    // Unique, but as a part of nothing that covers it exactly.
+    let text = problems(
+        Backend::MySql,
+        keyed(ForeignKey::new("fk_d", ["user_id"], "posts", ["user_id"])),
+    );
+    assert_eq!(text.len(), 1, "{text:?}");
+    assert!(text[0].contains("references `posts` (user_id), which no primary key, unique constraint or unique index covers exactly"), "{text:?}");
+    // The email is unique: a key to it is fine, on every backend.
+    for backend in [Backend::Sqlite, Backend::Postgres, Backend::MySql] {
+        let found = problems(
+            backend,
+            keyed(ForeignKey::new("fk_e", ["editor"], "users", ["email"])),
+        );
+        assert_eq!(found, Vec::<String>::new(), "{backend}");
+    }
+}
+
+#[test]
+fn mysql_wants_integer_keys_of_one_size() {
+    let text = problems(Backend::MySql, |m| {
+        users_and_posts(m);
+        m.add_column("posts", Column::new("reviewer").big_integer().nullable());
+        m.add_constraint(
+            "posts",
+            ForeignKey::new("fk_r", ["reviewer"], "users", ["id"]).into(),
+        );
+    });
+    assert_eq!(
+        text,
+        [
+            "add_constraint fk_r on posts: foreign key `fk_r`: `posts.reviewer` is bigint but `users.id` is integer (MySQL wants integers of the same size); give both columns the same type"
+        ]
+    );
+}
+
+#[test]
+fn dropping_what_an_index_a_view_or_a_key_still_uses_is_a_problem() {
+    let text = problems(Backend::Postgres, |m| {
+        users_and_posts(m);
+        m.add_column("posts", Column::new("title").text());
+        m.create_index(Index::new("ix_posts_user_title").on("posts", ["user_id", "title"]));
+        m.create_index(Index::new("ix_posts_title").on("posts", ["title"]));
+        m.execute("CREATE VIEW titles AS SELECT title FROM posts");
+        m.drop_column("posts", "title");
+    });
+    assert_eq!(text.len(), 2, "{text:#?}");
+    assert!(text[0].starts_with("drop_column posts.title: index `ix_posts_user_title` (on (user_id, title)) uses `posts.title` with more: PostgreSQL drops the whole index"), "{text:#?}");
+    assert!(
+        text[1].contains("view `titles` uses `posts.title`; drop the view first"),
+        "{text:#?}"
+    );
+    let text = problems(Backend::MySql, |m| {
+        users_and_posts(m);
+        m.drop_table("users");
+    });
+    assert_eq!(
+        text,
+        [
+            "drop_table users: the foreign key of `posts` references `users`; drop it (or `posts`) first"
+        ]
+    );
 }
