@@ -24,6 +24,8 @@ VERBS = [
     ("current", "`current`"),
     ("show-label", "`show b07@head` (resolves `<label>@head`)"),
     ("status", "`status` (no Alembic equivalent)"),
+    ("schema", "`schema`: the schema at the heads, replayed (no Alembic equivalent)"),
+    ("schema-sql", "`schema --format sql` (no Alembic equivalent)"),
     ("current-vt", "`current`, version tables only"),
     ("status-vt", "`status`, version tables only"),
 ]

@@ -2,7 +2,7 @@
 # shellcheck shell=bash
 #
 # bench-inspect.sh: whole-process time of the inspection verbs (`heads`,
-# `history`, `current`, `status`) of a migrations binary with a generated
+# `history`, `current`, `status`, `schema`) of a migrations binary with a generated
 # graph of N revisions (linear, or with 50 labelled branches and 25 merges),
 # on SQLite at head, next to Alembic's `heads`, `history` and `current` on the
 # same graph. See BENCHMARKS.md.
@@ -268,6 +268,11 @@ time_ours() {
         say "migrate $verb (N=$n), load $(load)"
         time_cmd "$run_dir/ours-$n-$verb.json" "$bin" "$verb"
     done
+    # The schema at the heads, replayed from N plans without a database.
+    say "migrate schema (N=$n), load $(load)"
+    time_cmd "$run_dir/ours-$n-schema.json" "$bin" schema
+    say "migrate schema --format sql (N=$n), load $(load)"
+    time_cmd "$run_dir/ours-$n-schema-sql.json" "$bin" schema --format sql
     if [ "$shape" = branched ]; then
         say "migrate show b07@head (N=$n), load $(load)"
         time_cmd "$run_dir/ours-$n-show-label.json" "$bin" show b07@head

@@ -198,7 +198,8 @@ pub enum Command {
     /// printed for the backend of the URL, from base, or from FROM when
     /// TARGET is `FROM:TO`. A backfill is written as the one UPDATE it
     /// amounts to; one that runs a Rust function cannot be written, and is
-    /// refused.
+    /// refused. A SQLite table rebuild is derived from the table as the
+    /// migrations before it leave it, replayed.
     #[command(after_help = "\
 Examples:
   migrations upgrade                       apply everything up to the head

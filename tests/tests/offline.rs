@@ -153,7 +153,14 @@ async fn offline_equals_online(
 
 #[tokio::test]
 async fn sqlite3_runs_the_script() {
-    for (bin, target, down) in [(BRANCHES, "heads", "a002"), (BACKFILL, "heads", "base")] {
+    // The example's table rebuilds (a check constraint, an altered column)
+    // are derived from the replayed schema; its last migration runs a Rust
+    // function, so the script stops before it.
+    for (bin, target, down) in [
+        (BRANCHES, "heads", "a002"),
+        (BACKFILL, "heads", "base"),
+        (APP, BEFORE_RUST_BACKFILL, "base"),
+    ] {
         offline_equals_online(bin, TestDb::sqlite(), TestDb::sqlite(), target, down).await;
     }
 }
@@ -231,8 +238,7 @@ fn what_cannot_be_rendered_offline_is_named() {
     let error = String::from_utf8_lossy(&out.stderr);
     assert!(
         error.starts_with(
-            "error: revision 0953ace66597: statement 2 (add_constraint ck_users_age_non_negative \
-             on users) cannot be rendered offline on sqlite"
+            "error: revision e2d84b17c6f3: statement 2 (backfill products.price_cents) cannot be rendered offline on sqlite: it runs a Rust function on every row"
         ),
         "{error}"
     );

@@ -7,7 +7,8 @@ use std::fmt::Write as _;
 use super::{Migrator, PlanError, RenderedStep};
 use crate::driver::{AuditRow, Direction, Outcome};
 use crate::graph::{RevisionIdx, Target};
-use crate::render::{self, Exec, Statement};
+use crate::render::{self, Exec, Rebuild, Statement};
+use crate::schema::Replay;
 use crate::store::sql::{self as store_sql, Audit, Stamp};
 use crate::{Backend, Error};
 
@@ -34,7 +35,10 @@ impl Migrator {
     ///
     /// What routing the target returns, a plan that does not render, and
     /// [`PlanError::NotOffline`] for a step whose SQL is only known against
-    /// a live database (SQLite's table rebuild).
+    /// a live database: a SQLite table rebuild of a table raw SQL changed in
+    /// ways the replay cannot follow (any other rebuild is derived from the
+    /// table as the plans before it leave it, replayed), and a backfill
+    /// that runs a Rust function.
     pub fn offline_script(
         &self,
         backend: Backend,
@@ -65,13 +69,26 @@ impl Migrator {
             }
             out.push('\n');
         }
+        // SQLite's table rebuild is derived from the table as it is: here,
+        // as the plans before it leave it, replayed.
+        let mut replay = match backend {
+            Backend::Sqlite => Some(self.schema_at(from, backend)?),
+            _ => None,
+        };
         let mut heads: BTreeSet<RevisionIdx> = from.iter().copied().collect();
         for step in &steps {
             let before = heads.clone();
             self.graph.heads_after(direction, &mut heads, step.index);
             let deleted: Vec<String> = before.difference(&heads).map(id).collect();
             let inserted: Vec<String> = heads.difference(&before).map(id).collect();
-            self.write_step(&mut out, backend, step, &deleted, &inserted)?;
+            self.write_step(
+                &mut out,
+                backend,
+                step,
+                replay.as_mut(),
+                &deleted,
+                &inserted,
+            )?;
         }
         if steps.is_empty() {
             out.push_str("-- nothing to run\n");
@@ -85,6 +102,7 @@ impl Migrator {
         out: &mut String,
         backend: Backend,
         step: &RenderedStep,
+        mut replay: Option<&mut Replay>,
         deleted: &[String],
         inserted: &[String],
     ) -> Result<(), PlanError> {
@@ -104,19 +122,56 @@ impl Migrator {
         };
         let _ = writeln!(out, "{}", crate::text::sql_comment(&comment));
         let in_transaction = backend.transactional_ddl() && !step.non_transactional();
+        let rebuilds = step
+            .statements
+            .iter()
+            .any(|s| matches!(s.exec, Exec::SqliteRebuild(_)));
+        if rebuilds {
+            // As the online run does: the copy and the swap of a rebuild
+            // must not trip the foreign keys that point at the table (a
+            // no-op inside a transaction, so before it).
+            out.push_str("PRAGMA foreign_keys = OFF;\n");
+        }
         if in_transaction {
             out.push_str("BEGIN;\n");
         }
+        let operations = step.plan.operations();
+        let mut replayed = 0;
+        let mut replay_to = |replay: &mut Replay, end: usize| {
+            for op in &operations[replayed.min(end)..end] {
+                replay.operation(op).map_err(|error| PlanError::Replay {
+                    revision: revision.id.clone(),
+                    location: revision.location.clone(),
+                    backend,
+                    error,
+                })?;
+            }
+            replayed = replayed.max(end);
+            Ok::<(), PlanError>(())
+        };
         for (i, statement) in step.statements.iter().enumerate() {
-            let text = offline_sql(backend, statement).map_err(|why| PlanError::NotOffline {
+            let not_offline = |why| PlanError::NotOffline {
                 revision: revision.id.clone(),
                 location: revision.location.clone(),
                 statement: i + 1,
                 operation: step.describe_statement(i),
                 backend,
                 why,
-            })?;
+            };
+            if let (Exec::SqliteRebuild(rebuild), Some(replay)) =
+                (&statement.exec, replay.as_deref_mut())
+            {
+                replay_to(replay, statement.op)?;
+                for sql in rebuilt(replay, rebuild).map_err(not_offline)? {
+                    let _ = writeln!(out, "{sql};");
+                }
+                continue;
+            }
+            let text = offline_sql(backend, statement).map_err(not_offline)?;
             let _ = writeln!(out, "{text};");
+        }
+        if let Some(replay) = replay {
+            replay_to(replay, operations.len())?;
         }
         let row = AuditRow {
             statements_done: step.statements.len() as i64,
@@ -137,6 +192,24 @@ impl Migrator {
         out.push('\n');
         Ok(())
     }
+}
+
+/// The statements of a SQLite table rebuild, derived from the table as the
+/// replay has it; why there are none when the replay is not sure of it.
+fn rebuilt(replay: &Replay, rebuild: &Rebuild) -> Result<Vec<String>, &'static str> {
+    let uncertain = replay.uncertain();
+    if uncertain.everything || uncertain.tables.contains(&rebuild.table) {
+        return Err(
+            "its SQL is derived from the table's definition, which raw SQL before it changed in ways the replay cannot follow",
+        );
+    }
+    let objects = replay
+        .schema()
+        .sqlite_objects()
+        .map_err(|_| "the table's definition could not be written from the replayed schema")?;
+    rebuild
+        .statements(&objects)
+        .map_err(|_| "its SQL could not be derived from the table's replayed definition")
 }
 
 /// The statement as text a client can run, its bound values written as

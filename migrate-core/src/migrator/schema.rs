@@ -182,6 +182,15 @@ mod tests {
         m.execute("CREATE FUNCTION f() RETURNS int AS 'select 1' LANGUAGE sql");
     }
 
+    fn add_z_by_hand(m: &mut Migration) {
+        m.execute("ALTER TABLE users ADD COLUMN z integer");
+    }
+
+    fn checked_age(m: &mut Migration) {
+        m.add_column("users", Column::new("age").integer().nullable());
+        m.create_check_constraint("users", "ck_users_age", "age >= 0");
+    }
+
     fn migrator(registrations: Vec<&'static crate::Registration>) -> Migrator {
         Migrator::new(registrations).expect("valid graph")
     }
@@ -263,6 +272,41 @@ mod tests {
                 .to_string()
                 .starts_with("schema.sql is not a schema snapshot"),
             "{problem}"
+        );
+    }
+
+    #[test]
+    fn an_offline_sqlite_rebuild_is_derived_from_the_replay_unless_raw_sql_blurred_the_table() {
+        use crate::driver::Direction;
+        use crate::graph::Target;
+
+        let m = migrator(vec![
+            registration("aaaa1111", &[], users, None),
+            registration("bbbb1111", &["aaaa1111"], checked_age, None),
+        ]);
+        let script = m
+            .offline_script(Backend::Sqlite, Direction::Upgrade, &[], &Target::Head)
+            .unwrap();
+        assert!(
+            script.contains("PRAGMA foreign_keys = OFF;\nBEGIN;\nALTER TABLE \"users\" ADD COLUMN \"age\" integer NULL;\nCREATE TABLE \"_migrate_new_users\" ("),
+            "{script}"
+        );
+        assert!(
+            script.contains("CONSTRAINT \"ck_users_age\" CHECK (age >= 0)"),
+            "{script}"
+        );
+
+        let m = migrator(vec![
+            registration("aaaa1111", &[], users, None),
+            registration("bbbb1111", &["aaaa1111"], add_z_by_hand, None),
+            registration("cccc1111", &["bbbb1111"], checked_age, None),
+        ]);
+        let error = m
+            .offline_script(Backend::Sqlite, Direction::Upgrade, &[], &Target::Head)
+            .unwrap_err();
+        assert!(
+            error.to_string().starts_with("revision cccc1111: statement 2 (add_constraint ck_users_age on users) cannot be rendered offline on sqlite: its SQL is derived from the table's definition, which raw SQL before it changed in ways the replay cannot follow"),
+            "{error}"
         );
     }
 }

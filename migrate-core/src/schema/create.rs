@@ -14,6 +14,7 @@ use super::model::{FkAction, IndexPart, Schema, SqlType, Table};
 use crate::Backend;
 use crate::ops::{self, ColumnDefault, ColumnType, Constraint, Literal, Name, Operation};
 use crate::render::sql::ident;
+use crate::render::{RenderError, SchemaObject};
 
 impl Schema {
     /// The operations that create this schema on its backend: enums, then
@@ -128,6 +129,41 @@ impl Schema {
             );
         }
         plan
+    }
+
+    /// The rows SQLite's `sqlite_schema` would hold for this schema (a
+    /// SQLite one): the `CREATE` statement of each table, index and view,
+    /// as the renderer writes them. What a table rebuild reads, when there
+    /// is no database to read it from (`upgrade --sql`).
+    pub(crate) fn sqlite_objects(&self) -> Result<Vec<SchemaObject>, RenderError> {
+        let plan = self.create_plan();
+        let mut objects = Vec::new();
+        for statement in crate::render::render(&plan, Backend::Sqlite)? {
+            let (kind, name, table) = match &plan.operations()[statement.op] {
+                Operation::CreateTable(t) => ("table", t.name.clone(), t.name.clone()),
+                Operation::CreateIndex(i) => ("index", i.name.as_str().to_owned(), i.table.clone()),
+                _ => continue,
+            };
+            objects.push(SchemaObject {
+                kind: kind.to_owned(),
+                name,
+                table,
+                sql: statement.sql,
+            });
+        }
+        for view in self.views.values() {
+            objects.push(SchemaObject {
+                kind: "view".to_owned(),
+                name: view.name.clone(),
+                table: view.name.clone(),
+                sql: format!(
+                    "CREATE VIEW {} AS {}",
+                    ident(Backend::Sqlite, &view.name),
+                    view.definition
+                ),
+            });
+        }
+        Ok(objects)
     }
 
     /// Tables with the ones they reference first, by name otherwise; a

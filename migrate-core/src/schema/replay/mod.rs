@@ -166,7 +166,14 @@ impl Replay {
     /// unless raw SQL may have made what it needs: then what it touches
     /// becomes uncertain too.
     pub fn operation(&mut self, op: &Operation) -> Result<(), ReplayError> {
-        let before = (self.schema.backend == Backend::MySql).then(|| self.index_names());
+        // Only the tables the operation names can gain an index, but raw
+        // SQL may name any.
+        let scope: Option<Vec<String>> = match op {
+            Operation::Execute(_) => None,
+            _ => Some(tables_of(op).into_iter().map(str::to_owned).collect()),
+        };
+        let before =
+            (self.schema.backend == Backend::MySql).then(|| self.index_names(scope.as_deref()));
         if let Err(error) = self.apply(op) {
             let tables = tables_of(op);
             let unsure = self.uncertain.everything
@@ -179,30 +186,45 @@ impl Replay {
                 .extend(tables.into_iter().map(str::to_owned));
         }
         if let Some(before) = before {
-            self.track_implicit_indexes(op, &before);
+            self.track_implicit_indexes(op, scope.as_deref(), &before);
         }
         Ok(())
     }
 
-    fn index_names(&self) -> BTreeSet<(String, String)> {
-        self.schema
-            .tables
-            .values()
-            .flat_map(|t| t.indexes.iter().map(|i| (t.name.clone(), i.name.clone())))
-            .collect()
+    /// The indexes of `tables`, or of every table.
+    fn index_names(&self, tables: Option<&[String]>) -> BTreeSet<(String, String)> {
+        let of = |t: &Table| -> Vec<(String, String)> {
+            t.indexes
+                .iter()
+                .map(|i| (t.name.clone(), i.name.clone()))
+                .collect()
+        };
+        match tables {
+            Some(names) => names
+                .iter()
+                .filter_map(|n| self.schema.tables.get(n))
+                .flat_map(of)
+                .collect(),
+            None => self.schema.tables.values().flat_map(of).collect(),
+        }
     }
 
     /// MySQL: notes the indexes the server made for unnamed foreign keys
     /// (a named key gets an index the renderer writes, which stays), and
     /// drops one when a new index can serve its key instead.
-    fn track_implicit_indexes(&mut self, op: &Operation, before: &BTreeSet<(String, String)>) {
+    fn track_implicit_indexes(
+        &mut self,
+        op: &Operation,
+        scope: Option<&[String]>,
+        before: &BTreeSet<(String, String)>,
+    ) {
         if let Operation::RenameTable { from, to } = op {
             self.implicit = std::mem::take(&mut self.implicit)
                 .into_iter()
                 .map(|(t, i)| if t == *from { (to.clone(), i) } else { (t, i) })
                 .collect();
         }
-        let now = self.index_names();
+        let now = self.index_names(scope);
         for (table, name) in now.difference(before) {
             let t = &self.schema.tables[table];
             let index = t.index(name).expect("listed above");
@@ -228,10 +250,11 @@ impl Replay {
         // Gone, or replaced under the same name by a unique key.
         let tables = &self.schema.tables;
         self.implicit.retain(|(table, name)| {
-            tables
-                .get(table)
-                .and_then(|t| t.index(name))
-                .is_some_and(|index| !index.unique)
+            scope.is_some_and(|names| !names.contains(table))
+                || tables
+                    .get(table)
+                    .and_then(|t| t.index(name))
+                    .is_some_and(|index| !index.unique)
         });
     }
 
