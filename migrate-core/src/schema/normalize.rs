@@ -311,8 +311,15 @@ fn drop_text_casts(expr: &str) -> String {
         "::json",
     ];
     let mut out = expr.to_owned();
-    for cast in CASTS {
-        out = out.replace(cast, "");
+    if expr.contains("::") {
+        for cast in CASTS {
+            if out.contains(cast) {
+                out = out.replace(cast, "");
+            }
+        }
+    }
+    if !out.contains('(') {
+        return out;
     }
     unwrap_single_tokens(&out)
 }
