@@ -55,7 +55,7 @@ pub(super) async fn run(
         backend,
         at,
         uncertain: Uncertainty::from(replay.uncertain()),
-        schema: replay.schema(),
+        schema: replay.into_schema(),
     });
     Ok(exit::OK)
 }

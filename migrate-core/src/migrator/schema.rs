@@ -103,7 +103,7 @@ impl Migrator {
                 crate::text::sql_comment(&format!("not certain: {uncertain}"))
             );
         }
-        let plan = replay.schema().create_plan();
+        let plan = replay.into_schema().create_plan();
         let statements =
             crate::render::render(&plan, backend).map_err(|source| PlanError::SchemaSql {
                 backend,

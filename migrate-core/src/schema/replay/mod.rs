@@ -73,7 +73,15 @@ impl Replay {
     /// The replayed schema as introspection would read it: names the
     /// database would have made up dropped.
     pub fn schema(&self) -> Schema {
-        let mut schema = self.schema.clone();
+        Self::as_introspected(self.schema.clone())
+    }
+
+    /// [`schema`](Self::schema), without copying it.
+    pub fn into_schema(self) -> Schema {
+        Self::as_introspected(self.schema)
+    }
+
+    fn as_introspected(mut schema: Schema) -> Schema {
         let backend = schema.backend;
         for table in schema.tables.values_mut() {
             forget_generated_names(backend, table);
