@@ -51,12 +51,17 @@ pub(super) async fn run(
         .map(|&i| graph.revision(i).id.as_str())
         .collect();
     at.sort_unstable();
-    cx.printer.report(&Shown {
+    let shown = Shown {
         backend,
         at,
         uncertain: Uncertainty::from(replay.uncertain()),
         schema: replay.into_schema(),
-    });
+    };
+    cx.printer.report(&shown);
+    // The process ends here: freeing a schema of 10,000 tables and the
+    // graph, object by object, was a tenth of its time.
+    std::mem::forget(shown);
+    std::mem::forget(migrator);
     Ok(exit::OK)
 }
 

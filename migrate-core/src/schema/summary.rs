@@ -1,6 +1,6 @@
 //! A schema for people: what `migrate schema` prints by default.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 use super::model::{Column, Schema, Table};
 use crate::text::one_line;
@@ -17,100 +17,266 @@ use crate::text::one_line;
 /// ```
 impl fmt::Display for Schema {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut lines = Vec::new();
-        for e in self.enums.values() {
-            let values: Vec<String> = e.values.iter().map(|v| quoted(v)).collect();
-            lines.push(format!("enum {} ({})", e.name, values.join(", ")));
-        }
-        for table in self.tables.values() {
-            if !lines.is_empty() {
-                lines.push(String::new());
+        let mut out = Inert(f);
+        // A blank line before each table and view but the first block.
+        let mut first = true;
+        let gap = |out: &mut Inert<'_, '_>, first: &mut bool| {
+            if std::mem::take(first) {
+                Ok(())
+            } else {
+                out.0.write_char('\n')
             }
-            table_lines(table, &mut lines);
+        };
+        for e in self.enums.values() {
+            first = false;
+            write!(out, "enum {} (", e.name)?;
+            comma_separated(&mut out, e.values.iter().map(|v| Quoted(v)))?;
+            out.end_line(")")?;
+        }
+        let mut cells = Vec::new();
+        for table in self.tables.values() {
+            gap(&mut out, &mut first)?;
+            table_lines(&mut out, table, &mut cells)?;
         }
         for view in self.views.values() {
-            if !lines.is_empty() {
-                lines.push(String::new());
-            }
-            lines.push(format!("view {}", view.name));
-            lines.push(format!("  as {}", view.definition));
+            gap(&mut out, &mut first)?;
+            write!(out, "view {}", view.name)?;
+            out.end_line("")?;
+            write!(out, "  as {}", view.definition)?;
+            out.end_line("")?;
         }
-        if lines.is_empty() {
-            lines.push("no tables".to_owned());
-        }
-        for line in lines {
-            writeln!(f, "{}", one_line(&line))?;
+        if first {
+            out.end_line("no tables")?;
         }
         Ok(())
     }
 }
 
-fn table_lines(table: &Table, lines: &mut Vec<String>) {
-    lines.push(format!("table {}", table.name));
-    if let Some(comment) = &table.comment {
-        lines.push(format!("  comment {}", quoted(comment)));
+/// Writes through to the formatter with control characters escaped
+/// ([`one_line`]): nothing user text holds can start a line of its own.
+/// Lines end only with [`end_line`](Self::end_line).
+struct Inert<'a, 'b>(&'a mut fmt::Formatter<'b>);
+
+impl Inert<'_, '_> {
+    fn end_line(&mut self, last: &str) -> fmt::Result {
+        self.write_str(last)?;
+        self.0.write_char('\n')
     }
-    let cells: Vec<[String; 3]> = table.columns.iter().map(column_cells).collect();
-    let width = |i: usize| {
-        cells
-            .iter()
-            .map(|c| c[i].chars().count())
-            .max()
-            .unwrap_or(0)
-    };
-    let (name_width, type_width) = (width(0), width(1));
-    for [name, ty, rest] in cells {
-        let line = format!("  {name:name_width$}  {ty:type_width$}  {rest}");
-        lines.push(line.trim_end().to_owned());
+}
+
+impl fmt::Write for Inert<'_, '_> {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        self.0.write_str(&one_line(text))
+    }
+}
+
+/// The cells of one column line after its name: the type, and the rest
+/// (never empty), formatted once to measure them.
+struct Cells {
+    ty: String,
+    rest: String,
+}
+
+fn table_lines(out: &mut Inert<'_, '_>, table: &Table, cells: &mut Vec<Cells>) -> fmt::Result {
+    write!(out, "table {}", table.name)?;
+    out.end_line("")?;
+    if let Some(comment) = &table.comment {
+        write!(out, "  comment {}", Quoted(comment))?;
+        out.end_line("")?;
+    }
+    cells.clear();
+    cells.extend(table.columns.iter().map(column_cells));
+    let name_width = table
+        .columns
+        .iter()
+        .map(|c| c.name.chars().count())
+        .max()
+        .unwrap_or(0);
+    let type_width = cells
+        .iter()
+        .map(|c| c.ty.chars().count())
+        .max()
+        .unwrap_or(0);
+    for (column, Cells { ty, rest }) in table.columns.iter().zip(cells.iter()) {
+        write!(out, "  {:name_width$}  {ty:type_width$}  ", column.name)?;
+        out.end_line(rest)?;
     }
     if let Some(key) = &table.primary_key {
-        lines.push(format!(
-            "  primary key{} ({})",
-            named(key.name.as_deref()),
-            key.columns.join(", ")
-        ));
+        write!(out, "  primary key{} (", Named(key.name.as_deref()))?;
+        comma_separated(out, key.columns.iter())?;
+        out.end_line(")")?;
     }
     for unique in &table.uniques {
-        lines.push(format!(
-            "  unique{} ({})",
-            named(unique.name.as_deref()),
-            unique.columns.join(", ")
-        ));
+        write!(out, "  unique{} (", Named(unique.name.as_deref()))?;
+        comma_separated(out, unique.columns.iter())?;
+        out.end_line(")")?;
     }
     for index in &table.indexes {
-        lines.push(format!("  index {} {index}", index.name));
+        write!(out, "  index {} {index}", index.name)?;
+        out.end_line("")?;
     }
     for fk in &table.foreign_keys {
-        lines.push(format!("  foreign key{} {fk}", named(fk.name.as_deref())));
+        write!(out, "  foreign key{} {fk}", Named(fk.name.as_deref()))?;
+        out.end_line("")?;
     }
     for check in &table.checks {
-        lines.push(format!(
+        write!(
+            out,
             "  check{} ({})",
-            named(check.name.as_deref()),
+            Named(check.name.as_deref()),
             check.expr
-        ));
+        )?;
+        out.end_line("")?;
     }
+    Ok(())
 }
 
-/// Name, type, and the rest: nullability, default, identity, comment.
-fn column_cells(column: &Column) -> [String; 3] {
-    let mut rest = vec![if column.nullable { "null" } else { "not null" }.to_owned()];
+/// The type, and the rest: nullability, default, identity, comment.
+fn column_cells(column: &Column) -> Cells {
+    let mut rest = String::from(if column.nullable { "null" } else { "not null" });
     if let Some(default) = &column.default {
-        rest.push(format!("default {default}"));
+        let _ = write!(rest, "  default {default}");
     }
     if column.identity {
-        rest.push("identity".to_owned());
+        rest.push_str("  identity");
     }
     if let Some(comment) = &column.comment {
-        rest.push(format!("comment {}", quoted(comment)));
+        let _ = write!(rest, "  comment {}", Quoted(comment));
     }
-    [column.name.clone(), column.ty.to_string(), rest.join("  ")]
+    Cells {
+        ty: column.ty.to_string(),
+        rest,
+    }
 }
 
-fn named(name: Option<&str>) -> String {
-    name.map(|n| format!(" {n}")).unwrap_or_default()
+fn comma_separated<T: fmt::Display>(
+    out: &mut Inert<'_, '_>,
+    items: impl Iterator<Item = T>,
+) -> fmt::Result {
+    for (i, item) in items.enumerate() {
+        if i > 0 {
+            out.write_str(", ")?;
+        }
+        write!(out, "{item}")?;
+    }
+    Ok(())
 }
 
-fn quoted(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
+/// ` name`, or nothing for a name the database made up.
+struct Named<'a>(Option<&'a str>);
+
+impl fmt::Display for Named<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(name) => write!(f, " {name}"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A string literal, quotes doubled.
+struct Quoted<'a>(&'a str);
+
+impl fmt::Display for Quoted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_char('\'')?;
+        for (i, part) in self.0.split('\'').enumerate() {
+            if i > 0 {
+                f.write_str("''")?;
+            }
+            f.write_str(part)?;
+        }
+        f.write_char('\'')
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::model::{
+        EnumType, FkAction, ForeignKey, Index, IndexPart, PrimaryKey, SqlType, Unique, View,
+    };
+    use super::*;
+    use crate::Backend;
+
+    fn column(name: &str, ty: SqlType, nullable: bool) -> Column {
+        Column {
+            name: name.to_owned(),
+            ty,
+            nullable,
+            default: None,
+            identity: false,
+            comment: None,
+        }
+    }
+
+    #[test]
+    fn every_kind_of_object_in_aligned_lines_and_user_text_on_one_line() {
+        let mut schema = Schema::new(Backend::Postgres);
+        schema.enums.insert(
+            "mood".into(),
+            EnumType {
+                name: "mood".into(),
+                values: vec!["ok".into(), "it's".into()],
+            },
+        );
+        let mut users = Table::new("users".to_owned());
+        users.comment = Some("people\nDROP TABLE x;".into());
+        users.columns.push(Column {
+            identity: true,
+            ..column("id", SqlType::BigInt, false)
+        });
+        users.columns.push(Column {
+            default: Some("'none'".into()),
+            comment: Some("shown as-is".into()),
+            ..column("nickname", SqlType::VarChar(Some(40)), true)
+        });
+        users.primary_key = Some(PrimaryKey {
+            name: Some("pk_users".into()),
+            columns: vec!["id".into()],
+        });
+        users.uniques.push(Unique {
+            name: None,
+            columns: vec!["nickname".into(), "id".into()],
+        });
+        users.indexes.push(Index {
+            name: "ix_users_nickname".into(),
+            unique: false,
+            parts: vec![IndexPart::Column("nickname".into())],
+            predicate: Some("nickname IS NOT NULL".into()),
+            valid: true,
+        });
+        users.foreign_keys.push(ForeignKey {
+            name: None,
+            columns: vec!["id".into()],
+            ref_table: "accounts".into(),
+            ref_columns: vec!["id".into()],
+            on_delete: FkAction::Cascade,
+            on_update: FkAction::NoAction,
+        });
+        schema.tables.insert("users".into(), users);
+        schema.views.insert(
+            "v".into(),
+            View {
+                name: "v".into(),
+                definition: "select id from users".into(),
+            },
+        );
+        assert_eq!(
+            schema.to_string(),
+            "enum mood ('ok', 'it''s')\n\
+             \n\
+             table users\n  \
+             comment 'people\\nDROP TABLE x;'\n  \
+             id        bigint       not null  identity\n  \
+             nickname  varchar(40)  null  default 'none'  comment 'shown as-is'\n  \
+             primary key pk_users (id)\n  \
+             unique (nickname, id)\n  \
+             index ix_users_nickname on (nickname) where nickname IS NOT NULL\n  \
+             foreign key (id) -> accounts(id) on delete cascade on update no action\n\
+             \n\
+             view v\n  \
+             as select id from users\n"
+        );
+        assert_eq!(Schema::new(Backend::Sqlite).to_string(), "no tables\n");
+    }
 }

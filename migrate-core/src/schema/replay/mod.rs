@@ -174,14 +174,15 @@ impl Replay {
     /// unless raw SQL may have made what it needs: then what it touches
     /// becomes uncertain too.
     pub fn operation(&mut self, op: &Operation) -> Result<(), ReplayError> {
-        // Only the tables the operation names can gain an index, but raw
-        // SQL may name any.
+        // MySQL: only the tables the operation names can gain an index,
+        // but raw SQL may name any.
+        let mysql = self.schema.backend == Backend::MySql;
         let scope: Option<Vec<String>> = match op {
+            _ if !mysql => None,
             Operation::Execute(_) => None,
             _ => Some(tables_of(op).into_iter().map(str::to_owned).collect()),
         };
-        let before =
-            (self.schema.backend == Backend::MySql).then(|| self.index_names(scope.as_deref()));
+        let before = mysql.then(|| self.index_names(scope.as_deref()));
         if let Err(error) = self.apply(op) {
             let tables = tables_of(op);
             let unsure = self.uncertain.everything
