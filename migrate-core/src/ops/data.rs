@@ -17,7 +17,7 @@ use crate::Backend;
 /// );
 /// m.execute(RawSql::for_backend(Backend::Postgres, "CREATE EXTENSION IF NOT EXISTS pg_trgm"));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RawSql {
     /// Used by backends that have no SQL of their own below.
     pub(crate) any: Option<String>,
@@ -27,6 +27,9 @@ pub struct RawSql {
     pub(crate) reverse: Option<Box<RawSql>>,
     /// Whether it may run inside the migration's transaction.
     pub(crate) transactional: bool,
+    /// What it does to the schema, as typed operations the replay folds in
+    /// instead of reading the SQL ([`effect`](RawSql::effect)).
+    pub(crate) effect: Option<Vec<Operation>>,
 }
 
 impl RawSql {
@@ -48,6 +51,7 @@ impl RawSql {
             per_backend: Vec::new(),
             reverse: None,
             transactional: true,
+            effect: None,
         }
     }
 
@@ -59,6 +63,7 @@ impl RawSql {
             per_backend: vec![(backend, sql.into())],
             reverse: None,
             transactional: true,
+            effect: None,
         }
     }
 
@@ -118,6 +123,7 @@ impl RawSql {
             per_backend,
             reverse: None,
             transactional: self.transactional,
+            effect: self.effect.clone(),
         })
     }
 
@@ -125,6 +131,43 @@ impl RawSql {
     pub fn reverse_with(mut self, reverse: RawSql) -> Self {
         self.reverse = Some(Box::new(reverse));
         self
+    }
+
+    /// What this SQL does to the schema, written as the typed operations
+    /// with the same effect. The operations never run (the SQL does):
+    /// `schema`, `check` and the stairway replay them in place of the SQL
+    /// where the SQL is more than the replay reads (a `DO` block, a
+    /// function, dynamic SQL), which would otherwise leave what it names
+    /// *uncertain*. An empty effect says the SQL changes no schema (a
+    /// trigger function's body, a grant). The stairway compares the result
+    /// with the database, so a wrong declaration fails there. The checksum
+    /// of the migration does not include it: declaring the effect of an
+    /// applied migration is safe.
+    ///
+    /// ```
+    /// use migrate_core::prelude::*;
+    ///
+    /// let mut m = Migration::new();
+    /// m.execute(
+    ///     RawSql::for_backend(
+    ///         Backend::Postgres,
+    ///         "DO $$ BEGIN EXECUTE 'ALTER TABLE users ADD COLUMN nickname text'; END $$",
+    ///     )
+    ///     .effect(|m| {
+    ///         m.add_column("users", Column::new("nickname").text().nullable());
+    ///     }),
+    /// );
+    /// ```
+    pub fn effect(mut self, declare: impl FnOnce(&mut Migration)) -> Self {
+        let mut effect = Migration::new();
+        declare(&mut effect);
+        self.effect = Some(effect.ops);
+        self
+    }
+
+    /// The declared [`effect`](Self::effect), if any.
+    pub fn declared_effect(&self) -> Option<&[Operation]> {
+        self.effect.as_deref()
     }
 
     /// SQL that cannot run in a transaction (`VACUUM`, `CREATE INDEX
@@ -330,6 +373,7 @@ impl Migration {
         if let Some(Operation::Execute(raw)) = self.ops.last_mut() {
             if raw.any.is_none()
                 && raw.reverse.is_none()
+                && raw.effect.is_none()
                 && raw.per_backend.iter().all(|(b, _)| *b != backend)
             {
                 raw.per_backend.push((backend, sql.into()));

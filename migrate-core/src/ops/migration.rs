@@ -108,6 +108,22 @@ pub enum Operation {
     Backfill(Backfill),
 }
 
+/// Gives `op` (and the declared effect of raw SQL) its types and names on
+/// `backend`.
+fn resolve(backend: Backend, convention: &'static NamingConvention, op: &mut Operation) {
+    op.resolve_types(backend);
+    super::names::Namer {
+        backend,
+        convention,
+    }
+    .operation(op);
+    if let Operation::Execute(raw) = op {
+        for op in raw.effect.iter_mut().flatten() {
+            resolve(backend, convention, op);
+        }
+    }
+}
+
 impl Operation {
     /// Gives every column the operation defines its type on `backend`
     /// ([`Column::type_for`]).
@@ -436,13 +452,8 @@ impl Migration {
     /// constraint or index its name ([`Name`](super::Name)).
     pub fn push(&mut self, mut op: Operation) -> &mut Self {
         if let Some(backend) = self.backend {
-            op.resolve_types(backend);
             let convention = self.naming.unwrap_or_else(crate::naming::convention);
-            super::names::Namer {
-                backend,
-                convention,
-            }
-            .operation(&mut op);
+            resolve(backend, convention, &mut op);
         }
         self.ops.push(op);
         self

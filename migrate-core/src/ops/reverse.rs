@@ -196,6 +196,17 @@ impl Operation {
             Self::Execute(raw) => match &raw.reverse {
                 Some(reverse) => {
                     let mut inverse = reverse.for_backends_of(raw)?;
+                    // The reverse's effect undoes the declared one, where
+                    // each of its steps has an inverse.
+                    if inverse.effect.is_none() {
+                        inverse.effect = raw.effect.as_deref().and_then(|effect| {
+                            let mut undo = Vec::new();
+                            for op in effect.iter().rev() {
+                                undo.extend(op.inverse().ok()?);
+                            }
+                            Some(undo)
+                        });
+                    }
                     let mut original = raw.clone();
                     original.reverse = None;
                     inverse.reverse = Some(Box::new(original));

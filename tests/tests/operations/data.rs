@@ -12,6 +12,7 @@ every_backend!(
     bulk_insert_many_rows,
     special_floats,
     execute,
+    declared_effect,
     backend_specific_reverse,
     tables_named_like_types,
     timestamps
@@ -321,6 +322,63 @@ async fn execute(mut ctx: Ctx) {
         all,
         "{kind:?}"
     );
+}
+
+/// A table made by SQL the replay cannot read (dynamic SQL on PostgreSQL
+/// and MySQL), with its effect declared as typed operations.
+fn dynamic_table(m: &mut Migration) {
+    m.execute(
+        RawSql::for_backend(
+            Backend::Postgres,
+            "DO $$ BEGIN EXECUTE 'CREATE TABLE ' || 'gadgets (id integer NOT NULL, label text)'; END $$",
+        )
+        .or_for(
+            Backend::MySql,
+            "PREPARE make FROM 'CREATE TABLE gadgets (id int NOT NULL, label text)'; EXECUTE make; DEALLOCATE PREPARE make",
+        )
+        .or_for(
+            Backend::Sqlite,
+            "CREATE TABLE gadgets (id integer NOT NULL, label text)",
+        )
+        .reverse("DROP TABLE gadgets")
+        .effect(|m| {
+            m.create_table(
+                Table::new("gadgets")
+                    .column(Column::new("id").integer())
+                    .column(Column::new("label").text().nullable()),
+            );
+        }),
+    );
+}
+
+migration!(DYNAMIC = "dat_0006" after ["dat_0003"], up: dynamic_table, down: None);
+
+async fn declared_effect(ctx: Ctx) {
+    use migrate_core::Direction;
+    let kind = ctx.kind();
+    let regs = [&LOG, &DYNAMIC];
+    // `up_ok` compares the replay with the database, which the declared
+    // effect makes certain.
+    ctx.up_ok(&regs).await;
+    let migrator = migrate_core::Migrator::new(regs.to_vec()).unwrap();
+    let backend = ctx.backend();
+    let mut replay = migrator
+        .schema_at(migrator.graph().heads(), backend)
+        .unwrap();
+    assert!(
+        replay.uncertain().is_empty(),
+        "{kind:?}: {}",
+        replay.uncertain()
+    );
+    assert!(replay.schema().table("gadgets").is_some(), "{kind:?}");
+    // The automatic downgrade's reverse has the inverse effect.
+    ctx.down_ok(&regs, "dat_0003").await;
+    let head = migrator.graph().heads()[0];
+    let down = migrator.plan(head, Direction::Downgrade, backend).unwrap();
+    replay.plan(&down).unwrap();
+    assert!(replay.uncertain().is_empty(), "{kind:?}");
+    let diff = replay.diff(&ctx.live_schema().await);
+    assert!(diff.is_empty(), "{kind:?}: after the downgrade:\n{diff}");
 }
 
 const MANY: i64 = 12_000;

@@ -175,17 +175,32 @@ impl Ctx {
         self.replay_matches(regs).await;
     }
 
+    /// The backend of the database.
+    pub(crate) fn backend(&self) -> migrate_core::Backend {
+        match self.kind() {
+            Kind::Sqlite => migrate_core::Backend::Sqlite,
+            Kind::Postgres => migrate_core::Backend::Postgres,
+            Kind::MySql => migrate_core::Backend::MySql,
+        }
+    }
+
+    /// The schema introspection reads from the database.
+    pub(crate) async fn live_schema(&self) -> migrate_core::schema::Schema {
+        let mut conn = driver::connect(&self.db.url, Access::ReadOnly)
+            .await
+            .unwrap();
+        let live = migrate_core::schema::snapshot(conn.as_mut()).await.unwrap();
+        conn.close().await.unwrap();
+        live
+    }
+
     /// The schema the plans of `regs` replay to, without a database, is
     /// the one introspection reads from the database they ran on.
     pub(crate) async fn replay_matches(&self, regs: &[&'static Registration]) {
         use migrate_core::Direction;
-        use migrate_core::schema::{self, Replay, Schema};
+        use migrate_core::schema::{Replay, Schema};
         let kind = self.kind();
-        let backend = match kind {
-            Kind::Sqlite => migrate_core::Backend::Sqlite,
-            Kind::Postgres => migrate_core::Backend::Postgres,
-            Kind::MySql => migrate_core::Backend::MySql,
-        };
+        let backend = self.backend();
         let migrator = Migrator::new(regs.to_vec()).unwrap();
         let mut replay = Replay::new(Schema::new(backend));
         for &index in migrator.graph().topo_order() {
@@ -196,11 +211,7 @@ impl Ctx {
                 .plan(&plan)
                 .unwrap_or_else(|e| panic!("{kind:?}: replay: {e}"));
         }
-        let mut conn = driver::connect(&self.db.url, Access::ReadOnly)
-            .await
-            .unwrap();
-        let live = schema::snapshot(conn.as_mut()).await.unwrap();
-        conn.close().await.unwrap();
+        let live = self.live_schema().await;
         // The plan that creates the live schema replays to it.
         let mut created = Replay::new(Schema::new(backend));
         created

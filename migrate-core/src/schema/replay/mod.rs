@@ -9,10 +9,13 @@
 //! Names are kept as the plan gives them; [`Replay::schema`] drops the
 //! ones a database makes up, as introspection does.
 //!
-//! Raw SQL is not parsed yet (`raw`): a raw step makes the tables and views
-//! it names (or, when it names none, the whole schema) *uncertain*, and
-//! consumers say so instead of guessing; `table` builds the model of what
-//! each typed operation declares.
+//! Raw SQL is replayed from its declared effect ([`RawSql::effect`]:
+//! typed operations), else parsed (`raw`): what the parser cannot follow
+//! makes the tables and views it names (or, when it names none, the whole
+//! schema) *uncertain*, and consumers say so instead of guessing; `table`
+//! builds the model of what each typed operation declares.
+//!
+//! [`RawSql::effect`]: crate::ops::RawSql::effect
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -392,7 +395,19 @@ impl Replay {
                 self.schema.enums.remove(definition.name());
             }
             Operation::AddEnumValue(add) => self.add_enum_value(add),
-            Operation::Execute(raw) => self.raw(raw.sql_for(b)),
+            Operation::Execute(raw) => match (raw.sql_for(b), raw.declared_effect()) {
+                (Some(_), Some(effect)) => {
+                    for declared in effect {
+                        self.operation(declared).map_err(|inner| {
+                            error(format!(
+                                "its declared effect `{}`: {}",
+                                inner.operation, inner.problem
+                            ))
+                        })?;
+                    }
+                }
+                (sql, _) => self.raw(sql),
+            },
             Operation::ValidateConstraint { .. }
             | Operation::BulkInsert(_)
             | Operation::Query(_)

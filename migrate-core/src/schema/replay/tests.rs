@@ -2,7 +2,7 @@
 
 use super::table::model_column;
 use super::*;
-use crate::ops::{Column, Constraint, ForeignKey, Index, Migration, Table};
+use crate::ops::{Column, Constraint, ForeignKey, Index, Migration, RawSql, Table};
 
 fn replayed(backend: Backend, build: impl FnOnce(&mut Migration)) -> Replay {
     let mut plan = Migration::new().for_backend(backend);
@@ -200,6 +200,92 @@ fn raw_sql_it_cannot_follow_makes_what_it_names_uncertain() {
         m.execute("DO $$ BEGIN PERFORM 1; END $$");
     });
     assert!(replay.uncertain().everything);
+}
+
+#[test]
+fn a_declared_effect_is_replayed_in_place_of_the_sql() {
+    let dynamic = "DO $$ BEGIN EXECUTE 'ALTER TABLE posts ADD COLUMN ' || 'body text'; END $$";
+    let replay = replayed(Backend::Postgres, |m| {
+        users_and_posts(m);
+        m.execute(RawSql::new(dynamic).effect(|m| {
+            m.add_column("posts", Column::new("body").text().nullable());
+            m.create_index(Index::new(None).on("posts", ["body"]));
+        }));
+        // An empty effect: the SQL changes no schema.
+        m.execute(RawSql::new("DO $$ BEGIN PERFORM 1; END $$").effect(|_| {}));
+    });
+    assert!(replay.uncertain().is_empty(), "{}", replay.uncertain());
+    let schema = replay.schema();
+    let posts = schema.table("posts").unwrap();
+    assert!(posts.column("body").is_some());
+    // Named by the plan's convention, as a typed operation is.
+    assert_eq!(posts.indexes[0].name, "ix_posts_body");
+
+    // Only where the SQL runs.
+    let replay = replayed(Backend::Sqlite, |m| {
+        users_and_posts(m);
+        m.execute(RawSql::for_backend(Backend::Postgres, dynamic).effect(|m| {
+            m.add_column("posts", Column::new("body").text().nullable());
+        }));
+    });
+    assert!(
+        replay
+            .schema()
+            .table("posts")
+            .unwrap()
+            .column("body")
+            .is_none()
+    );
+
+    // A declaration the schema cannot take names itself.
+    let mut plan = Migration::new().for_backend(Backend::Postgres);
+    plan.execute(RawSql::new(dynamic).effect(|m| {
+        m.add_column("post", Column::new("body").text());
+    }));
+    let error = Replay::new(Schema::new(Backend::Postgres))
+        .plan(&plan)
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "execute: its declared effect `add_column post.body`: no table `post`"
+    );
+}
+
+#[test]
+fn the_automatic_downgrade_undoes_a_declared_effect() {
+    let mut up = Migration::new().for_backend(Backend::Postgres);
+    users_and_posts(&mut up);
+    up.execute(
+        RawSql::new("DO $$ BEGIN EXECUTE 'ALTER TABLE posts ADD COLUMN body text'; END $$")
+            .reverse("ALTER TABLE posts DROP COLUMN body")
+            .effect(|m| {
+                m.add_column("posts", Column::new("body").text().nullable());
+            }),
+    );
+    let mut replay = Replay::new(Schema::new(Backend::Postgres));
+    replay.plan(&up).unwrap();
+    let mut down = Migration::new().for_backend(Backend::Postgres);
+    for op in up.operations().last().map(std::slice::from_ref).unwrap() {
+        down.push(op.clone());
+    }
+    let down = down.reversed().unwrap();
+    let Operation::Execute(raw) = &down.operations()[0] else {
+        panic!("{down:?}");
+    };
+    assert_eq!(
+        raw.declared_effect().unwrap()[0].describe(),
+        "drop_column posts.body"
+    );
+    replay.plan(&down).unwrap();
+    assert!(replay.uncertain().is_empty());
+    assert!(
+        replay
+            .schema()
+            .table("posts")
+            .unwrap()
+            .column("body")
+            .is_none()
+    );
 }
 
 #[cfg(feature = "schema")]

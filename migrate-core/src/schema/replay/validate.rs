@@ -20,6 +20,24 @@ impl Replay {
     ///
     /// What `operation` returns.
     pub fn checked_operation(&mut self, op: &Operation) -> Result<Vec<ReplayError>, ReplayError> {
+        if let Operation::Execute(raw) = op {
+            if let (Some(_), Some(effect)) = (raw.sql_for(self.backend()), raw.declared_effect()) {
+                // Judged as the typed operations it declares.
+                let mut problems = Vec::new();
+                for declared in effect {
+                    problems.extend(self.checked_operation(declared).map_err(|inner| {
+                        ReplayError {
+                            operation: op.describe(),
+                            problem: format!(
+                                "its declared effect `{}`: {}",
+                                inner.operation, inner.problem
+                            ),
+                        }
+                    })?);
+                }
+                return Ok(problems);
+            }
+        }
         let touched: Vec<String> = tables_of(op).into_iter().map(str::to_owned).collect();
         let keys_before: Vec<(String, Vec<ForeignKey>)> = touched
             .iter()
