@@ -216,6 +216,34 @@ pub(crate) fn rename_in_expression(expr: &str, from: &str, to: &str) -> String {
     out
 }
 
+/// A MySQL check clause as [`expression`] normalises it, with MariaDB's
+/// spelling of `length(..)` (which it stores as its synonym
+/// `octet_length(..)`) folded back: in MySQL and MariaDB both count bytes.
+pub(crate) fn mysql_check(raw: &str) -> String {
+    const STORED: &str = "octet_length(";
+    let text = expression(raw);
+    if !text.contains(STORED) {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len());
+    let (mut quoted, mut previous) = (false, ' ');
+    let mut at = 0;
+    while let Some(c) = text[at..].chars().next() {
+        let word_start = !(previous.is_alphanumeric() || previous == '_');
+        if !quoted && word_start && text[at..].starts_with(STORED) {
+            out.push_str("length(");
+            at += STORED.len();
+            previous = '(';
+            continue;
+        }
+        quoted ^= c == '\'';
+        out.push(c);
+        previous = c;
+        at += c.len_utf8();
+    }
+    out
+}
+
 /// The normalised text of an expression (a check, a predicate, an index
 /// expression, a view): whitespace collapsed, identifier quotes dropped
 /// where the name needs none, keywords and names lowercased outside string
@@ -499,6 +527,16 @@ pub(crate) enum ConstraintKind {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn mariadb_octet_length_is_length() {
+        assert_eq!(
+            super::mysql_check(
+                "(octet_length(`title`) > 0 and x_octet_length(a) < 2 and b <> 'octet_length(')"
+            ),
+            "length(title) > 0 and x_octet_length(a) < 2 and b <> 'octet_length('"
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -24,6 +24,7 @@ mod identifiers;
 mod indexes;
 mod irreversible;
 mod naming;
+mod raw_ddl;
 mod rebuild;
 mod replay;
 mod tables;

@@ -158,7 +158,7 @@ async fn read_constraints(
             }),
             _ => table.checks.push(Check {
                 name: named(ConstraintKind::Check),
-                expr: normalize::expression(&cell(row, 8)),
+                expr: normalize::mysql_check(&cell(row, 8)),
             }),
         }
     }

@@ -27,7 +27,7 @@ use self::table::{
 };
 use super::model::{EnumType, Schema, SqlType, Table};
 use crate::Backend;
-use crate::ops::{self, Operation};
+use crate::ops::{self, ColumnType, Operation};
 
 /// A schema being replayed, and what it cannot be sure of.
 #[derive(Debug, Clone, PartialEq)]
@@ -467,10 +467,12 @@ impl Replay {
             column.nullable = nullable;
         }
         if let Some(default) = &alter.default {
+            // Rendered as the renderer does: for the type, where the plan
+            // gives it.
+            let ty = ty.unwrap_or(ColumnType::Raw(String::new()));
             column.default = default
                 .as_ref()
-                .zip(ty.as_ref())
-                .and_then(|(d, ty)| model_default(b, d, ty, &column.ty));
+                .and_then(|d| model_default(b, d, &ty, &column.ty));
         }
         if let Some(comment) = &alter.comment {
             if b != Backend::Sqlite {
@@ -550,6 +552,7 @@ impl fmt::Display for Uncertain {
     }
 }
 
+mod ddl;
 mod raw;
 mod table;
 #[cfg(test)]

@@ -1,19 +1,22 @@
 //! Raw SQL in a replay. Statements sqlparser reads are replayed where
-//! their effect is plain: DML has none; `CREATE`/`DROP VIEW`, `CREATE`/
-//! `DROP INDEX` over columns, `DROP TABLE` and `CREATE TYPE .. AS ENUM` are
-//! folded in. Anything else makes what it names uncertain, from the names
+//! their effect is plain: DML has none; `CREATE TABLE` and `ALTER TABLE`
+//! become the typed operations they amount to (`ddl`); `CREATE`/`DROP
+//! VIEW`, `CREATE`/`DROP INDEX` over columns, `DROP TABLE` and `CREATE TYPE
+//! .. AS ENUM` are folded in. Anything else makes what it names uncertain, from the names
 //! it uses, or everything when it names none.
 
 use std::collections::BTreeSet;
 
-use sqlparser::ast::{Expr, ObjectName, ObjectType, Statement, UserDefinedTypeRepresentation};
+use sqlparser::ast::{Expr, ObjectType, Statement, UserDefinedTypeRepresentation};
 use sqlparser::dialect::{Dialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
 use sqlparser::parser::Parser;
 
 use super::super::model::{EnumType, Index, IndexPart, View};
 use super::super::normalize;
 use super::Replay;
+use super::ddl::Names;
 use crate::Backend;
+use crate::ops::Operation;
 
 impl Replay {
     /// Raw SQL: each statement replayed when its effect is plain, else
@@ -39,9 +42,20 @@ impl Replay {
 
     /// Replays one parsed statement; false when its effect is not plain.
     fn statement(&mut self, statement: &Statement) -> bool {
-        let backend = self.schema.backend;
-        let fold = move |name: &str| fold(backend, name);
+        let names = Names {
+            backend: self.schema.backend,
+        };
         match statement {
+            Statement::CreateTable(create) => self.typed(names.create_table(create)),
+            Statement::AlterTable(alter)
+                if alter.if_exists
+                    && names
+                        .object(&alter.name)
+                        .is_some_and(|t| !self.schema.tables.contains_key(&t)) =>
+            {
+                true
+            }
+            Statement::AlterTable(alter) => self.typed(names.alter_table(alter)),
             Statement::Query(_)
             | Statement::Insert(_)
             | Statement::Update(_)
@@ -54,7 +68,7 @@ impl Replay {
                 if view.materialized || view.temporary || !view.columns.is_empty() {
                     return false;
                 }
-                let Some(name) = last(&view.name, fold) else {
+                let Some(name) = names.object(&view.name) else {
                     return false;
                 };
                 let exists = self.schema.views.contains_key(&name);
@@ -78,12 +92,12 @@ impl Replay {
             Statement::Drop {
                 object_type,
                 if_exists,
-                names,
+                names: dropped,
                 cascade,
                 table,
                 ..
-            } if !cascade => names.iter().all(|name| {
-                let Some(name) = last(name, fold) else {
+            } if !cascade => dropped.iter().all(|name| {
+                let Some(name) = names.object(name) else {
                     return false;
                 };
                 let found = match object_type {
@@ -93,7 +107,7 @@ impl Replay {
                         self.schema.views.remove(&name).is_some()
                     }
                     ObjectType::Index => {
-                        let on = table.as_ref().and_then(|t| last(t, fold));
+                        let on = table.as_ref().and_then(|t| names.object(t));
                         self.drop_index(&name, on.as_deref())
                     }
                     _ => return false,
@@ -102,8 +116,8 @@ impl Replay {
             }),
             Statement::CreateIndex(index) => {
                 let (Some(name), Some(table)) = (
-                    index.name.as_ref().and_then(|n| last(n, fold)),
-                    last(&index.table_name, fold),
+                    index.name.as_ref().and_then(|n| names.object(n)),
+                    names.object(&index.table_name),
                 ) else {
                     return false;
                 };
@@ -116,7 +130,7 @@ impl Replay {
                                 && c.column.options.sort.is_none()
                                 && c.column.options.nulls_first.is_none() =>
                         {
-                            Some(IndexPart::Column(self.ident(ident)))
+                            Some(IndexPart::Column(names.ident(ident)))
                         }
                         _ => None,
                     })
@@ -152,7 +166,7 @@ impl Replay {
                 name,
                 representation: Some(UserDefinedTypeRepresentation::Enum { labels }),
             } if self.schema.backend == Backend::Postgres => {
-                let Some(name) = last(name, fold) else {
+                let Some(name) = names.object(name) else {
                     return false;
                 };
                 if self.schema.enums.contains_key(&name) {
@@ -168,13 +182,11 @@ impl Replay {
         }
     }
 
-    /// An identifier as the database stores it: PostgreSQL folds an
-    /// unquoted one to lower case.
-    fn ident(&self, ident: &sqlparser::ast::Ident) -> String {
-        match ident.quote_style {
-            None => fold(self.schema.backend, &ident.value),
-            Some(_) => ident.value.clone(),
-        }
+    /// Replays the typed operations raw DDL amounts to ([`Names`]); false
+    /// when it has none, or the schema cannot take one of them.
+    fn typed(&mut self, ops: Option<Vec<Operation>>) -> bool {
+        let Some(ops) = ops else { return false };
+        ops.iter().all(|op| self.apply(op).is_ok())
     }
 
     /// Drops index `name` (of table `on`, where the SQL names it); false
@@ -212,25 +224,6 @@ impl Replay {
             self.uncertain.tables.extend(named);
         }
     }
-}
-
-/// A name as `backend` stores it unquoted: PostgreSQL folds it to lower
-/// case.
-fn fold(backend: Backend, name: &str) -> String {
-    match backend {
-        Backend::Postgres => name.to_lowercase(),
-        Backend::MySql | Backend::Sqlite => name.to_owned(),
-    }
-}
-
-/// The object a possibly qualified name names, as the database stores it
-/// (`fold` for an unquoted name); a schema qualifier is dropped.
-fn last(name: &ObjectName, fold: impl Fn(&str) -> String) -> Option<String> {
-    let ident = name.0.last()?.as_ident()?;
-    Some(match ident.quote_style {
-        None => fold(&ident.value),
-        Some(_) => ident.value.clone(),
-    })
 }
 
 /// The words of `sql` with whether each was quoted, and `.` as a word of

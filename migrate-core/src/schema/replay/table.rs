@@ -7,7 +7,7 @@ use super::super::model::{
 };
 use super::super::normalize::{self, ConstraintKind, generated_name};
 use crate::Backend;
-use crate::naming::{Kind as Naming, postgres_name};
+use crate::naming::{Kind as Naming, columns_read, postgres_name};
 use crate::ops::{self, ColumnType, ConstraintKind as Kind, Dropped};
 use crate::render::sql::{column_type, default_sql};
 
@@ -218,14 +218,15 @@ pub(super) fn add_constraint(b: Backend, t: &mut Table, constraint: &ops::Constr
         }
         Kind::Unique(columns) => add_unique(b, t, name, columns),
         Kind::Check(expr) => t.checks.push(Check {
-            name,
+            // PostgreSQL keeps the name it made through a table rename.
+            name: name.or_else(|| native(b, Naming::Check, &t.name, &columns_read(expr))),
             expr: normalize::expression(expr),
         }),
         Kind::ForeignKey(fk) => add_foreign_key(
             b,
             t,
             ForeignKey {
-                name,
+                name: name.or_else(|| native(b, Naming::ForeignKey, &t.name, &fk.columns)),
                 columns: fk.columns.clone(),
                 ref_table: fk.ref_table.clone(),
                 ref_columns: fk.ref_columns.clone(),
@@ -287,6 +288,14 @@ pub(super) fn drop_column_keys(b: Backend, t: &mut Table, column: &str) {
     }
     t.uniques.retain(|u| !over(&u.columns));
     t.foreign_keys.retain(|f| !over(&f.columns));
+    // PostgreSQL drops every check that reads the column; MySQL one that
+    // reads only it (it refuses to drop a column another check reads, as
+    // SQLite does any checked column).
+    match b {
+        Backend::Postgres => t.checks.retain(|c| !over(&columns_read(&c.expr))),
+        Backend::MySql => t.checks.retain(|c| columns_read(&c.expr) != [column]),
+        Backend::Sqlite => {}
+    }
     let column_part = |p: &IndexPart| matches!(p, IndexPart::Column(c) if c == column);
     if b == Backend::MySql {
         // MySQL drops the column from each index, and an index left empty.

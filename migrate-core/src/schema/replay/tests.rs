@@ -178,8 +178,9 @@ fn raw_sql_with_a_plain_effect_is_replayed() {
 fn raw_sql_it_cannot_follow_makes_what_it_names_uncertain() {
     let replay = replayed(Backend::Postgres, |m| {
         users_and_posts(m);
-        // Parsed, but not followed: the columns it adds are unknown.
-        m.execute("ALTER TABLE posts ADD COLUMN body text");
+        // Parsed, but not followed: a generated column has no typed
+        // operation.
+        m.execute("ALTER TABLE posts ADD COLUMN body text GENERATED ALWAYS AS ('x') STORED");
         // Not parsed: read for the names it uses.
         m.execute("CREATE VIEW active AS SELECT * FROM \"Users\" u JOIN posts p ON p.user_id = u.id WITH NO CHECK OPTION TWICE");
     });
@@ -200,6 +201,45 @@ fn raw_sql_it_cannot_follow_makes_what_it_names_uncertain() {
         m.execute("DO $$ BEGIN PERFORM 1; END $$");
     });
     assert!(replay.uncertain().everything);
+}
+
+#[test]
+fn raw_create_and_alter_table_become_typed_operations() {
+    let replay = replayed(Backend::Postgres, |m| {
+        m.execute(
+            "CREATE TABLE public.\"Accounts\" (id serial PRIMARY KEY, Email varchar(100) NOT NULL UNIQUE, \
+             status text DEFAULT 'new' CHECK (status <> ''), parent integer REFERENCES \"Accounts\" (id) ON DELETE SET NULL)",
+        );
+        m.execute("ALTER TABLE \"Accounts\" ADD COLUMN Note text, DROP COLUMN status");
+        // IF EXISTS on a table that does not exist: nothing happens.
+        m.execute("ALTER TABLE IF EXISTS ghosts ADD COLUMN x int");
+    });
+    assert!(replay.uncertain().is_empty(), "{}", replay.uncertain());
+    let schema = replay.schema();
+    let accounts = schema.table("Accounts").unwrap();
+    let columns: Vec<(&str, &SqlType, bool, bool)> = accounts
+        .columns
+        .iter()
+        .map(|c| (c.name.as_str(), &c.ty, c.nullable, c.identity))
+        .collect();
+    assert_eq!(
+        columns,
+        [
+            ("id", &SqlType::Integer, false, true),
+            ("email", &SqlType::VarChar(Some(100)), false, false),
+            ("parent", &SqlType::Integer, true, false),
+            ("note", &SqlType::Text, true, false),
+        ]
+    );
+    // The check went with its column; the key and reference are the
+    // server's, unnamed.
+    assert!(accounts.checks.is_empty());
+    assert_eq!(accounts.uniques[0].name, None);
+    assert_eq!(
+        accounts.foreign_keys[0].on_delete,
+        super::super::model::FkAction::SetNull
+    );
+    assert!(schema.table("ghosts").is_none());
 }
 
 #[test]
@@ -293,7 +333,7 @@ fn the_automatic_downgrade_undoes_a_declared_effect() {
 fn what_raw_sql_touched_is_taken_from_the_database() {
     let mut replay = replayed(Backend::Sqlite, |m| {
         users_and_posts(m);
-        m.execute("ALTER TABLE posts ADD COLUMN body text");
+        m.execute("ALTER TABLE posts ADD COLUMN body text GENERATED ALWAYS AS ('x') STORED");
     });
     let mut live = replay.schema();
     live.tables
