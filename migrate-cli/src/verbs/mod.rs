@@ -228,6 +228,28 @@ impl<'a> Context<'a> {
     }
 }
 
+impl Context<'_> {
+    /// The revisions `given` names (a revision, `heads`, `base`, a label,
+    /// `current`, `+N`, ...); the database is read only for a target that
+    /// counts from where it is.
+    pub(crate) async fn resolve(
+        &self,
+        migrator: &Migrator,
+        given: &str,
+    ) -> Result<Vec<RevisionIdx>, Failure> {
+        let target = Target::parse(given).map_err(Error::from)?;
+        let current = if reads_current(&target) {
+            self.read_current(migrator).await?
+        } else {
+            Vec::new()
+        };
+        Ok(migrator
+            .graph()
+            .resolve(&current, &target)
+            .map_err(Error::from)?)
+    }
+}
+
 /// Whether resolving `target` needs the database's current heads.
 pub(crate) fn reads_current(target: &Target) -> bool {
     matches!(

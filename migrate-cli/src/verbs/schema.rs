@@ -2,7 +2,6 @@
 //! plans without a database: a summary, the CREATE statements
 //! (`--format sql`), or the model (`--format json`).
 
-use migrate_core::graph::Target;
 use migrate_core::schema::{Schema, Uncertain};
 use migrate_core::{Backend, Error};
 use serde::Serialize;
@@ -12,7 +11,7 @@ use crate::exit;
 use crate::failure::Failure;
 use crate::output::{Report, line};
 
-use super::{Context, reads_current};
+use super::Context;
 
 pub(super) async fn run(
     cx: &Context<'_>,
@@ -29,15 +28,9 @@ pub(super) async fn run(
                 cx.database.shown
             ))
         })?;
-    let target = Target::parse(given).map_err(Error::from)?;
     // `current` and the steps from it are where the database is.
-    let current = if reads_current(&target) {
-        cx.read_current(&migrator).await?
-    } else {
-        Vec::new()
-    };
+    let revisions = cx.resolve(&migrator, given).await?;
     let graph = migrator.graph();
-    let revisions = graph.resolve(&current, &target).map_err(Error::from)?;
     if cx.printer.format() == Format::Sql {
         cx.printer
             .text(&migrator.schema_script(&revisions, backend)?);

@@ -1,9 +1,8 @@
 //! `show REV`: each revision `REV` names, in full; JSON: one document,
 //! `{"revisions": [...]}`, whatever their number.
 
-use migrate_core::Error;
 use migrate_core::RevisionIdx;
-use migrate_core::graph::{Graph, Target};
+use migrate_core::graph::Graph;
 use serde::Serialize;
 
 use crate::exit;
@@ -11,20 +10,14 @@ use crate::failure::Failure;
 use crate::output::revision::{RevisionView, verbose};
 use crate::output::{Report, line};
 
-use super::{Context, reads_current};
+use super::Context;
 
 pub(super) async fn run(cx: &Context<'_>, given: &str) -> Result<u8, Failure> {
     let migrator = cx.migrator()?;
-    let target = Target::parse(given).map_err(Error::from)?;
     // `current`, `+N`, `-N` and `<label>@±N` count from where the database
     // is.
-    let current = if reads_current(&target) {
-        cx.read_current(&migrator).await?
-    } else {
-        Vec::new()
-    };
+    let found = cx.resolve(&migrator, given).await?;
     let graph = migrator.graph();
-    let found = graph.resolve(&current, &target).map_err(Error::from)?;
     cx.printer.report(&Show {
         revisions: found
             .iter()

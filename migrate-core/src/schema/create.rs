@@ -209,11 +209,7 @@ impl Schema {
         if column.identity {
             c = c.auto_increment();
         }
-        if let Some(default) = column
-            .default
-            .as_deref()
-            .and_then(|d| default(d, &column.ty))
-        {
+        if let Some(default) = column.default.as_deref().map(|d| default(d, &column.ty)) {
             c.default = Some(default);
         }
         if let Some(comment) = &column.comment {
@@ -297,9 +293,9 @@ impl Schema {
 /// A normalised default as the plan writes it: literals as literals (the
 /// renderer quotes them for the backend), `current_timestamp`, and any
 /// other expression as it is.
-fn default(normalised: &str, ty: &SqlType) -> Option<ColumnDefault> {
+fn default(normalised: &str, ty: &SqlType) -> ColumnDefault {
     if normalised == "current_timestamp" {
-        return Some(ColumnDefault::CurrentTimestamp);
+        return ColumnDefault::CurrentTimestamp;
     }
     let literal = if let Some(text) = normalised
         .strip_prefix('\'')
@@ -315,9 +311,9 @@ fn default(normalised: &str, ty: &SqlType) -> Option<ColumnDefault> {
         // The database reads the number from the string, exactly.
         Literal::String(normalised.to_owned())
     } else {
-        return Some(ColumnDefault::Expr(normalised.to_owned()));
+        return ColumnDefault::Expr(normalised.to_owned());
     };
-    Some(ColumnDefault::Literal(literal))
+    ColumnDefault::Literal(literal)
 }
 
 /// Adds a foreign key to a table made before.

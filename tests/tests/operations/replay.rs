@@ -370,10 +370,16 @@ async fn check_finds_operations_the_schema_cannot_take() {
         .filter(|p| matches!(p, migrate_core::migrator::CheckProblem::Invalid { .. }))
         .map(ToString::to_string)
         .collect();
-    assert_eq!(invalid.len(), 3, "one per backend: {invalid:#?}");
+    assert_eq!(
+        invalid.len(),
+        1,
+        "said once for every backend: {invalid:#?}"
+    );
     for problem in &invalid {
         assert!(
-            problem.starts_with("chk_0002 (chk_0002) does not fit the schema before it on "),
+            problem.starts_with(
+                "chk_0002 (chk_0002) does not fit the schema before it on sqlite, postgres, mysql: "
+            ),
             "{problem}"
         );
         assert!(
