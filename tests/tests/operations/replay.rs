@@ -1,6 +1,6 @@
 //! The replay against real databases, by property: random histories of
-//! tables, columns of every type, alters, renames, indexes, constraints and
-//! drops, applied to a fresh database through the runtime, give the schema
+//! tables, columns of every type, alters, renames, indexes, constraints,
+//! enums (created, used by columns, extended) and drops, applied to a fresh database through the runtime, give the schema
 //! that replaying their plan without a database gives (`Ctx::up_ok`
 //! compares them), on SQLite, PostgreSQL and MariaDB.
 //!
@@ -10,7 +10,8 @@
 use std::cell::RefCell;
 
 use migrate_core::ops::{
-    AlterColumn, Column, ColumnType, Constraint, ForeignKey, Index, Migration, Table,
+    AddEnumValue, AlterColumn, Column, ColumnType, Constraint, Enum, ForeignKey, Index, Migration,
+    Table,
 };
 use proptest::prelude::*;
 
@@ -74,12 +75,30 @@ struct TableState {
     references: Vec<String>,
 }
 
+/// An enum, as it is now, and the columns that use it (never dropped or
+/// renamed by the history: `add_enum_value` names them).
+#[derive(Debug, Clone)]
+struct EnumState {
+    definition: Enum,
+    /// Table, column, and whether the column has a default.
+    users: Vec<(String, String, bool)>,
+}
+
+fn enum_column(name: &str, definition: &Enum, default: bool) -> Column {
+    let column = Column::new(name).enumeration(definition.clone()).nullable();
+    if default { column.default("a") } else { column }
+}
+
 /// Turns commands into operations that the schema so far can take.
 #[derive(Debug, Default)]
 struct Interpreter {
     tables: Vec<TableState>,
+    enums: Vec<EnumState>,
     next: usize,
 }
+
+/// The kinds of command: `Command::what` modulo this.
+const KINDS: u8 = 14;
 
 impl Interpreter {
     fn run(mut self, history: &[Command], m: &mut Migration) {
@@ -101,7 +120,7 @@ impl Interpreter {
     }
 
     fn step(&mut self, c: Command, m: &mut Migration) {
-        if self.tables.is_empty() || c.what % 12 == 0 {
+        if self.tables.is_empty() || c.what % KINDS == 0 {
             let name = self.name("t");
             let first = self.column(c.a);
             let second = self.column(c.b);
@@ -135,7 +154,7 @@ impl Interpreter {
                     && !self.tables[at].keys.iter().any(|k| k == col.name())
             })
             .cloned();
-        match c.what % 12 {
+        match c.what % KINDS {
             1 => {
                 let new = self.column(c.b);
                 m.add_column(table, new.clone());
@@ -180,6 +199,13 @@ impl Interpreter {
                 let to = self.name("t");
                 m.rename_table(table.clone(), to.clone());
                 self.tables[at].name.clone_from(&to);
+                for e in &mut self.enums {
+                    for (t, _, _) in &mut e.users {
+                        if *t == table {
+                            t.clone_from(&to);
+                        }
+                    }
+                }
                 for t in &mut self.tables {
                     for r in &mut t.references {
                         if *r == table {
@@ -262,8 +288,55 @@ impl Interpreter {
                 if self.tables.iter().any(|t| t.references.contains(&table)) {
                     return;
                 }
-                m.drop_table(table);
+                m.drop_table(table.clone());
                 self.tables.remove(at);
+                for e in &mut self.enums {
+                    e.users.retain(|(t, _, _)| *t != table);
+                }
+            }
+            12 => {
+                // A column of a new enum, or of one an earlier column uses.
+                let definition = match self.enums.get(pick % 4) {
+                    Some(e) => e.definition.clone(),
+                    None => {
+                        let definition = Enum::new(self.name("e"), ["a", "it's b"]);
+                        m.create_enum(definition.clone());
+                        self.enums.push(EnumState {
+                            definition: definition.clone(),
+                            users: Vec::new(),
+                        });
+                        definition
+                    }
+                };
+                let name = self.name("c");
+                let default = pick % 2 == 0;
+                m.add_column(table.clone(), enum_column(&name, &definition, default));
+                self.tables[at].pinned.push(name.clone());
+                let e = self
+                    .enums
+                    .iter_mut()
+                    .find(|e| e.definition.name() == definition.name())
+                    .expect("made or found above");
+                e.users.push((table, name, default));
+            }
+            13 => {
+                if self.enums.is_empty() {
+                    return;
+                }
+                let value = self.name("v");
+                let which = pick % self.enums.len();
+                let e = &mut self.enums[which];
+                // MySQL and SQLite change the columns that use it: there
+                // must be some.
+                if e.users.is_empty() {
+                    return;
+                }
+                let mut add = AddEnumValue::new(e.definition.clone(), value.clone());
+                for (table, column, default) in &e.users {
+                    add = add.column(table.clone(), enum_column(column, &e.definition, *default));
+                }
+                m.add_enum_value(add);
+                e.definition = e.definition.clone().with_value(value);
             }
             _ => {
                 let Some(column) = int_column else { return };
