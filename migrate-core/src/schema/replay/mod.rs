@@ -365,6 +365,10 @@ impl Replay {
             }
             Operation::AddConstraint { table, constraint } => {
                 let t = self.table_mut(table).map_err(error)?;
+                let name = constraint.name();
+                if !name.is_empty() && has_constraint(b, t, name) {
+                    return Err(error(format!("a constraint `{name}` exists on `{table}`")));
+                }
                 add_constraint(b, t, constraint);
             }
             Operation::DropConstraint {
@@ -515,6 +519,17 @@ impl Replay {
             }
         }
     }
+}
+
+/// Whether `t` has a constraint named `name`; on MySQL, where a unique key
+/// is an index, a unique index of that name too.
+fn has_constraint(b: Backend, t: &Table, name: &str) -> bool {
+    let named = |n: &Option<String>| n.as_deref() == Some(name);
+    t.primary_key.as_ref().is_some_and(|k| named(&k.name))
+        || t.uniques.iter().any(|u| named(&u.name))
+        || t.checks.iter().any(|c| named(&c.name))
+        || t.foreign_keys.iter().any(|f| named(&f.name))
+        || (b == Backend::MySql && t.indexes.iter().any(|i| i.unique && i.name == name))
 }
 
 /// The tables an operation changes.

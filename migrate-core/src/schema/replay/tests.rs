@@ -133,6 +133,19 @@ fn an_operation_the_schema_cannot_take_is_an_error() {
         error.to_string().ends_with("table `users` exists"),
         "{error}"
     );
+    // A constraint name the table has, on every backend.
+    for backend in Backend::ALL {
+        let mut plan = Migration::new().for_backend(backend);
+        users_and_posts(&mut plan);
+        plan.add_constraint("posts", Constraint::check("ck_posts_id", "id > 0"));
+        plan.add_constraint("posts", Constraint::unique("ck_posts_id", ["user_id"]));
+        let error = Replay::new(Schema::new(backend)).plan(&plan).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "add_constraint ck_posts_id on posts: a constraint `ck_posts_id` exists on `posts`",
+            "{backend}"
+        );
+    }
 }
 
 #[test]
