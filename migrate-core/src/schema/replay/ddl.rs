@@ -278,6 +278,7 @@ impl Names {
                 Value::SingleQuotedString(text) => Some(Literal::String(text.clone())),
                 Value::Number(number, false) => number.parse().ok().map(Literal::Int),
                 Value::Boolean(b) => Some(Literal::Bool(*b)),
+                Value::Null => Some(Literal::Null),
                 _ => None,
             },
             Expr::UnaryOp {
