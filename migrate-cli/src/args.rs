@@ -467,8 +467,10 @@ Examples:
     /// migrations without a database. With --database-url or DATABASE_URL (opened
     /// read-only; the default SQLite file is never used): an applied
     /// migration edited since (checksum), revisions this build does not
-    /// know, a step that stopped part-way, and pending migrations. With
-    /// --schema-snapshot FILE: a committed `schema --format sql` output
+    /// know, a step that stopped part-way, pending migrations, and drift:
+    /// a schema that is not the one the migrations build at the database's
+    /// revision (a change made by hand), one review line per difference.
+    /// With --schema-snapshot FILE: a committed `schema --format sql` output
     /// that is no longer what the migrations build.
     #[command(after_help = "\
 Examples:

@@ -32,6 +32,9 @@ pub enum Error {
     /// The binary sets two naming conventions, or one with an unknown token.
     #[error("{0}")]
     NamingConvention(String),
+    /// Reading the database's schema failed.
+    #[error(transparent)]
+    Introspect(#[from] crate::schema::IntrospectError),
 }
 
 impl From<PlanError> for Error {

@@ -1,8 +1,9 @@
 //! `check`, the CI gate, through the CLI of a binary that links the example
 //! migrations, on every backend this run can reach: ok on the code alone
-//! and at head; one line per problem when the database is behind, when an
-//! applied migration's checksum no longer matches, and when the heads table
-//! names a revision this build does not know.
+//! and at head; one line per problem when the database is behind, when its
+//! schema drifted from what the migrations build, when an applied
+//! migration's checksum no longer matches, and when the heads table names a
+//! revision this build does not know.
 
 mod support;
 
@@ -63,6 +64,28 @@ async fn against_a_database(db: TestDb) {
     let out = run(Some(&db), &["check"]);
     assert!(out.status.success(), "{kind:?}: {out:?}");
     assert_eq!(stdout(&out), "ok\n");
+
+    // Someone changes the schema by hand: drift from what the migrations
+    // build at the database's revision.
+    db.execute("ALTER TABLE users ADD COLUMN nickname varchar(40)")
+        .await;
+    let out = run(Some(&db), &["check"]);
+    assert_eq!(out.status.code(), Some(1), "{kind:?}: {out:?}");
+    let text = stdout(&out);
+    assert!(
+        text.starts_with(
+            "error: the database differs from the schema its migrations build at 6cc446192e5d: table users: "
+        ) && text.contains("nickname")
+            && text.contains("put the change in a migration, or undo it in the database"),
+        "{kind:?}: {text}"
+    );
+    assert_eq!(text.lines().count(), 1, "{kind:?}: {text}");
+    let json = run(Some(&db), &["check", "--format", "json"]);
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
+    assert_eq!(value["problems"][0]["kind"], "drift", "{kind:?}: {value}");
+    db.execute("ALTER TABLE users DROP COLUMN nickname").await;
+    let out = run(Some(&db), &["check"]);
+    assert_eq!(stdout(&out), "ok\n", "{kind:?}: {out:?}");
 
     // Someone edits an applied migration: its plan no longer matches.
     db.execute(

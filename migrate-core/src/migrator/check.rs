@@ -97,6 +97,18 @@ pub enum CheckProblem {
     /// What `status` finds wrong with the database (unknown revisions, a
     /// step that stopped part-way).
     Database(Problem),
+    /// The database's schema is not the one its migrations build at its
+    /// revision: a change made by hand, or by a tool that is not this one.
+    Drift {
+        /// The revisions the database is at.
+        current: Vec<RevisionRef>,
+        /// What the database has that the migrations do not say, and the
+        /// reverse, one review line each (as `Schema::diff` says them).
+        differences: Vec<String>,
+        /// Tables raw SQL touched in ways the replay cannot follow: not
+        /// compared.
+        uncertain: Option<String>,
+    },
 }
 
 fn short(checksum: &str) -> &str {
@@ -206,6 +218,32 @@ impl fmt::Display for CheckProblem {
                 ids(pending)
             ),
             Self::Database(problem) => problem.fmt(f),
+            Self::Drift {
+                current,
+                differences,
+                uncertain,
+            } => {
+                write!(
+                    f,
+                    "the database differs from the schema its migrations build at {}: {}",
+                    if current.is_empty() {
+                        "base".to_owned()
+                    } else {
+                        ids(current)
+                    },
+                    differences
+                        .iter()
+                        .map(|line| crate::text::one_line(line))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )?;
+                if let Some(uncertain) = uncertain {
+                    write!(f, " (not compared: {})", crate::text::one_line(uncertain))?;
+                }
+                f.write_str(
+                    "; put the change in a migration, or undo it in the database; `schema` shows what the migrations build",
+                )
+            }
         }
     }
 }
@@ -288,6 +326,18 @@ impl Migrator {
         problems: &mut Vec<CheckProblem>,
     ) -> Result<(), Error> {
         let status = self.status(db).await?;
+        // Where the database is, for sure: no revisions this crate lacks,
+        // no step stopped part-way, no other tool's tables.
+        #[cfg(feature = "schema")]
+        let known = status.in_progress.is_none()
+            && !status.problems.iter().any(|p| {
+                matches!(
+                    p,
+                    Problem::UnknownRevisions { .. }
+                        | Problem::Unfinished { .. }
+                        | Problem::ManagedByAnotherTool { .. }
+                )
+            });
         for problem in status.problems {
             match problem {
                 Problem::Edited { edit } => problems.push(CheckProblem::ChecksumChanged {
@@ -314,6 +364,41 @@ impl Migrator {
             problems.push(CheckProblem::NotAtHead {
                 current: status.current.clone(),
                 pending: status.pending.clone(),
+            });
+        }
+        #[cfg(feature = "schema")]
+        if known {
+            self.check_drift(db, &status.current, problems).await?;
+        }
+        Ok(())
+    }
+
+    /// Compares the live schema with the one the migrations build at the
+    /// database's revision `at`, replayed without a database.
+    #[cfg(feature = "schema")]
+    async fn check_drift(
+        &self,
+        db: &mut dyn Driver,
+        at: &[RevisionRef],
+        problems: &mut Vec<CheckProblem>,
+    ) -> Result<(), Error> {
+        let graph = self.graph();
+        let current: Option<Vec<RevisionIdx>> = at.iter().map(|r| graph.index_of(&r.id)).collect();
+        let Some(current) = current else {
+            return Ok(());
+        };
+        // A plan that does not record is reported above, per revision.
+        let Ok(replay) = self.schema_at(&current, db.backend()) else {
+            return Ok(());
+        };
+        let live = crate::schema::snapshot(db).await?;
+        let diff = replay.diff(&live);
+        if !diff.is_empty() {
+            let uncertain = replay.uncertain();
+            problems.push(CheckProblem::Drift {
+                current: at.to_vec(),
+                differences: diff.lines(),
+                uncertain: (!uncertain.is_empty()).then(|| uncertain.to_string()),
             });
         }
         Ok(())
