@@ -22,6 +22,13 @@ impl Schema {
     /// tables first), their indexes, the foreign keys a cycle left out, and
     /// views.
     pub fn create_plan(&self) -> ops::Migration {
+        self.create_plan_beside(&BTreeSet::new())
+    }
+
+    /// [`create_plan`](Self::create_plan) in a database that has the
+    /// `existing` tables already: foreign keys to them go in the `CREATE
+    /// TABLE` as to a table made before.
+    pub(super) fn create_plan_beside(&self, existing: &BTreeSet<String>) -> ops::Migration {
         let b = self.backend;
         let mut plan = ops::Migration::new().for_backend(b);
         // What the server makes by itself (MySQL's foreign-key indexes) is
@@ -44,7 +51,7 @@ impl Schema {
             );
         }
         let mut deferred = Vec::new();
-        let mut made = BTreeSet::new();
+        let mut made = existing.clone();
         for table in self.creation_order() {
             let mut create = ops::Table::new(table.name.clone());
             if let Some(comment) = &table.comment {
@@ -200,7 +207,7 @@ impl Schema {
         order.push(table);
     }
 
-    fn column(&self, table: &Table, column: &super::Column) -> ops::Column {
+    pub(super) fn column(&self, table: &Table, column: &super::Column) -> ops::Column {
         let ty = self.column_type(column);
         let mut c = ops::Column::new(column.name.clone()).ty(ty);
         if column.nullable {
@@ -270,7 +277,7 @@ impl Schema {
         }
     }
 
-    fn index(&self, table: &Table, index: &super::Index) -> ops::Index {
+    pub(super) fn index(&self, table: &Table, index: &super::Index) -> ops::Index {
         let mut out = ops::Index::new(index.name.clone()).table(table.name.clone());
         out.parts = index
             .parts
@@ -354,11 +361,11 @@ fn leading_columns(index: &super::Index) -> Vec<String> {
 
 /// A constraint's name as the schema has it; one the database made up is
 /// left to it again, not to the naming convention.
-fn name(name: &Option<String>) -> Name {
+pub(super) fn name(name: &Option<String>) -> Name {
     name.as_ref().map_or_else(Name::server, Name::from)
 }
 
-fn foreign_key(fk: &super::ForeignKey) -> ops::ForeignKey {
+pub(super) fn foreign_key(fk: &super::ForeignKey) -> ops::ForeignKey {
     let action = |a: FkAction| match a {
         FkAction::NoAction => None,
         FkAction::Restrict => Some(ops::Action::Restrict),

@@ -26,6 +26,8 @@ mod diff;
 mod introspect;
 mod model;
 mod normalize;
+#[cfg(feature = "schema")]
+mod plan;
 mod replay;
 mod summary;
 
@@ -36,4 +38,6 @@ pub use model::{
     Check, Column, EnumType, FkAction, ForeignKey, Index, IndexPart, PrimaryKey, Schema, SqlType,
     Table, Unique, View,
 };
+#[cfg(feature = "schema")]
+pub use plan::Planned;
 pub use replay::{Replay, ReplayError, Uncertain};
