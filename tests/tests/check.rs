@@ -45,12 +45,17 @@ fn the_example_migrations_pass_without_a_database() {
     assert_eq!(value["ok"], true);
 }
 
+/// `check` against `db`, which must fail (exit 1): what it printed.
+fn failing_check(db: &TestDb) -> String {
+    let out = run(Some(db), &["check"]);
+    assert_eq!(out.status.code(), Some(1), "{:?}: {out:?}", db.kind);
+    stdout(&out)
+}
+
 async fn against_a_database(db: TestDb) {
     let kind = db.kind;
     // At base: everything is pending.
-    let out = run(Some(&db), &["check"]);
-    assert_eq!(out.status.code(), Some(1), "{kind:?}: {out:?}");
-    let text = stdout(&out);
+    let text = failing_check(&db);
     assert!(
         text.starts_with(
             "error: the database is at base, not at the heads: 16 pending (3f1c0a9b2d4e, "
@@ -69,9 +74,7 @@ async fn against_a_database(db: TestDb) {
     // build at the database's revision.
     db.execute("ALTER TABLE users ADD COLUMN nickname varchar(40)")
         .await;
-    let out = run(Some(&db), &["check"]);
-    assert_eq!(out.status.code(), Some(1), "{kind:?}: {out:?}");
-    let text = stdout(&out);
+    let text = failing_check(&db);
     assert!(
         text.starts_with(
             "error: the database differs from the schema its migrations build at 6cc446192e5d: table users: "
@@ -93,9 +96,7 @@ async fn against_a_database(db: TestDb) {
          WHERE revision = '0953ace66597'",
     )
     .await;
-    let out = run(Some(&db), &["check"]);
-    assert_eq!(out.status.code(), Some(1), "{kind:?}: {out:?}");
-    let text = stdout(&out);
+    let text = failing_check(&db);
     assert!(
         text.starts_with(
             "error: 0953ace66597 (users age with a check) changed since it was applied on "
@@ -112,13 +113,10 @@ async fn against_a_database(db: TestDb) {
     // A newer build ran elsewhere.
     db.execute("UPDATE migrate_heads SET revision = 'ffffffffffff'")
         .await;
-    let out = run(Some(&db), &["check"]);
-    assert_eq!(out.status.code(), Some(1), "{kind:?}: {out:?}");
+    let text = failing_check(&db);
     assert!(
-        stdout(&out)
-            .contains("error: the database is at ffffffffffff, which this build does not know"),
-        "{kind:?}: {}",
-        stdout(&out)
+        text.contains("error: the database is at ffffffffffff, which this build does not know"),
+        "{kind:?}: {text}"
     );
 }
 

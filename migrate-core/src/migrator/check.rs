@@ -315,14 +315,28 @@ impl Migrator {
             }
         }
         if let Some(db) = db {
-            self.check_database(db, &mut problems).await?;
+            // The database's backend's schema at the heads, when every plan
+            // replayed whole: what drift compares with at the heads.
+            let whole = !problems.iter().any(|p| {
+                matches!(
+                    p,
+                    CheckProblem::Invalid { .. } | CheckProblem::Unrenderable { .. }
+                )
+            });
+            let at_heads = replays.pop().filter(|_| whole);
+            self.check_database(db, at_heads, &mut problems).await?;
         }
         Ok(problems)
     }
 
+    #[cfg_attr(
+        not(feature = "schema"),
+        expect(unused_variables, reason = "drift needs the schema diff")
+    )]
     async fn check_database(
         &self,
         db: &mut dyn Driver,
+        at_heads: Option<Replay>,
         problems: &mut Vec<CheckProblem>,
     ) -> Result<(), Error> {
         let status = self.status(db).await?;
@@ -368,28 +382,40 @@ impl Migrator {
         }
         #[cfg(feature = "schema")]
         if known {
-            self.check_drift(db, &status.current, problems).await?;
+            let replayed = at_heads.filter(|_| status.pending.is_empty());
+            self.check_drift(db, &status.current, replayed, problems)
+                .await?;
         }
         Ok(())
     }
 
     /// Compares the live schema with the one the migrations build at the
-    /// database's revision `at`, replayed without a database.
+    /// database's revision `at`, replayed without a database: `replayed`
+    /// when `check` has it already (the database is at the heads).
     #[cfg(feature = "schema")]
     async fn check_drift(
         &self,
         db: &mut dyn Driver,
         at: &[RevisionRef],
+        replayed: Option<Replay>,
         problems: &mut Vec<CheckProblem>,
     ) -> Result<(), Error> {
-        let graph = self.graph();
-        let current: Option<Vec<RevisionIdx>> = at.iter().map(|r| graph.index_of(&r.id)).collect();
-        let Some(current) = current else {
-            return Ok(());
-        };
-        // A plan that does not record is reported above, per revision.
-        let Ok(replay) = self.schema_at(&current, db.backend()) else {
-            return Ok(());
+        let replay = match replayed {
+            Some(replay) => replay,
+            None => {
+                let graph = self.graph();
+                let current: Option<Vec<RevisionIdx>> =
+                    at.iter().map(|r| graph.index_of(&r.id)).collect();
+                let Some(current) = current else {
+                    return Ok(());
+                };
+                // A plan that does not record is reported above, per
+                // revision.
+                let Ok(replay) = self.schema_at(&current, db.backend()) else {
+                    return Ok(());
+                };
+                replay
+            }
         };
         let live = crate::schema::snapshot(db).await?;
         let diff = replay.diff(&live);
