@@ -521,10 +521,15 @@ Examples:
     ///
     /// The file is named YYYY_MM_DD_HHMM-<id>_<slug>.rs, gets a fresh random
     /// id (or --rev-id), and is picked up on the next build with no other
-    /// edit.
+    /// edit. With --autogenerate it holds the operations that bring the
+    /// schema the migrations build (replayed, no database needed) to the
+    /// one the models (#[derive(Model)]) declare, on every backend; when
+    /// they agree, no file is written.
     #[command(after_help = "\
 Examples:
   migrations revision -m \"add email to users\"
+  migrations revision --autogenerate -m \"add email to users\"   written from the models
+  migrations revision --autogenerate -m \"x\" --backend postgres   for PostgreSQL only
   migrations revision -m \"fix\" --head 3f1c0a9b2d4e          when there are several heads
   migrations revision -m \"audit\" --head base --branch-label audit   a new independent branch
   migrations revision -m \"hotfix\" --head 3f1c --splice        branch off a non-head
@@ -534,6 +539,21 @@ Examples:
         /// What the migration does, one line, e.g. \"add email to users\"
         #[arg(short, long, value_parser = one_line)]
         message: String,
+
+        /// Write the operations that bring the migrations to the models
+        /// (#[derive(Model)]); no file when there is nothing to do
+        #[arg(long)]
+        autogenerate: bool,
+
+        /// With --autogenerate: a backend to plan for (repeatable)
+        /// [default: all three]
+        #[arg(
+            long = "backend",
+            value_enum,
+            value_name = "BACKEND",
+            requires = "autogenerate"
+        )]
+        backends: Vec<BackendArg>,
 
         /// What to revise: a head (when there are several), `base` for a
         /// new root, `<label>@head`, or any revision with --splice

@@ -59,6 +59,9 @@ pub(crate) struct NewMigration {
     pub(crate) message: String,
     pub(crate) branch_labels: Vec<String>,
     pub(crate) depends_on: Vec<String>,
+    /// The module's functions, when autogenerate wrote them; else the
+    /// template's.
+    pub(crate) body: Option<String>,
 }
 
 impl NewMigration {
@@ -115,7 +118,9 @@ impl NewMigration {
             [] => "base".to_owned(),
             parents => parents.join(", "),
         };
-        let body = if self.is_merge() {
+        let body = if let Some(body) = &self.body {
+            body.as_str()
+        } else if self.is_merge() {
             "    // A merge point: it joins its parents' branches and runs nothing of
     // its own. Add steps here only if the branches need reconciling.
     pub fn upgrade(m: &mut Migration) {
@@ -178,6 +183,25 @@ pub(crate) struct RevisionOptions {
 /// `revision -m MSG`: writes a migration that revises the single head, or
 /// what `--head` names.
 pub(crate) fn revision(message: &str, options: RevisionOptions) -> Result<Created, Failure> {
+    new_revision(message, options)?.write(None)
+}
+
+/// A new migration, checked, not written yet.
+pub(crate) struct Pending {
+    pub(crate) migration: NewMigration,
+    dir: Option<PathBuf>,
+}
+
+impl Pending {
+    /// Writes it, with `body` as its functions when given.
+    pub(crate) fn write(mut self, body: Option<String>) -> Result<Created, Failure> {
+        self.migration.body = body;
+        write_migration(&self.migration, self.dir)
+    }
+}
+
+/// The migration `revision -m MSG` would write: its id and parents.
+pub(crate) fn new_revision(message: &str, options: RevisionOptions) -> Result<Pending, Failure> {
     let id = chosen_or_new_id("revision", options.rev_id)?;
     let revises = if registry::registered().is_empty() {
         match options.head.as_deref() {
@@ -205,8 +229,12 @@ pub(crate) fn revision(message: &str, options: RevisionOptions) -> Result<Create
         message: message.to_owned(),
         branch_labels: options.branch_label.into_iter().collect(),
         depends_on: options.depends_on,
+        body: None,
     };
-    write_migration(&migration, options.dir)
+    Ok(Pending {
+        migration,
+        dir: options.dir,
+    })
 }
 
 /// The id `--rev-id` gives to `verb`'s new revision, once it is known to be
@@ -332,6 +360,7 @@ pub(crate) fn merge(
         message: message.to_owned(),
         branch_labels: branch_label.into_iter().collect(),
         depends_on: Vec::new(),
+        body: None,
     };
     write_migration(&migration, dir)
 }
@@ -443,6 +472,7 @@ mod tests {
             message: "merge".into(),
             branch_labels: vec!["main".into()],
             depends_on: vec!["billing".into()],
+            body: None,
         };
         assert_eq!(
             migration.attribute(),

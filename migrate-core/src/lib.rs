@@ -14,6 +14,7 @@ pub mod driver;
 pub mod error;
 pub mod graph;
 pub mod migrator;
+pub mod models;
 pub mod naming;
 pub mod ops;
 mod owner;
@@ -25,7 +26,7 @@ mod store;
 pub mod testing;
 pub mod text;
 
-pub use migrate_macros::migration;
+pub use migrate_macros::{DbEnum, Model, migration};
 
 pub use crate::backend::{Backend, Backends};
 pub use crate::direction::Direction;
@@ -96,7 +97,10 @@ pub mod prelude {
 /// Used by the code that `#[migration]` generates. Not public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::Backend;
+    pub use crate::models::{DbEnum, Model, ModelDef, ModelRegistration, SqlColumn, column_of};
     pub use crate::ops::Migration;
+    pub use crate::ops::{Action, Column, ColumnType, Enum, ForeignKey, Index, Literal};
     pub use crate::registry::Registration;
     pub use inventory;
 }

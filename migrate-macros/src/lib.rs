@@ -15,8 +15,10 @@
 
 mod ast;
 mod attr;
+mod case;
 mod ctxt;
 mod expand;
+mod model;
 mod valid;
 
 use proc_macro::TokenStream;
@@ -71,4 +73,55 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn migration(attr: TokenStream, item: TokenStream) -> TokenStream {
     expand::migration(attr.into(), item.into()).into()
+}
+
+/// Declares a table: a struct whose fields are its columns. It goes beside
+/// `sqlx::FromRow`, so that one struct serves queries and the schema, and
+/// registers the model for `revision --autogenerate` and `check`.
+///
+/// ```ignore
+/// #[derive(sqlx::FromRow, Model)]
+/// #[model(table = "users", index(columns("name", "created_at")))]
+/// pub struct User {
+///     #[model(primary_key, identity)]
+///     pub id: i64,
+///     #[model(length = 255, unique)]
+///     pub email: String,
+///     pub name: Option<String>,
+///     #[model(default_now)]
+///     pub created_at: chrono::DateTime<chrono::Utc>,
+/// }
+/// ```
+///
+/// A field's type gives the column's type (`migrate_core::models::SqlColumn`);
+/// `Option<T>` is nullable. The keys of `#[model(..)]` are in
+/// `docs/models.md`: on the struct `table`, `comment`, `renamed_from`,
+/// `primary_key(..)`, `index(..)`, `unique(..)`, `check(..)`; on a field
+/// `name`, `primary_key`, `identity`, `unique`, `index`, `length`,
+/// `precision`/`scale`, `sql_type` and `<backend>_type`, `default`,
+/// `default_sql`, `default_now`, `references` with `on_delete` and
+/// `on_update`, `check`, `comment`, `renamed_from`, `skip`. sqlx's
+/// `rename`, `rename_all` and `skip` are followed.
+#[proc_macro_derive(Model, attributes(model))]
+pub fn derive_model(item: TokenStream) -> TokenStream {
+    model::model(item.into()).into()
+}
+
+/// Declares a database enum: a native type on PostgreSQL, an inline `ENUM`
+/// on MySQL, a `CHECK` on SQLite. A model's field of this type is a column
+/// of it.
+///
+/// ```ignore
+/// #[derive(DbEnum)]
+/// #[model(name = "post_status", rename_all = "snake_case")]
+/// pub enum PostStatus { Draft, Published, #[model(rename = "gone")] Archived }
+/// ```
+///
+/// Values are the variants' names as written unless `rename_all` or a
+/// variant's `rename` says otherwise, as sqlx spells them (sqlx's
+/// `type_name`, `rename_all` and `rename` are followed); the type's name
+/// is the enum's in snake case unless `name` says otherwise.
+#[proc_macro_derive(DbEnum, attributes(model))]
+pub fn derive_db_enum(item: TokenStream) -> TokenStream {
+    model::db_enum(item.into()).into()
 }

@@ -67,6 +67,8 @@ async fn execute(command: Command, cx: &Context<'_>) -> Result<u8, Failure> {
     match command {
         Command::Revision {
             message,
+            autogenerate,
+            backends,
             head,
             splice,
             branch_label,
@@ -82,7 +84,11 @@ async fn execute(command: Command, cx: &Context<'_>) -> Result<u8, Failure> {
                 rev_id,
                 dir,
             };
-            revision::revision(cx, &message, options)
+            if autogenerate {
+                revision::autogenerate(cx, &message, options, &backends)
+            } else {
+                revision::revision(cx, &message, options)
+            }
         }
         Command::Merge {
             revisions,

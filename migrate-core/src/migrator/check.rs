@@ -109,6 +109,19 @@ pub enum CheckProblem {
         /// compared.
         uncertain: Option<String>,
     },
+    /// The models (`#[derive(Model)]`) declare something the migrations do
+    /// not build at their heads: one difference.
+    ModelsDiffer {
+        /// The backends it is on.
+        backends: Vec<Backend>,
+        /// The difference, as `Schema::diff` says it (migrations → models).
+        difference: String,
+    },
+    /// A model cannot be read into a schema.
+    Model {
+        /// Which model, and why.
+        error: String,
+    },
 }
 
 fn short(checksum: &str) -> &str {
@@ -244,6 +257,20 @@ impl fmt::Display for CheckProblem {
                     "; put the change in a migration, or undo it in the database; `schema` shows what the migrations build",
                 )
             }
+            Self::ModelsDiffer {
+                backends,
+                difference,
+            } => write!(
+                f,
+                "the models differ from the migrations at the heads on {}: {}; run `revision --autogenerate -m \"...\"` to write the migration, or change the model",
+                backends
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                crate::text::one_line(difference)
+            ),
+            Self::Model { error } => write!(f, "{}", crate::text::one_line(error)),
         }
     }
 }
@@ -314,15 +341,19 @@ impl Migrator {
                 }
             }
         }
+        // Every plan replayed whole: the replays are the schemas at the
+        // heads, which the models and drift are compared with.
+        let whole = !problems.iter().any(|p| {
+            matches!(
+                p,
+                CheckProblem::Invalid { .. } | CheckProblem::Unrenderable { .. }
+            )
+        });
+        #[cfg(feature = "schema")]
+        if whole {
+            check_models(&replays, &mut problems);
+        }
         if let Some(db) = db {
-            // The database's backend's schema at the heads, when every plan
-            // replayed whole: what drift compares with at the heads.
-            let whole = !problems.iter().any(|p| {
-                matches!(
-                    p,
-                    CheckProblem::Invalid { .. } | CheckProblem::Unrenderable { .. }
-                )
-            });
             let at_heads = replays.pop().filter(|_| whole);
             self.check_database(db, at_heads, &mut problems).await?;
         }
@@ -429,6 +460,46 @@ impl Migrator {
         }
         Ok(())
     }
+}
+
+/// The model gate: each difference between the schema the migrations
+/// build at the heads (`replays`) and the one the registered models
+/// declare, said once with the backends it is on. Nothing without models.
+#[cfg(feature = "schema")]
+fn check_models(replays: &[Replay], problems: &mut Vec<CheckProblem>) {
+    let models = crate::schema::ModelSet::registered();
+    if models.is_empty() {
+        return;
+    }
+    let mut found: Vec<(String, Vec<Backend>)> = Vec::new();
+    for replay in replays {
+        let backend = replay.backend();
+        let mut target = match models.schema(backend) {
+            Ok(target) => target,
+            Err(error) => {
+                problems.push(CheckProblem::Model {
+                    error: error.to_string(),
+                });
+                return;
+            }
+        };
+        // Views are not modelled.
+        target.views = replay.current().views.clone();
+        for line in replay.schema().diff(&target).lines() {
+            match found.iter_mut().find(|(l, _)| *l == line) {
+                Some((_, backends)) => backends.push(backend),
+                None => found.push((line, vec![backend])),
+            }
+        }
+    }
+    problems.extend(
+        found
+            .into_iter()
+            .map(|(difference, backends)| CheckProblem::ModelsDiffer {
+                backends,
+                difference,
+            }),
+    );
 }
 
 impl Migrator {

@@ -78,7 +78,7 @@ impl Name {
 
     /// Left to the backend, whatever the naming convention says: how a
     /// plan recreates a constraint the database named itself.
-    pub(crate) fn server() -> Self {
+    pub fn server() -> Self {
         Self {
             text: String::new(),
             state: NameState::Server,
@@ -90,6 +90,17 @@ impl Name {
         match self.state {
             NameState::Given => &self.text,
             NameState::Unnamed | NameState::Part | NameState::Server => "",
+        }
+    }
+
+    /// The Rust expression that makes this name, for generated code.
+    #[cfg(feature = "schema")]
+    pub(crate) fn code(&self) -> String {
+        match self.state {
+            NameState::Given => format!("{:?}", self.text),
+            NameState::Unnamed => "None".to_owned(),
+            NameState::Part => format!("Name::part({:?})", self.text),
+            NameState::Server => "Name::server()".to_owned(),
         }
     }
 

@@ -45,6 +45,11 @@ impl Table {
         &self.name
     }
 
+    /// Its columns, in order.
+    pub fn columns(&self) -> &[Column] {
+        &self.columns
+    }
+
     /// Adds a column.
     pub fn column(mut self, column: Column) -> Self {
         self.columns.push(column);

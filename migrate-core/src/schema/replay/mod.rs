@@ -96,6 +96,14 @@ impl Replay {
         schema
     }
 
+    /// MySQL: whether the server made `table.index` for an unnamed foreign
+    /// key (and drops it by itself once another index serves the key).
+    #[cfg(feature = "schema")]
+    pub(crate) fn is_implicit(&self, table: &str, index: &str) -> bool {
+        self.implicit
+            .contains(&(table.to_owned(), index.to_owned()))
+    }
+
     /// The schema so far, names the database would make up included.
     pub(crate) fn current(&self) -> &Schema {
         &self.schema
@@ -569,7 +577,7 @@ impl fmt::Display for Uncertain {
 
 mod ddl;
 mod raw;
-mod table;
+pub(super) mod table;
 #[cfg(test)]
 mod tests;
 mod validate;

@@ -134,7 +134,7 @@ pub(super) fn add_column(b: Backend, t: &mut Table, column: &ops::Column) {
 }
 
 /// SQLite's `CHECK (col IN (..))` for an enum column.
-pub(super) fn enum_check(column: &str, e: &ops::Enum) -> Check {
+pub(crate) fn enum_check(column: &str, e: &ops::Enum) -> Check {
     let values: Vec<String> = e
         .values
         .iter()
