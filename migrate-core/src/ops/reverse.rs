@@ -1,6 +1,6 @@
 //! Automatic downgrades: the inverse of each operation, and of a whole plan.
 
-use super::{AlterColumn, Migration, Operation};
+use super::{AlterColumn, Index, Migration, Operation};
 
 /// A plan step with no known inverse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -42,6 +42,16 @@ impl Migration {
                     continue;
                 }
             }
+            if let Operation::CreateIndex(Index { table, .. })
+            | Operation::AddConstraint { table, .. } = op
+            {
+                if made_here(&self.operations()[..i], table) {
+                    // Dropping the table drops it. Dropping it first could
+                    // fail: MySQL refuses to drop an index a foreign key
+                    // needs.
+                    continue;
+                }
+            }
             let inverse = op.inverse().map_err(|why| Irreversible {
                 step: i + 1,
                 op: op.describe(),
@@ -53,6 +63,18 @@ impl Migration {
         }
         Ok(down)
     }
+}
+
+/// Whether `ops` create `table` (not `IF NOT EXISTS`) and leave it under
+/// that name: the downgrade then drops it, with its indexes and
+/// constraints.
+fn made_here(ops: &[Operation], table: &str) -> bool {
+    ops.iter().fold(false, |made, op| match op {
+        Operation::CreateTable(t) if t.name == table => !t.if_not_exists,
+        Operation::RenameTable { from, to } if from == table || to == table => false,
+        Operation::DropTable { table: t, .. } if t.name() == table => false,
+        _ => made,
+    })
 }
 
 /// Why a create `IF NOT EXISTS` has no derived inverse.
