@@ -31,7 +31,8 @@
 //! assert!(def.table().columns()[1].is_nullable());
 //! ```
 
-use crate::ops::{Column, ColumnType, Enum, ForeignKey, Index, Name, Table};
+use crate::Backend;
+use crate::ops::{Column, ColumnType, Constraint, Enum, ForeignKey, Index, Name, Table};
 
 /// A Rust type that is a column's value: its column type, and whether the
 /// column accepts `NULL` (`Option<T>`).
@@ -135,6 +136,7 @@ pub struct ModelDef {
     indexes: Vec<Index>,
     renamed_from: Option<String>,
     column_renames: Vec<(String, String)>,
+    backend_checks: Vec<(Vec<Backend>, Constraint)>,
 }
 
 impl ModelDef {
@@ -145,6 +147,7 @@ impl ModelDef {
             indexes: Vec::new(),
             renamed_from: None,
             column_renames: Vec::new(),
+            backend_checks: Vec::new(),
         }
     }
 
@@ -189,6 +192,36 @@ impl ModelDef {
     pub fn check(mut self, name: impl Into<Name>, expr: impl Into<String>) -> Self {
         self.table = self.table.check(name, expr);
         self
+    }
+
+    /// A check constraint on some backends only, e.g. `discontinued IN (0,
+    /// 1)` where booleans are integers.
+    pub fn check_on<B>(
+        mut self,
+        backends: B,
+        name: impl Into<Name>,
+        expr: impl Into<String>,
+    ) -> Self
+    where
+        B: IntoIterator<Item = Backend>,
+    {
+        self.backend_checks.push((
+            backends.into_iter().collect(),
+            Constraint::check(name, expr),
+        ));
+        self
+    }
+
+    /// The table as `backend` has it: with the checks only some backends
+    /// have, when `backend` is one of them.
+    pub fn table_on(&self, backend: Backend) -> Table {
+        let mut table = self.table.clone();
+        for (backends, check) in &self.backend_checks {
+            if backends.contains(&backend) {
+                table = table.constraint(check.clone());
+            }
+        }
+        table
     }
 
     /// A foreign key.

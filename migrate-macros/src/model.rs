@@ -10,7 +10,7 @@
 use std::collections::BTreeSet;
 
 use proc_macro2::{Span, TokenStream};
-use quote::{ToTokens, quote};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::meta::ParseNestedMeta;
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
@@ -20,8 +20,7 @@ use crate::case;
 use crate::ctxt::Ctxt;
 
 /// The keys of a struct's `#[model(...)]`, as listed in messages.
-const STRUCT_KEYS: &str =
-    "`table`, `comment`, `renamed_from`, `primary_key(..)`, `index(..)`, `unique(..)`, `check(..)`";
+const STRUCT_KEYS: &str = "`table`, `comment`, `renamed_from`, `primary_key(..)`, `index(..)`, `unique(..)`, `check(..)`, `foreign_key(..)`";
 /// The keys of a field's `#[model(...)]`, as listed in messages.
 const FIELD_KEYS: &str = "`name`, `primary_key`, `identity`, `unique`, `index`, `length`, `precision`, `scale`, `sql_type`, `postgres_type`, `mysql_type`, `sqlite_type`, `default`, `default_sql`, `default_now`, `references`, `on_delete`, `on_update`, `check`, `comment`, `renamed_from`, `skip`";
 /// The foreign-key actions, as listed in messages.
@@ -175,6 +174,22 @@ fn renamed(cx: &mut Ctxt, rule: Option<&LitStr>, ident: &Ident) -> String {
     }
 }
 
+/// `"mysql"` → `MySql`, for `Backend::MySql`.
+fn backend(cx: &mut Ctxt, lit: &LitStr) -> TokenStream {
+    match lit.value().as_str() {
+        "postgres" => quote!(Postgres),
+        "mysql" => quote!(MySql),
+        "sqlite" => quote!(Sqlite),
+        other => {
+            cx.error_spanned_by(
+                lit,
+                format!("unknown backend {other:?}; use \"postgres\", \"mysql\" or \"sqlite\""),
+            );
+            quote!(Postgres)
+        }
+    }
+}
+
 /// A non-empty name from a string literal.
 fn nonempty(cx: &mut Ctxt, lit: &LitStr, what: &str) -> String {
     let value = lit.value();
@@ -213,6 +228,20 @@ struct UniqueAttr {
 struct CheckAttr {
     name: Option<LitStr>,
     expr: LitStr,
+    /// Only on these backends (`Postgres`, `MySql`, `Sqlite`); every one
+    /// when empty.
+    backends: Vec<TokenStream>,
+}
+
+/// A foreign key of `#[model(foreign_key(..))]`.
+struct ForeignKeyAttr {
+    span: Span,
+    name: Option<LitStr>,
+    columns: Vec<LitStr>,
+    references: String,
+    ref_columns: Vec<String>,
+    on_delete: Option<TokenStream>,
+    on_update: Option<TokenStream>,
 }
 
 /// A server default.
@@ -253,6 +282,7 @@ struct Model {
     indexes: Vec<IndexAttr>,
     uniques: Vec<UniqueAttr>,
     checks: Vec<CheckAttr>,
+    foreign_keys: Vec<ForeignKeyAttr>,
     columns: Vec<Column>,
 }
 
@@ -310,6 +340,7 @@ impl Model {
         let mut indexes = Vec::new();
         let mut uniques = Vec::new();
         let mut checks = Vec::new();
+        let mut foreign_keys = Vec::new();
         each_model_attr(cx, &input.attrs, |cx, meta| {
             let path = &meta.path;
             if path.is_ident("table") {
@@ -345,23 +376,36 @@ impl Model {
             } else if path.is_ident("check") {
                 let mut name = None;
                 let mut expr = None;
+                let mut backends = None;
                 meta.parse_nested_meta(|inner| {
                     if inner.path.is_ident("name") {
                         once(cx, &mut name, string(&inner)?, &inner);
                     } else if inner.path.is_ident("expr") {
                         once(cx, &mut expr, string(&inner)?, &inner);
+                    } else if inner.path.is_ident("backends") {
+                        let list = strings(&inner)?;
+                        let parsed = list.iter().map(|lit| backend(cx, lit)).collect();
+                        once(cx, &mut backends, parsed, &inner);
                     } else {
-                        cx.error_spanned_by(&inner.path, "unknown key in `check(..)`; it takes `name = \"..\"` and `expr = \"..\"`");
+                        cx.error_spanned_by(&inner.path, "unknown key in `check(..)`; it takes `name = \"..\"`, `expr = \"..\"` and `backends(\"mysql\", \"sqlite\")`");
                         skip(&inner)?;
                     }
                     Ok(())
                 })?;
                 match expr {
-                    Some(expr) => checks.push(CheckAttr { name, expr }),
+                    Some(expr) => checks.push(CheckAttr {
+                        name,
+                        expr,
+                        backends: backends.unwrap_or_default(),
+                    }),
                     None => cx.error_spanned_by(
                         path,
                         "`check(..)` needs `expr = \"..\"`, the SQL condition",
                     ),
+                }
+            } else if path.is_ident("foreign_key") {
+                if let Some(key) = Self::foreign_key(cx, meta)? {
+                    foreign_keys.push(key);
                 }
             } else {
                 cx.error_spanned_by(
@@ -427,6 +471,9 @@ impl Model {
         for unique in &uniques {
             check_columns(cx, &unique.columns, "a unique constraint");
         }
+        for key in &foreign_keys {
+            check_columns(cx, &key.columns, "a foreign key");
+        }
         Some(Self {
             table,
             comment,
@@ -435,8 +482,80 @@ impl Model {
             indexes,
             uniques,
             checks,
+            foreign_keys,
             columns,
         })
+    }
+
+    /// `foreign_key(columns("a"), references = "t", ref_columns("id"),
+    /// name = "..", on_delete = "..", on_update = "..")`; `references =
+    /// "t.id"` for one column.
+    fn foreign_key(
+        cx: &mut Ctxt,
+        meta: &ParseNestedMeta<'_>,
+    ) -> syn::Result<Option<ForeignKeyAttr>> {
+        let span = meta.path.span();
+        let mut name = None;
+        let mut columns = None;
+        let mut references: Option<LitStr> = None;
+        let mut ref_columns = None;
+        let mut on_delete = None;
+        let mut on_update = None;
+        meta.parse_nested_meta(|inner| {
+            if inner.path.is_ident("name") {
+                once(cx, &mut name, string(&inner)?, &inner);
+            } else if inner.path.is_ident("columns") {
+                once(cx, &mut columns, strings(&inner)?, &inner);
+            } else if inner.path.is_ident("references") {
+                once(cx, &mut references, string(&inner)?, &inner);
+            } else if inner.path.is_ident("ref_columns") {
+                once(cx, &mut ref_columns, strings(&inner)?, &inner);
+            } else if inner.path.is_ident("on_delete") {
+                let lit = string(&inner)?;
+                let parsed = action(cx, &lit);
+                once(cx, &mut on_delete, parsed, &inner);
+            } else if inner.path.is_ident("on_update") {
+                let lit = string(&inner)?;
+                let parsed = action(cx, &lit);
+                once(cx, &mut on_update, parsed, &inner);
+            } else {
+                cx.error_spanned_by(&inner.path, "unknown key in `foreign_key(..)`; it takes `columns(..)`, `references = \"table\"`, `ref_columns(..)`, `name`, `on_delete` and `on_update`");
+                skip(&inner)?;
+            }
+            Ok(())
+        })?;
+        let columns = columns.unwrap_or_default();
+        let Some(references) = references else {
+            cx.error_at(span, "`foreign_key(..)` needs `references = \"table\"` (with `ref_columns(..)`) or `references = \"table.column\"`");
+            return Ok(None);
+        };
+        let (table, ref_columns) = match (ref_columns, references.value().split_once('.')) {
+            (Some(list), _) => (
+                references.value(),
+                list.iter().map(LitStr::value).collect::<Vec<_>>(),
+            ),
+            (None, Some((table, column))) => (table.to_owned(), vec![column.to_owned()]),
+            (None, None) => {
+                cx.error_spanned_by(&references, "name the referenced columns: `ref_columns(\"id\")`, or `references = \"table.column\"`");
+                return Ok(None);
+            }
+        };
+        if columns.is_empty() || columns.len() != ref_columns.len() {
+            cx.error_at(
+                span,
+                "`foreign_key(..)` needs `columns(..)`, as many as the referenced columns",
+            );
+            return Ok(None);
+        }
+        Ok(Some(ForeignKeyAttr {
+            span,
+            name,
+            columns,
+            references: table,
+            ref_columns,
+            on_delete,
+            on_update,
+        }))
     }
 
     fn index(cx: &mut Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<IndexAttr> {
@@ -690,16 +809,24 @@ impl Model {
             if let Some(text) = &c.comment {
                 column = quote!(#column.comment(#text));
             }
-            steps.push(quote!(.column(#column)));
-            if let Some((ref_table, ref_column)) = &c.references {
-                let mut key = quote!(#m::ForeignKey::new(::core::option::Option::<&str>::None, [#name], #ref_table, [#ref_column]));
-                if let Some(action) = &c.on_delete {
-                    key = quote!(#key.on_delete(#action));
+            match &c.references {
+                // As a migration's column-level `.references(..)`, named
+                // as it names it.
+                Some((ref_table, ref_column)) if c.on_delete.is_none() && c.on_update.is_none() => {
+                    steps.push(quote!(.column(#column.references(#ref_table, #ref_column))));
                 }
-                if let Some(action) = &c.on_update {
-                    key = quote!(#key.on_update(#action));
+                Some((ref_table, ref_column)) => {
+                    steps.push(quote!(.column(#column)));
+                    let mut key = quote!(#m::ForeignKey::new(::core::option::Option::<&str>::None, [#name], #ref_table, [#ref_column]));
+                    if let Some(action) = &c.on_delete {
+                        key = quote!(#key.on_delete(#action));
+                    }
+                    if let Some(action) = &c.on_update {
+                        key = quote!(#key.on_update(#action));
+                    }
+                    steps.push(quote!(.foreign_key(#key)));
                 }
-                steps.push(quote!(.foreign_key(#key)));
+                None => steps.push(quote!(.column(#column))),
             }
             if let Some(expr) = &c.check {
                 steps.push(quote!(.check(::core::option::Option::<&str>::None, #expr)));
@@ -723,7 +850,26 @@ impl Model {
         for check in &self.checks {
             let name = optional_name(check.name.as_ref());
             let expr = &check.expr;
-            steps.push(quote!(.check(#name, #expr)));
+            if check.backends.is_empty() {
+                steps.push(quote!(.check(#name, #expr)));
+            } else {
+                let backends = &check.backends;
+                steps.push(quote!(.check_on([#(#m::Backend::#backends),*], #name, #expr)));
+            }
+        }
+        for key in &self.foreign_keys {
+            let name = optional_name(key.name.as_ref());
+            let columns = &key.columns;
+            let ref_table = &key.references;
+            let ref_columns = &key.ref_columns;
+            let mut built = quote_spanned!(key.span=> #m::ForeignKey::new(#name, [#(#columns),*], #ref_table, [#(#ref_columns),*]));
+            if let Some(action) = &key.on_delete {
+                built = quote!(#built.on_delete(#action));
+            }
+            if let Some(action) = &key.on_update {
+                built = quote!(#built.on_update(#action));
+            }
+            steps.push(quote!(.foreign_key(#built)));
         }
         for index in &self.indexes {
             let name = optional_name(index.name.as_ref());

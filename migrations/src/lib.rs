@@ -5,6 +5,8 @@
 //! Other crates use these migrations by depending on this library, e.g. the
 //! `auto-migrate` example, which brings its database to head on start-up.
 
+pub mod models;
+
 pub mod versions {
     include!(concat!(env!("OUT_DIR"), "/versions.rs"));
 }

@@ -27,6 +27,8 @@ fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// The example crate has models (`migrations::models`): `ok` also says
+/// they agree with its migrations on every backend.
 #[test]
 fn the_example_migrations_pass_without_a_database() {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -14,6 +14,10 @@
 //! retried (5 attempts from 2 s; `MIGRATE_CONNECT_ATTEMPTS` changes the
 //! count). When migrating fails, the service logs one line that says why and
 //! exits with status 1 without listening.
+//!
+//! Once migrated, it reads rows into the structs that declare the tables
+//! (`migrations::models`, `sqlx::FromRow` and `Model` on one struct) and
+//! serves the notification kinds with its health answer.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -24,7 +28,9 @@ use migrate_core::{Error, Migrator};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-use migrations as _; // links the migrations library, and with it every migration
+// The migrations library: linking it links every migration; its models
+// are the structs the queries read rows into.
+use migrations::models::NotificationKind;
 
 /// Connection retries from the environment, else the defaults.
 fn connect_options() -> ConnectOptions {
@@ -48,14 +54,34 @@ async fn migrate(url: &str) -> Result<StartupReport, Error> {
         .await
 }
 
-/// Answers every request with the schema revision: enough for a health
-/// check, which is all this example needs.
-async fn serve(listener: TcpListener, heads: String) {
+/// The notification kinds the migrations filled in, read into the model
+/// that declares their table.
+async fn notification_kinds(url: &str) -> Result<Vec<NotificationKind>, sqlx::Error> {
+    sqlx::any::install_default_drivers();
+    let mut db = <sqlx::AnyConnection as sqlx::Connection>::connect(url).await?;
+    sqlx::query_as::<_, NotificationKind>(
+        "SELECT code, label FROM notification_kinds ORDER BY code",
+    )
+    .fetch_all(&mut db)
+    .await
+}
+
+/// Answers every request with the schema revision and the notification
+/// kinds: enough for a health check, which is all this example needs.
+async fn serve(listener: TcpListener, heads: String, kinds: Vec<NotificationKind>) {
+    let codes: Vec<&str> = kinds.iter().map(|k| k.code.as_str()).collect();
+    let body = serde_json::json!({
+        "status": "ok",
+        "schema": heads,
+        "notification_kinds": codes,
+    })
+    .to_string()
+        + "\n";
     loop {
         let Ok((mut socket, _)) = listener.accept().await else {
             continue;
         };
-        let body = format!("{{\"status\":\"ok\",\"schema\":\"{heads}\"}}\n");
+        let body = body.clone();
         tokio::spawn(async move {
             let mut request = [0u8; 1024];
             let _ = socket.read(&mut request).await;
@@ -85,6 +111,13 @@ async fn main() -> ExitCode {
             step.revision, step.message, step.duration
         );
     }
+    let kinds = match notification_kinds(&url).await {
+        Ok(kinds) => kinds,
+        Err(error) => {
+            eprintln!("error: not starting: reading the notification kinds: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     let listener = match TcpListener::bind(format!("127.0.0.1:{port}")).await {
         Ok(listener) => listener,
         Err(error) => {
@@ -103,7 +136,7 @@ async fn main() -> ExitCode {
         report.elapsed
     );
     tokio::select! {
-        () = serve(listener, heads) => {}
+        () = serve(listener, heads, kinds) => {}
         _ = tokio::signal::ctrl_c() => println!("stopping"),
     }
     ExitCode::SUCCESS

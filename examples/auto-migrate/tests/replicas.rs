@@ -91,6 +91,11 @@ async fn three_replicas_start_at_once_and_each_migration_runs_once() {
             let response = health(address);
             assert!(response.starts_with("HTTP/1.1 200"), "{response}");
             assert!(response.contains("\"status\":\"ok\""), "{response}");
+            // Read with the model that declares the table.
+            assert!(
+                response.contains("\"notification_kinds\":[\"mention\",\"task_due\"]"),
+                "{response}"
+            );
         }
         for mut replica in replicas {
             let _ = replica.kill();

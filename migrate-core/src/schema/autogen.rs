@@ -145,7 +145,7 @@ impl ModelSet {
 
     /// Each model's table, referenced tables first (then by name); a
     /// foreign key to a table not made yet (a cycle) is deferred.
-    fn tables(&self) -> Result<Vec<TablePlan>, ModelError> {
+    fn tables(&self, backend: Option<Backend>) -> Result<Vec<TablePlan>, ModelError> {
         for pair in self.models.windows(2) {
             if pair[0].def.table().name() == pair[1].def.table().name() {
                 return Err(ModelError {
@@ -167,7 +167,10 @@ impl ModelSet {
         Ok(order
             .into_iter()
             .map(|model| {
-                let mut create = model.def.table().clone();
+                let mut create = match backend {
+                    Some(b) => model.def.table_on(b),
+                    None => model.def.table().clone(),
+                };
                 let name = create.name.clone();
                 let mut deferred = Vec::new();
                 create.constraints.retain(|c| match &c.kind {
@@ -223,19 +226,33 @@ impl ModelSet {
     }
 
     /// The operations that create the models from nothing, backend-neutral
-    /// (names unresolved): enums, tables referenced ones first with their
-    /// indexes, then the foreign keys a cycle deferred.
+    /// (names unresolved, no backend's own checks): enums, tables
+    /// referenced ones first with their indexes, then the foreign keys a
+    /// cycle deferred.
     ///
     /// # Errors
     ///
     /// Two models of one table, or one enum with two definitions.
     pub fn operations(&self) -> Result<Vec<Operation>, ModelError> {
+        self.operations_for(None)
+    }
+
+    /// [`operations`](Self::operations) with the checks only `backend` has.
+    ///
+    /// # Errors
+    ///
+    /// As [`operations`](Self::operations).
+    pub fn operations_on(&self, backend: Backend) -> Result<Vec<Operation>, ModelError> {
+        self.operations_for(Some(backend))
+    }
+
+    fn operations_for(&self, backend: Option<Backend>) -> Result<Vec<Operation>, ModelError> {
         let mut ops: Vec<Operation> = self
             .enums()?
             .into_iter()
             .map(Operation::CreateEnum)
             .collect();
-        let tables = self.tables()?;
+        let tables = self.tables(backend)?;
         let mut deferred = Vec::new();
         for table in tables {
             let name = table.create.name.clone();
@@ -255,7 +272,7 @@ impl ModelSet {
     /// schema cannot take (a foreign key to a table or column no model
     /// has, an index over a missing column), naming the model.
     pub fn schema(&self, backend: Backend) -> Result<Schema, ModelError> {
-        let ops = self.operations()?;
+        let ops = self.operations_on(backend)?;
         let mut plan = ops::Migration::new().for_backend(backend);
         for op in ops {
             plan.push(op);
@@ -689,7 +706,7 @@ fn enum_values_now(
 /// The planned operations, lifted back to what the models wrote.
 fn lift(models: &ModelSet, b: Backend, planned: &[Operation]) -> Vec<Operation> {
     let tables: BTreeMap<String, TablePlan> = models
-        .tables()
+        .tables(Some(b))
         .unwrap_or_default()
         .into_iter()
         .map(|t| (t.create.name.clone(), t))
