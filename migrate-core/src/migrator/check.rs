@@ -474,8 +474,8 @@ fn check_models(replays: &[Replay], problems: &mut Vec<CheckProblem>) {
     let mut found: Vec<(String, Vec<Backend>)> = Vec::new();
     for replay in replays {
         let backend = replay.backend();
-        let mut target = match models.schema(backend) {
-            Ok(target) => target,
+        let diff = match models.compare(&replay.schema()) {
+            Ok(diff) => diff,
             Err(error) => {
                 problems.push(CheckProblem::Model {
                     error: error.to_string(),
@@ -483,9 +483,7 @@ fn check_models(replays: &[Replay], problems: &mut Vec<CheckProblem>) {
                 return;
             }
         };
-        // Views are not modelled.
-        target.views = replay.current().views.clone();
-        for line in replay.schema().diff(&target).lines() {
+        for line in diff.lines() {
             match found.iter_mut().find(|(l, _)| *l == line) {
                 Some((_, backends)) => backends.push(backend),
                 None => found.push((line, vec![backend])),

@@ -272,10 +272,39 @@ impl ModelSet {
     /// schema cannot take (a foreign key to a table or column no model
     /// has, an index over a missing column), naming the model.
     pub fn schema(&self, backend: Backend) -> Result<Schema, ModelError> {
+        Ok(self.target(backend)?.schema)
+    }
+
+    /// `schema` compared with the models' schema on its backend (views
+    /// are not modelled, so `schema`'s count as the models'), and a name
+    /// the models leave to the backend or the naming convention is not a
+    /// difference: a key PostgreSQL still calls `users_pkey` after the
+    /// table became `people`, an index a rename left with its old name.
+    ///
+    /// # Errors
+    ///
+    /// A model that cannot be read into a schema.
+    pub fn compare(&self, schema: &Schema) -> Result<super::SchemaDiff, ModelError> {
+        let target = self.target(schema.backend)?;
+        Ok(target.adopt_names(schema.clone()).diff(&target.schema))
+    }
+
+    /// The models' schema on `backend`, and the names in it that the
+    /// models left to the backend or the naming convention.
+    fn target(&self, backend: Backend) -> Result<Target, ModelError> {
         let ops = self.operations_on(backend)?;
+        let mut free = BTreeSet::new();
         let mut plan = ops::Migration::new().for_backend(backend);
         for op in ops {
+            let unnamed = match &op {
+                Operation::CreateIndex(index) => index.name.unresolved().is_some(),
+                _ => false,
+            };
             plan.push(op);
+            if let (true, Some(Operation::CreateIndex(index))) = (unnamed, plan.operations().last())
+            {
+                free.insert((index.table.clone(), index.name.as_str().to_owned()));
+            }
         }
         let mut replay = Replay::new(Schema::new(backend));
         for op in plan.operations() {
@@ -298,7 +327,90 @@ impl ModelSet {
                 )));
             }
         }
-        Ok(replay.into_schema())
+        Ok(Target {
+            schema: replay.into_schema(),
+            free_index_names: free,
+        })
+    }
+}
+
+/// The models' schema on one backend, and the index names in it the
+/// models left to the backend or the naming convention.
+struct Target {
+    schema: Schema,
+    free_index_names: BTreeSet<(String, String)>,
+}
+
+impl Target {
+    /// `schema` (the migrations'), with its views as the models' and the
+    /// names the models leave free taken from the models' schema where
+    /// the definitions are the same: only what the models say is compared.
+    fn adopt_names(&self, mut schema: Schema) -> Schema {
+        for (name, table) in &mut schema.tables {
+            let Some(wanted) = self.schema.tables.get(name) else {
+                continue;
+            };
+            if let (Some(key), Some(want)) = (&mut table.primary_key, &wanted.primary_key)
+                && want.name.is_none()
+                && key.columns == want.columns
+            {
+                key.name = None;
+            }
+            for unique in &mut table.uniques {
+                if wanted
+                    .uniques
+                    .iter()
+                    .any(|u| u.name.is_none() && u.columns == unique.columns)
+                {
+                    unique.name = None;
+                }
+            }
+            for check in &mut table.checks {
+                if wanted
+                    .checks
+                    .iter()
+                    .any(|c| c.name.is_none() && c.expr == check.expr)
+                {
+                    check.name = None;
+                }
+            }
+            for key in &mut table.foreign_keys {
+                let same = |f: &super::model::ForeignKey| {
+                    f.columns == key.columns
+                        && f.ref_table == key.ref_table
+                        && f.ref_columns == key.ref_columns
+                        && f.on_delete == key.on_delete
+                        && f.on_update == key.on_update
+                };
+                if wanted
+                    .foreign_keys
+                    .iter()
+                    .any(|f| f.name.is_none() && same(f))
+                {
+                    key.name = None;
+                }
+            }
+            for index in &mut table.indexes {
+                let free = wanted.indexes.iter().find(|i| {
+                    self.free_index_names
+                        .contains(&(name.clone(), i.name.clone()))
+                        && i.unique == index.unique
+                        && i.parts == index.parts
+                        && i.predicate == index.predicate
+                });
+                if let Some(free) = free
+                    && !wanted.indexes.iter().any(|i| i.name == index.name)
+                {
+                    index.name.clone_from(&free.name);
+                }
+            }
+            table.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+            table.uniques.sort();
+            table.checks.sort();
+            table.foreign_keys.sort();
+        }
+        schema.views.clone_from(&self.schema.views);
+        schema
     }
 }
 
@@ -355,6 +467,9 @@ pub struct Autogenerated {
     /// Differences no operation was written for, one line each with the
     /// backends and what to write by hand.
     pub unplanned: Vec<String>,
+    /// Each backend's steps as typed operations: what the file records on
+    /// it.
+    plans: Vec<(Backend, Vec<Operation>)>,
 }
 
 impl Autogenerated {
@@ -365,6 +480,15 @@ impl Autogenerated {
             && self.per_backend.is_empty()
             && self.common_after.is_empty()
             && self.unplanned.is_empty()
+    }
+
+    /// The steps the file records on `backend`, when autogenerate planned
+    /// for it.
+    pub fn operations(&self, backend: Backend) -> Option<&[Operation]> {
+        self.plans
+            .iter()
+            .find(|(b, _)| *b == backend)
+            .map(|(_, ops)| ops.as_slice())
     }
 
     /// Every statement, for counting and tests.
@@ -466,16 +590,17 @@ pub fn autogenerate(
     let mut irreversible = None;
     for head in heads {
         let b = head.backend();
-        let mut target = models.schema(b)?;
+        let mut wanted = models.target(b)?;
         // Views are not modelled: the ones the migrations made stay.
-        target.views = head.current().views.clone();
+        wanted.schema.views = head.current().views.clone();
+        let target = &wanted.schema;
         let mut ops = renames(head.current(), models);
         let mut renamed = head.clone();
         replay_all(&mut renamed, b, &ops);
         let added_values = enum_values_added(renamed.current(), models);
         replay_all(&mut renamed, b, &added_values);
         ops.extend(added_values);
-        let planned = renamed.schema().plan_to(&target);
+        let planned = wanted.adopt_names(renamed.schema()).plan_to(target);
         for line in planned.unplanned {
             unplanned.push((line, b));
         }
@@ -492,7 +617,7 @@ pub fn autogenerate(
                 b,
             ));
         } else {
-            for change in check.schema().diff(&target).changes {
+            for change in wanted.adopt_names(check.schema()).diff(target).changes {
                 unplanned.push((
                     format!(
                         "{} (autogenerate's operations leave it)",
@@ -513,6 +638,7 @@ pub fn autogenerate(
     let mut out = group(&per_backend)?;
     out.irreversible = irreversible;
     out.unplanned = merge_backends(unplanned, heads.len());
+    out.plans = per_backend;
     Ok(out)
 }
 

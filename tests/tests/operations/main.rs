@@ -23,6 +23,7 @@ mod enums;
 mod identifiers;
 mod indexes;
 mod irreversible;
+mod models;
 mod naming;
 mod raw_ddl;
 mod rebuild;
