@@ -524,7 +524,8 @@ Examples:
     /// edit. With --autogenerate it holds the operations that bring the
     /// schema the migrations build (replayed, no database needed) to the
     /// one the models (#[derive(Model)]) declare, on every backend; when
-    /// they agree, no file is written.
+    /// they agree, no file is written. On a terminal it asks whether a
+    /// column dropped and one of its type added were a rename.
     #[command(after_help = "\
 Examples:
   migrations revision -m \"add email to users\"

@@ -132,7 +132,7 @@ pub trait Model {
 /// [`create_table`]: crate::ops::Migration::create_table
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelDef {
-    table: Table,
+    pub(crate) table: Table,
     indexes: Vec<Index>,
     renamed_from: Option<String>,
     column_renames: Vec<(String, String)>,

@@ -73,8 +73,29 @@ pub(super) fn autogenerate(
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();
-    let generated = plan_models(&heads, &models)
-        .map_err(|e| Failure::Message(format!("revision --autogenerate: {e}")))?;
+    let plan = |models: &ModelSet| {
+        plan_models(&heads, models)
+            .map_err(|e| Failure::Message(format!("revision --autogenerate: {e}")))
+    };
+    let mut generated = plan(&models)?;
+    // As Django asks: a column dropped and one of its type added may be a
+    // rename. Without a terminal, the file says so in a review comment.
+    if !generated.renames.is_empty() && !cx.printer.is_json() && interactive() {
+        let mut models = models.clone();
+        let mut renamed = false;
+        for c in &generated.renames {
+            if ask(&format!(
+                "Was {}.{} renamed to {}.{} (same type)? [y/N] ",
+                c.table, c.from, c.table, c.to
+            )) {
+                models = models.with_column_rename(&c.table, &c.from, &c.to);
+                renamed = true;
+            }
+        }
+        if renamed {
+            generated = plan(&models)?;
+        }
+    }
     let backends: Vec<String> = chosen.iter().map(ToString::to_string).collect();
     if generated.is_empty() {
         cx.printer.report(&Generated {
@@ -107,6 +128,25 @@ pub(super) fn autogenerate(
         uncertain,
     });
     Ok(exit::OK)
+}
+
+/// Whether a person can answer: standard input and error are a terminal.
+fn interactive() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+}
+
+/// Asks a yes/no question on the terminal; anything but `y`/`yes` is no.
+fn ask(question: &str) -> bool {
+    use std::io::Write;
+    let mut stderr = std::io::stderr();
+    let _ = write!(stderr, "{}", migrate_core::text::one_line(question));
+    let _ = stderr.flush();
+    let mut answer = String::new();
+    if std::io::stdin().read_line(&mut answer).is_err() {
+        return false;
+    }
+    matches!(answer.trim().to_lowercase().as_str(), "y" | "yes")
 }
 
 /// Lays the file out as `cargo fmt` would, when rustfmt is installed; the
