@@ -98,6 +98,34 @@ pub mod step_{i} {{
 }}
 """
 
+# One model per table, as the application would declare them: what
+# `revision --autogenerate` and `check` compare the migrations with.
+OURS_MODEL = """\
+#[derive(Model)]
+#[model(table = "t_{i}", index(name = "ix_t_{i}_name", columns("name")))]
+pub struct T{i} {{
+    #[model(identity)]
+    pub id: i64,
+    #[model(length = 100)]
+    pub name: String,
+    #[model(default_now)]
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}}
+"""
+
+# The same tables as SQLAlchemy metadata, for `alembic revision
+# --autogenerate` and `alembic check`.
+ALEMBIC_MODEL = """\
+sa.Table(
+    "t_{i}",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Index("ix_t_{i}_name", "name"),
+)
+"""
+
 ALEMBIC = '''\
 """create t_{i}
 
@@ -167,9 +195,20 @@ from sqlalchemy import create_engine, pool
 
 url = os.environ["BENCH_ALEMBIC_URL"]
 
+# The models, for `revision --autogenerate` and `check` only: importing N
+# tables would slow every other command down.
+target_metadata = None
+if os.environ.get("BENCH_ALEMBIC_MODELS"):
+    import sys
+
+    sys.path.insert(0, os.path.dirname(__file__))
+    import models
+
+    target_metadata = models.metadata
+
 
 def run_migrations_offline():
-    context.configure(url=url, target_metadata=None, literal_binds=True)
+    context.configure(url=url, target_metadata=target_metadata, literal_binds=True)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -179,7 +218,7 @@ def run_migrations_online():
     with engine.connect() as connection:
         context.configure(
             connection=connection,
-            target_metadata=None,
+            target_metadata=target_metadata,
             transaction_per_migration=True,
         )
         with context.begin_transaction():
@@ -256,11 +295,37 @@ def ours(versions, n, shape):
                 parent_doc=", ".join(parent_ids) or "base",
             ),
         )
+    models(os.path.dirname(os.path.normpath(versions)), n)
     # Anything else in versions/ (the migration `init` wrote, or files of a
     # larger N) would change the graph.
     for name in os.listdir(versions):
         if name not in wanted:
             os.remove(os.path.join(versions, name))
+
+
+def models(src, n):
+    """src/models.rs with a model per table, linked from lib.rs; chrono in
+    the crate's dependencies for the timestamps."""
+    text = "//! The tables the migrations create, as models.\n\nuse migrate_core::Model;\n\n"
+    text += "\n".join(OURS_MODEL.format(i=i) for i in range(1, n + 1))
+    write(os.path.join(src, "models.rs"), text)
+    lib = os.path.join(src, "lib.rs")
+    with open(lib, encoding="utf-8") as f:
+        lib_text = f.read()
+    if "pub mod models;" not in lib_text:
+        write(lib, "pub mod models;\n\n" + lib_text)
+    manifest = os.path.join(os.path.dirname(src), "Cargo.toml")
+    with open(manifest, encoding="utf-8") as f:
+        manifest_text = f.read()
+    if "\nchrono = " not in manifest_text:
+        write(
+            manifest,
+            manifest_text.replace(
+                "[dependencies]\n",
+                '[dependencies]\nchrono = { version = "0.4", default-features = false, features = ["clock", "std", "serde"] }\n',
+                1,
+            ),
+        )
 
 
 def alembic(project, n, shape):
@@ -269,6 +334,11 @@ def alembic(project, n, shape):
     write(os.path.join(project, "alembic.ini"), ALEMBIC_INI)
     write(os.path.join(project, "env.py"), ALEMBIC_ENV)
     write(os.path.join(project, "script.py.mako"), ALEMBIC_MAKO)
+    write(
+        os.path.join(project, "models.py"),
+        "import sqlalchemy as sa\n\nmetadata = sa.MetaData()\n\n"
+        + "\n".join(ALEMBIC_MODEL.format(i=i) for i in range(1, n + 1)),
+    )
     all_ids = ids(n)
     wanted = set()
     for i, (rid, (parents, labels)) in enumerate(zip(all_ids, graph(n, shape)), start=1):

@@ -26,10 +26,14 @@ VERBS = [
     ("status", "`status` (no Alembic equivalent)"),
     ("schema", "`schema`: the schema at the heads, replayed (no Alembic equivalent)"),
     ("schema-sql", "`schema --format sql` (no Alembic equivalent)"),
+    ("autogenerate", "`revision --autogenerate`, nothing to write (Alembic: with the database at head; it writes an empty file)"),
+    ("check", "`check`: the model gate (ours: with every other check, no database; Alembic: `alembic check`, with the database)"),
     ("current-vt", "`current`, version tables only"),
     ("status-vt", "`status`, version tables only"),
 ]
 TARGET_MS = 100.0
+# Issue 21's targets for the model comparison, whole process.
+TARGETS_MS = {"autogenerate": 200.0, "check": 200.0}
 
 
 def load(path):
@@ -88,10 +92,10 @@ def main(results):
         "Whole-process wall time in ms, min / median / max over "
         + "/".join(str(r) for r in runs)
         + " runs; ratio = ours / Alembic on the medians; "
-        + f"target: ours < {TARGET_MS:.0f} ms (every run); load avg: the 1-minute "
+        + f"target: ours < {TARGET_MS:.0f} ms (200 ms for autogenerate and check; every run); load avg: the 1-minute "
         + "load average when the command's runs started (migrate / Alembic).\n"
     )
-    print("| N | command | migrate (ms) | Alembic (ms) | ratio | < 100 ms | load avg |")
+    print("| N | command | migrate (ms) | Alembic (ms) | ratio | within target | load avg |")
     print("| ---: | --- | ---: | ---: | ---: | :---: | --- |")
     for n in sorted(ns):
         for verb, label in VERBS:
@@ -104,7 +108,8 @@ def main(results):
                 if ours and alembic
                 else "n/a"
             )
-            ok = "" if ours is None else ("yes" if ours["max"] < TARGET_MS else "no")
+            target = TARGETS_MS.get(verb, TARGET_MS)
+            ok = "" if ours is None else ("yes" if ours["max"] < target else "no")
             if verb == "--help" and ours is not None:
                 ok = "(baseline)"
             loads = " / ".join(

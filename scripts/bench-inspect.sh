@@ -142,13 +142,20 @@ mkdir -p "$run_dir"
 time_cmd() {
     local out=$1; shift
     load >"${out%.json}.load"
+    # BENCH_PREPARE: a command run (untimed) before each run.
+    local prepare=${BENCH_PREPARE:-}
     if [ "$timer" = hyperfine ]; then
         hyperfine --shell=none --warmup "$warmup" --runs "$runs" --style none \
+            ${prepare:+--prepare "$prepare"} \
             --export-json "$out" "$(printf '%q ' "$@")" >/dev/null
     else
         local i t0 t1 times=""
-        for ((i = 0; i < warmup; i++)); do "$@" >/dev/null 2>&1; done
+        for ((i = 0; i < warmup; i++)); do
+            [ -n "$prepare" ] && sh -c "$prepare"
+            "$@" >/dev/null 2>&1
+        done
         for ((i = 0; i < runs; i++)); do
+            [ -n "$prepare" ] && sh -c "$prepare"
             t0=$(date +%s%N); "$@" >/dev/null 2>&1; t1=$(date +%s%N)
             times+="${times:+,}$(awk -v d=$((t1 - t0)) 'BEGIN { printf "%.9f", d / 1e9 }')"
         done
@@ -273,6 +280,11 @@ time_ours() {
     time_cmd "$run_dir/ours-$n-schema.json" "$bin" schema
     say "migrate schema --format sql (N=$n), load $(load)"
     time_cmd "$run_dir/ours-$n-schema-sql.json" "$bin" schema --format sql
+    # The models against the migrations: nothing to write, so no file.
+    say "migrate revision --autogenerate (N=$n), load $(load)"
+    time_cmd "$run_dir/ours-$n-autogenerate.json" "$bin" revision --autogenerate -m bench
+    say "migrate check (N=$n, without a database: the model gate included), load $(load)"
+    time_cmd "$run_dir/ours-$n-check.json" env -u DATABASE_URL "$bin" check
     if [ "$shape" = branched ]; then
         say "migrate show b07@head (N=$n), load $(load)"
         time_cmd "$run_dir/ours-$n-show-label.json" "$bin" show b07@head
@@ -352,6 +364,17 @@ time_alembic() {
         say "alembic show b07@head (N=$n), load $(load)"
         time_cmd "$run_dir/alembic-$n-show-label.json" "$alembic" -c "$proj/alembic.ini" show b07@head
     fi
+    # Autogenerate compares the models with the database at head (Alembic
+    # needs one); it writes a file even when nothing changed, removed
+    # before each run.
+    export BENCH_ALEMBIC_MODELS=1
+    say "alembic check (N=$n), load $(load)"
+    time_cmd "$run_dir/alembic-$n-check.json" "$alembic" -c "$proj/alembic.ini" check
+    say "alembic revision --autogenerate (N=$n), load $(load)"
+    BENCH_PREPARE="rm -f $proj/versions/*_bench.py" \
+        time_cmd "$run_dir/alembic-$n-autogenerate.json" "$alembic" -c "$proj/alembic.ini" revision --autogenerate -m bench
+    rm -f "$proj"/versions/*_bench.py
+    unset BENCH_ALEMBIC_MODELS
     export BENCH_ALEMBIC_URL=sqlite:///$proj/bench-vt.db
     say "alembic current (N=$n, version table only), load $(load)"
     time_cmd "$run_dir/alembic-$n-current-vt.json" "$alembic" -c "$proj/alembic.ini" current

@@ -177,7 +177,7 @@ impl Schema {
 
     /// Tables with the ones they reference first, by name otherwise; a
     /// cycle is broken at the first name.
-    fn creation_order(&self) -> Vec<&Table> {
+    pub(super) fn creation_order(&self) -> Vec<&Table> {
         let mut order = Vec::with_capacity(self.tables.len());
         let mut placed = BTreeSet::new();
         let mut visiting = BTreeSet::new();

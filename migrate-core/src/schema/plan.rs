@@ -118,7 +118,8 @@ struct Stages {
     own_index_keys: Vec<Operation>,
     add_indexes: Vec<Operation>,
     drop_columns: Vec<Operation>,
-    drop_tables: Vec<Operation>,
+    /// Tables to drop, as the schema has them.
+    drop_tables: Vec<Table>,
     drop_enums: Vec<Operation>,
     add_keys: Vec<Operation>,
     add_views: Vec<Operation>,
@@ -211,10 +212,7 @@ impl Schema {
                 if_exists: false,
             }),
             Change::AddTable(table) => s.new_tables.push(table.clone()),
-            Change::DropTable(table) => s.drop_tables.push(Operation::DropTable {
-                table: Dropped::Definition(self.definition(table)),
-                if_exists: false,
-            }),
+            Change::DropTable(table) => s.drop_tables.push(table.clone()),
             Change::AlterTableComment { .. } => {
                 return Err("a table comment has no operation yet: write it as raw SQL".into());
             }
@@ -452,6 +450,19 @@ impl Schema {
             .iter()
             .filter(|op| !matches!(op, Operation::CreateEnum(_)))
             .cloned();
+        // A table goes before the tables it references: its foreign keys
+        // go with it (MySQL's, named by the server, cannot be dropped by
+        // name).
+        let dropped = self.only(&s.drop_tables);
+        let mut drop_order = dropped.creation_order();
+        drop_order.reverse();
+        let drop_tables: Vec<Operation> = drop_order
+            .into_iter()
+            .map(|table| Operation::DropTable {
+                table: Dropped::Definition(self.definition(table)),
+                if_exists: false,
+            })
+            .collect();
         let ops = s
             .drop_keys
             .into_iter()
@@ -466,7 +477,7 @@ impl Schema {
             .chain(s.own_index_keys)
             .chain(s.add_indexes)
             .chain(s.drop_columns)
-            .chain(s.drop_tables)
+            .chain(drop_tables)
             .chain(s.drop_enums)
             .chain(s.add_keys)
             .chain(s.add_views);

@@ -12,7 +12,8 @@ every_backend!(
     alter_column,
     alter_type_using,
     alter_without_existing,
-    lossy_type_changes
+    lossy_type_changes,
+    renamed_json_column
 );
 
 fn create_acct(m: &mut Migration) {
@@ -382,5 +383,43 @@ async fn lossy_type_changes(mut ctx: Ctx) {
         status.problems.is_empty(),
         "{kind:?}: {:?}",
         status.problems
+    );
+}
+
+fn create_docs(m: &mut Migration) {
+    m.create_table(
+        Table::new("docs")
+            .column(Column::new("id").integer().primary_key())
+            .column(Column::new("body").json().nullable()),
+    );
+}
+fn rename_body(m: &mut Migration) {
+    m.rename_column("docs", "body", "payload");
+}
+migration!(DOCS = "alt_0101" after [], up: create_docs, down: None);
+migration!(RENAME_BODY = "alt_0102" after ["alt_0101"], up: rename_body, down: None);
+
+/// MariaDB keeps a JSON column as `longtext` with a `json_valid` check
+/// named after the column, and the check keeps that name when the column
+/// is renamed: it is still read back as a JSON column (the replay says so,
+/// and `up_ok` compares).
+async fn renamed_json_column(ctx: Ctx) {
+    let regs = [&DOCS, &RENAME_BODY];
+    ctx.up_ok(&regs).await;
+    let live = ctx.live_schema().await;
+    let payload = live.table("docs").unwrap().column("payload").unwrap();
+    if ctx.kind() != Kind::Sqlite {
+        // SQLite keeps JSON as text.
+        assert_eq!(
+            payload.ty,
+            migrate_core::schema::SqlType::Json,
+            "{:?}",
+            ctx.kind()
+        );
+    }
+    assert!(
+        live.table("docs").unwrap().checks.is_empty(),
+        "{:?}",
+        ctx.kind()
     );
 }

@@ -39,7 +39,7 @@ fn second(m: &mut Migration) {
 }
 
 /// The column types a model field can have (the enum is added apart).
-const TYPES: [fn() -> ColumnType; 11] = [
+const TYPES: [fn() -> ColumnType; 19] = [
     || ColumnType::Integer,
     || ColumnType::BigInteger,
     || ColumnType::String(40),
@@ -54,19 +54,31 @@ const TYPES: [fn() -> ColumnType; 11] = [
     || ColumnType::Date,
     || ColumnType::TimestampTz,
     || ColumnType::Uuid,
+    || ColumnType::SmallInteger,
+    || ColumnType::Real,
+    || ColumnType::Time,
+    || ColumnType::Timestamp,
+    || ColumnType::Char(3),
+    || ColumnType::Json,
+    || ColumnType::Jsonb,
+    || ColumnType::Binary,
 ];
 
-/// `TYPES`' unbounded text.
-const TEXT: usize = 4;
+/// Whether MySQL can index a column of `TYPES[ty]` without a prefix
+/// length: not `text`, JSON or bytes.
+fn indexable(ty: usize) -> bool {
+    !matches!(ty, 4 | 16..=18)
+}
 
 /// Another type of `ty`'s family (integers, strings, numbers), which every
 /// backend converts to in place; `ty` itself for the others. A change
 /// across families needs a `USING` expression a person writes.
 fn same_family(ty: usize, pick: u8) -> usize {
     let family: &[usize] = match ty {
-        0 | 1 => &[0, 1],
-        2..=4 => &[2, 3, 4],
-        6 | 7 => &[6, 7],
+        0 | 1 | 11 => &[0, 1, 11],
+        2..=4 | 15 => &[2, 3, 4, 15],
+        6 | 7 | 12 => &[6, 7, 12],
+        9 | 14 => &[9, 14],
         _ => return ty,
     };
     family[usize::from(pick) % family.len()]
@@ -75,13 +87,15 @@ fn same_family(ty: usize, pick: u8) -> usize {
 /// A default that suits type `ty` (of `TYPES`), or none.
 fn default_for(column: Column, ty: usize, pick: u8) -> Column {
     match (ty, pick % 2) {
-        (0 | 1, 0) => column.default(7),
-        (0 | 1, _) => column.default(-1),
+        (0 | 1 | 11, 0) => column.default(7),
+        (0 | 1 | 11, _) => column.default(-1),
         (2..=4, 0) => column.default("it's"),
-        (2..=4, _) => column.default(""),
+        (2..=4 | 15, _) => column.default(""),
         (5, b) => column.default(b == 0),
-        (6, _) => column.default(1.5),
+        (6 | 12, _) => column.default(1.5),
         (7, _) => column.default("12.50"),
+        (8, _) => column.default("2026-12-07"),
+        (9 | 14, 0) => column.default_now(),
         _ => column,
     }
 }
@@ -167,7 +181,7 @@ impl Spec {
                     let column = &table.columns[usize::from(b) % table.columns.len()];
                     let (column, ty) = (column.name.clone(), column.ty);
                     // MySQL indexes no `text` without a prefix length.
-                    if ty != TEXT && !table.indexes.iter().any(|(c, _)| *c == column) {
+                    if indexable(ty) && !table.indexes.iter().any(|(c, _)| *c == column) {
                         table.indexes.push((column, what % 2 == 0));
                     }
                 }
@@ -231,7 +245,7 @@ impl Spec {
                         Some(i) => {
                             table.indexes.remove(i);
                         }
-                        None if table.columns[c].ty != TEXT => {
+                        None if indexable(table.columns[c].ty) => {
                             table.indexes.push((column, b % 2 == 0));
                         }
                         None => {}

@@ -204,7 +204,8 @@ async fn read_indexes(
 }
 
 /// MariaDB's `JSON` is `longtext` plus `CHECK (json_valid(col))` named
-/// after the column: read the pair back as a JSON column.
+/// after the column: read the pair back as a JSON column. The check keeps
+/// its name when the column is renamed, so it is known by what it checks.
 fn fold_json_checks(tables: &mut BTreeMap<String, Table>) {
     for table in tables.values_mut() {
         let Table {
@@ -212,12 +213,11 @@ fn fold_json_checks(tables: &mut BTreeMap<String, Table>) {
         } = table;
         checks.retain(|check| {
             let column = columns.iter_mut().find(|c| {
-                check.name.as_deref() == Some(c.name.as_str())
-                    && check.expr
-                        == format!(
-                            "json_valid({})",
-                            normalize::expression(&format!("`{}`", c.name))
-                        )
+                check.expr
+                    == format!(
+                        "json_valid({})",
+                        normalize::expression(&format!("`{}`", c.name))
+                    )
             });
             match column {
                 Some(column) if column.ty == SqlType::Other("longtext".to_owned()) => {
