@@ -313,7 +313,11 @@ def models(src, n):
     with open(lib, encoding="utf-8") as f:
         lib_text = f.read()
     if "pub mod models;" not in lib_text:
-        write(lib, "pub mod models;\n\n" + lib_text)
+        # After the crate's inner doc comment, which must come first.
+        lines = lib_text.splitlines(keepends=True)
+        at = next((i for i, line in enumerate(lines) if not line.startswith("//!")), len(lines))
+        lines.insert(at, "\npub mod models;\n")
+        write(lib, "".join(lines))
     manifest = os.path.join(os.path.dirname(src), "Cargo.toml")
     with open(manifest, encoding="utf-8") as f:
         manifest_text = f.read()
