@@ -1034,3 +1034,89 @@ impl DbEnum {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    /// The expansion as one line of text, for `contains`.
+    fn expanded(
+        tokens: proc_macro2::TokenStream,
+        derive: fn(proc_macro2::TokenStream) -> proc_macro2::TokenStream,
+    ) -> String {
+        derive(tokens).to_string()
+    }
+
+    #[test]
+    fn sqlx_rename_rename_all_and_skip_are_followed() {
+        let out = expanded(
+            quote! {
+                #[sqlx(rename_all = "camelCase")]
+                struct Post {
+                    #[model(primary_key)]
+                    post_id: i64,
+                    #[sqlx(rename = "body_text")]
+                    body: String,
+                    #[sqlx(skip)]
+                    cached: Vec<String>,
+                    #[sqlx(default)]
+                    created_by: Option<String>,
+                }
+            },
+            super::model,
+        );
+        assert!(!out.contains("compile_error"), "{out}");
+        assert!(out.contains("column_of :: < i64 > (\"postId\")"), "{out}");
+        assert!(out.contains("(\"body_text\")"), "{out}");
+        assert!(out.contains("(\"createdBy\")"), "{out}");
+        assert!(!out.contains("cached"), "{out}");
+        // `#[model(name)]` wins over sqlx's name.
+        let out = expanded(
+            quote! {
+                struct Post {
+                    #[sqlx(rename = "a")]
+                    #[model(name = "b")]
+                    body: String,
+                }
+            },
+            super::model,
+        );
+        assert!(out.contains("(\"b\")") && !out.contains("(\"a\")"), "{out}");
+    }
+
+    #[test]
+    fn sqlx_type_name_and_renames_name_an_enum_and_its_values() {
+        let out = expanded(
+            quote! {
+                #[sqlx(type_name = "post_state", rename_all = "lowercase")]
+                enum State {
+                    Draft,
+                    #[sqlx(rename = "live")]
+                    Published,
+                }
+            },
+            super::db_enum,
+        );
+        assert!(!out.contains("compile_error"), "{out}");
+        assert!(
+            out.contains("Enum :: new (\"post_state\" , [\"draft\" , \"live\"])"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn sqlx_flatten_is_refused() {
+        let out = expanded(
+            quote! {
+                struct Post {
+                    id: i64,
+                    #[sqlx(flatten)]
+                    inner: Inner,
+                }
+            },
+            super::model,
+        );
+        assert!(out.contains("compile_error"), "{out}");
+        assert!(out.contains("flattened"), "{out}");
+    }
+}

@@ -1,5 +1,6 @@
 //! The example application's tables, as the structs it queries with: each
-//! derives `sqlx::FromRow` for queries and `Model` for the schema.
+//! derives `Model` for the schema and, with the `queries` feature (the
+//! application's, auto-migrate's), `sqlx::FromRow` for queries.
 //! `cargo run -p migrations -- check` fails when these and the migrations
 //! differ; `revision --autogenerate` writes the migration that makes them
 //! agree (docs/models.md).
@@ -18,7 +19,8 @@ pub enum PostStatus {
 }
 
 /// Someone who can sign in.
-#[derive(Debug, Clone, sqlx::FromRow, Model)]
+#[derive(Debug, Clone, Model)]
+#[cfg_attr(feature = "queries", derive(sqlx::FromRow))]
 #[model(
     table = "users",
     check(name = "ck_users_age_non_negative", expr = "age >= 0")
@@ -46,7 +48,8 @@ pub struct User {
 }
 
 /// What users write.
-#[derive(Debug, Clone, sqlx::FromRow, Model)]
+#[derive(Debug, Clone, Model)]
+#[cfg_attr(feature = "queries", derive(sqlx::FromRow))]
 #[model(
     table = "posts",
     foreign_key(
@@ -76,7 +79,8 @@ pub struct Post {
 }
 
 /// What users have to do.
-#[derive(Debug, Clone, sqlx::FromRow, Model)]
+#[derive(Debug, Clone, Model)]
+#[cfg_attr(feature = "queries", derive(sqlx::FromRow))]
 #[model(
     table = "tasks",
     foreign_key(
@@ -106,7 +110,8 @@ pub struct Task {
 }
 
 /// The kinds of notification, a lookup table the migrations fill.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, Model)]
+#[derive(Debug, Clone, PartialEq, Eq, Model)]
+#[cfg_attr(feature = "queries", derive(sqlx::FromRow))]
 #[model(table = "notification_kinds")]
 pub struct NotificationKind {
     #[model(primary_key, length = 32)]
@@ -116,7 +121,8 @@ pub struct NotificationKind {
 }
 
 /// Something a user is told.
-#[derive(Debug, Clone, sqlx::FromRow, Model)]
+#[derive(Debug, Clone, Model)]
+#[cfg_attr(feature = "queries", derive(sqlx::FromRow))]
 #[model(
     table = "notifications",
     foreign_key(
@@ -144,7 +150,8 @@ pub struct Notification {
 }
 
 /// What the shop sells.
-#[derive(Debug, Clone, sqlx::FromRow, Model)]
+#[derive(Debug, Clone, Model)]
+#[cfg_attr(feature = "queries", derive(sqlx::FromRow))]
 #[model(
     table = "products",
     unique(columns("sku")),

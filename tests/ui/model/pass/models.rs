@@ -1,12 +1,14 @@
-//! A struct serves queries (`sqlx::FromRow`) and the schema (`Model`); a
-//! Rust enum is a database enum (`DbEnum`), spelled as sqlx spells it.
+//! Every key of `#[derive(Model)]` and `#[derive(DbEnum)]`. (sqlx's own
+//! attributes, which the derives follow, are unit-tested in
+//! migrate-macros; the example crate derives `sqlx::FromRow` beside
+//! `Model`.)
 
 use migrate_core::models::{DbEnum as _, Model as _, SqlColumn};
 use migrate_core::ops::ColumnType;
 use migrate_core::{DbEnum, Model};
 
-#[derive(Debug, Clone, Copy, sqlx::Type, DbEnum)]
-#[sqlx(type_name = "post_state", rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, DbEnum)]
+#[model(name = "post_state", rename_all = "lowercase")]
 #[allow(dead_code)]
 pub enum State {
     Draft,
@@ -14,7 +16,7 @@ pub enum State {
     Published,
 }
 
-#[derive(Debug, sqlx::FromRow, Model)]
+#[derive(Debug, Model)]
 #[model(
     table = "posts",
     comment = "what people write",
@@ -34,7 +36,7 @@ pub struct Post {
     #[model(length = 200, renamed_from = "headline")]
     pub title: String,
     pub slug: Option<String>,
-    #[sqlx(rename = "body_text")]
+    #[model(name = "body_text")]
     pub body: String,
     #[model(default = "draft")]
     pub state: State,
@@ -50,7 +52,7 @@ pub struct Post {
     pub score: i16,
     #[model(skip)]
     pub cached: Vec<String>,
-    #[sqlx(skip)]
+    #[model(skip)]
     pub also_cached: Option<Vec<String>>,
 }
 
