@@ -79,6 +79,13 @@ impl Index {
         self
     }
 
+    /// Adds a column key part, after the parts so far: for an index that
+    /// mixes columns and expressions ([`on`](Index::on) sets only columns).
+    pub fn column(mut self, name: impl Into<String>) -> Self {
+        self.parts.push(IndexPart::Column(name.into()));
+        self
+    }
+
     /// `CREATE UNIQUE INDEX`.
     pub fn unique(mut self) -> Self {
         self.unique = true;

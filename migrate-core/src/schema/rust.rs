@@ -403,13 +403,8 @@ fn index(i: &Index) -> String {
                     IndexPart::Expr(sql) => {
                         let _ = write!(out, ".expr({})", lit(sql));
                     }
-                    // A column among expressions is an expression too.
                     IndexPart::Column(c) => {
-                        let _ = write!(
-                            out,
-                            ".expr({})",
-                            lit(&crate::render::sql::ident(Backend::Postgres, c))
-                        );
+                        let _ = write!(out, ".column({})", lit(c));
                     }
                 }
             }
@@ -484,4 +479,26 @@ fn alter_column(a: &AlterColumn) -> String {
     }
     out.push_str(");");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A column among expressions stays a column: written as an expression
+    /// it was `"b"`, PostgreSQL's quoting, which MySQL reads as a string.
+    #[test]
+    fn an_index_of_expressions_and_columns_keeps_its_columns() {
+        let index = Index::new("ix_t_mixed")
+            .table("t")
+            .expr("lower(a)")
+            .column("b");
+        let written = statements(&[Operation::CreateIndex(index)]).unwrap();
+        assert_eq!(
+            written,
+            [
+                r#"m.create_index(Index::new("ix_t_mixed").table("t").expr("lower(a)").column("b"));"#
+            ]
+        );
+    }
 }
