@@ -30,12 +30,16 @@ impl Failure {
     /// and gives the exit code.
     pub(crate) fn report(self, printer: &Printer) -> ExitCode {
         let code = self.exit_code();
-        let message = match &self {
+        printer.error(&self.text(), code);
+        ExitCode::from(code)
+    }
+
+    /// What went wrong, worded.
+    pub(crate) fn text(&self) -> String {
+        match self {
             Failure::Core(error) => error.to_string(),
             Failure::Message(message) | Failure::Usage(message) => message.clone(),
-        };
-        printer.error(&message, code);
-        ExitCode::from(code)
+        }
     }
 
     fn exit_code(&self) -> u8 {

@@ -16,6 +16,7 @@
 //! crate (`migrate init`) and hands every other verb to the crate of the
 //! current directory.
 
+mod adopt;
 mod args;
 mod env_file;
 mod exit;

@@ -49,6 +49,17 @@ fn is_keyword(word: &str) -> bool {
     KEYWORDS.contains(&word)
 }
 
+/// Lays out a file the way `cargo fmt` would; where rustfmt is not
+/// installed, the file stays as written (it builds either way).
+pub(crate) fn rustfmt(path: &Path) {
+    let _ = std::process::Command::new("rustfmt")
+        .args(["--edition", "2024"])
+        .arg(path)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status();
+}
+
 /// What a new migration file declares.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct NewMigration {

@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand};
 use crate::args::Format;
 use crate::failure::Failure;
 use crate::output::Printer;
-use crate::{exit, scaffold};
+use crate::{adopt, exit, scaffold};
 
 /// Scaffold a migrations crate, or run the one in the current directory.
 ///
@@ -40,10 +40,20 @@ enum ToolCommand {
     /// --workspace overrides it. The crate's own code is built unoptimised
     /// and incrementally in release too (it only records plans), so adding a
     /// migration to a large crate rebuilds in seconds.
+    ///
+    /// With --from-database, the crate adopts an existing database: its
+    /// tables become models (src/models.rs), one baseline migration
+    /// creates them (what `revision --autogenerate` writes for those
+    /// models, plus the database's views), and the database is stamped at
+    /// the baseline, so `upgrade` runs only what comes after. Nothing runs
+    /// on the database but reads and the stamp. What the models cannot say
+    /// as the database has it is listed, and then the database is not
+    /// stamped.
     #[command(after_help = "\
 Examples:
   migrate init db/migrations
-  migrate init db/migrations --name shop-migrations --workspace ~/src/migrate")]
+  migrate init db/migrations --name shop-migrations --workspace ~/src/migrate
+  migrate init db/migrations --from-database postgres://app@db.internal/shop")]
     Init {
         /// Where to create the crate
         dir: PathBuf,
@@ -55,6 +65,10 @@ Examples:
         /// The migrate workspace to depend on by path [default: the one this binary was built from]
         #[arg(long, value_name = "PATH")]
         workspace: Option<PathBuf>,
+
+        /// Adopt this database: write its schema as models and a baseline migration, and stamp it
+        #[arg(long, value_name = "URL")]
+        from_database: Option<String>,
     },
 
     /// Any other verb runs the migrations crate of the current directory.
@@ -89,7 +103,14 @@ pub fn migrate_main() -> ExitCode {
             dir,
             name,
             workspace,
-        } => init(&printer, &dir, name.as_deref(), workspace).map(|()| exit::OK),
+            from_database,
+        } => init(
+            &printer,
+            &dir,
+            name.as_deref(),
+            workspace,
+            from_database.as_deref(),
+        ),
         ToolCommand::Delegate(args) => delegate(&args),
     };
     match result {
@@ -229,7 +250,8 @@ fn init(
     dir: &Path,
     name: Option<&str>,
     workspace: Option<PathBuf>,
-) -> Result<(), Failure> {
+    from_database: Option<&str>,
+) -> Result<u8, Failure> {
     if dir.join("Cargo.toml").exists() {
         return Err(Failure::Message(format!(
             "init: {} already holds a crate (Cargo.toml exists); nothing was written. Pick a new directory",
@@ -267,10 +289,22 @@ fn init(
             workspace.display()
         )));
     }
+    // The database is read before anything is written: a refusal leaves
+    // no half-made crate.
+    let adoption = from_database.map(adopt::read).transpose()?;
     let crate_ident = name.replace('-', "_");
     // A TOML basic string: JSON's escapes are TOML's.
     let toml_path =
         |path: PathBuf| serde_json::to_string(&path.to_string_lossy()).unwrap_or_default();
+    let (extra_dependencies, extra_features) = adoption
+        .as_ref()
+        .map(adopt::Adoption::dependencies)
+        .unwrap_or_default();
+    let features: Vec<String> = ["sqlite", "postgres", "mysql"]
+        .iter()
+        .chain(&extra_features)
+        .map(|f| format!("{f:?}"))
+        .collect();
     let manifest = format!(
         r#"[package]
 name = "{name}"
@@ -281,8 +315,8 @@ publish = false
 [dependencies]
 # By path until migrate is published; `migrate init --workspace` picks another checkout.
 migrate-cli = {{ path = {cli} }}
-migrate-core = {{ path = {core}, features = ["sqlite", "postgres", "mysql"] }}
-
+migrate-core = {{ path = {core}, features = [{features}] }}
+{extra_dependencies}
 [dev-dependencies]
 # The round-trip kit: `migrate_core::testing::Stairway` in tests/.
 migrate-core = {{ path = {core}, features = ["testing"] }}
@@ -300,25 +334,54 @@ incremental = true
 "#,
         cli = toml_path(workspace.join("migrate-cli")),
         core = toml_path(workspace.join("migrate-core")),
+        features = features.join(", "),
     );
-    let lib = "//! This application's database migrations: one file per migration in\n\
-               //! `src/versions/`, wired in by `build.rs`.\n\n\
-               pub mod versions {\n    include!(concat!(env!(\"OUT_DIR\"), \"/versions.rs\"));\n}\n";
+    let mut lib = "//! This application's database migrations: one file per migration in\n\
+                   //! `src/versions/`, wired in by `build.rs`.\n\n"
+        .to_owned();
+    if adoption.is_some() {
+        lib.push_str(
+            "/// The tables, as the application declares them (`check` compares them\n\
+             /// with the migrations; `revision --autogenerate` writes what differs).\n\
+             pub mod models;\n\n",
+        );
+    }
+    lib.push_str(
+        "pub mod versions {\n    include!(concat!(env!(\"OUT_DIR\"), \"/versions.rs\"));\n}\n",
+    );
     let main = format!(
         "//! `cargo run -- upgrade`, `cargo run -- status`, ...: see `cargo run -- --help`.\n\n\
          use {crate_ident} as _; // links every migration of the library into this binary\n\n\
          fn main() -> std::process::ExitCode {{\n    migrate_cli::run()\n}}\n"
     );
     let versions = dir.join("src").join("versions");
-    let (first_name, first) =
-        scaffold::NewMigration::root(scaffold::new_revision_id()?, "initial").file(Utc::now());
+    let id = scaffold::new_revision_id()?;
+    let first = match &adoption {
+        None => scaffold::NewMigration::root(id.clone(), "initial"),
+        Some(adoption) => scaffold::NewMigration {
+            body: Some(adoption.adopted.baseline.functions()),
+            ..scaffold::NewMigration::root(
+                id.clone(),
+                &format!(
+                    "baseline of the adopted {} database",
+                    adoption.adopted.backend
+                ),
+            )
+        },
+    };
+    let (first_name, first) = first.file(Utc::now());
+    let first_path = versions.join(first_name);
+    let models_path = dir.join("src").join("models.rs");
     let mut files = vec![
         (dir.join("Cargo.toml"), manifest),
         (dir.join("build.rs"), crate::BUILD_RS.to_owned()),
-        (dir.join("src").join("lib.rs"), lib.to_owned()),
+        (dir.join("src").join("lib.rs"), lib),
         (dir.join("src").join("main.rs"), main),
-        (versions.join(first_name), first),
+        (first_path.clone(), first),
     ];
+    if let Some(adoption) = &adoption {
+        files.push((models_path.clone(), adoption.adopted.source.clone()));
+    }
     // A `.gitignore` of the user's own stays as it is.
     let gitignore = dir.join(".gitignore");
     let kept_gitignore = gitignore.exists();
@@ -352,12 +415,67 @@ incremental = true
             "kept the existing .gitignore: add `/target`, `*.db` and `.env` to it if they are not there\n",
         );
     }
+    let Some(adoption) = adoption else {
+        said.push_str(&format!(
+            "next: cd {} && cargo run -- upgrade\n",
+            dir.display()
+        ));
+        printer.text(&said);
+        return Ok(exit::OK);
+    };
+    scaffold::rustfmt(&models_path);
+    scaffold::rustfmt(&first_path);
+    let adopted = &adoption.adopted;
+    let (tables, enums, views) = adoption.counts;
     said.push_str(&format!(
-        "next: cd {} && cargo run -- upgrade\n",
+        "adopted {}: {tables} table{}, {enums} enum{}, {views} view{}\n  models: {}\n  baseline: {} (revision {id})\n",
+        adoption.shown,
+        plural(tables),
+        plural(enums),
+        plural(views),
+        models_path.display(),
+        first_path.display(),
+    ));
+    for table in &adopted.left_out {
+        said.push_str(&format!(
+            "left out {table}: another migration tool's version table; drop it once that tool no longer runs\n"
+        ));
+    }
+    if !adopted.differences.is_empty() {
+        said.push_str(&format!(
+            "the models and the baseline do not build the database's schema exactly; {} was not stamped. Differences (the database's, then the models'):\n",
+            adoption.shown
+        ));
+        for line in &adopted.differences {
+            said.push_str(&format!("  - {}\n", migrate_core::text::one_line(line)));
+        }
+        said.push_str(&format!(
+            "next: edit the models and the baseline until `cargo run -- check --database-url <URL>` passes after `cargo run -- stamp {id}` (cd {})\n",
+            dir.display()
+        ));
+        printer.text(&said);
+        return Ok(exit::FAILED);
+    }
+    if let Err(failure) = adoption.stamp(&id) {
+        printer.text(&said);
+        return Err(Failure::Message(format!(
+            "init: the crate was written, but stamping {} at {id} failed: {}; run `cargo run -- stamp {id}` in {} once the database is reachable",
+            adoption.shown,
+            failure.text(),
+            dir.display()
+        )));
+    }
+    said.push_str(&format!(
+        "stamped {} at {id} (no migration ran)\nnext: cd {} && cargo run -- check --database-url <URL>, then change the models and `cargo run -- revision --autogenerate -m \"..\"`\n",
+        adoption.shown,
         dir.display()
     ));
     printer.text(&said);
-    Ok(())
+    Ok(exit::OK)
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }
 
 /// Runs `cargo run` on the migrations crate of the current directory, once

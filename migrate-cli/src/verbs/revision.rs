@@ -1,6 +1,6 @@
 //! `revision -m MSG` and `merge REV... -m MSG`: a new migration file.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use migrate_core::schema::{ModelSet, Replay, Schema, autogenerate as plan_models};
 use migrate_core::{Backend, Error};
@@ -109,7 +109,7 @@ pub(super) fn autogenerate(
         return Ok(exit::OK);
     }
     let created = pending.write(Some(generated.functions()))?;
-    rustfmt(&created.path);
+    scaffold::rustfmt(&created.path);
     cx.printer.report(&Generated {
         statements: generated.steps().count(),
         review: generated
@@ -147,17 +147,6 @@ fn ask(question: &str) -> bool {
         return false;
     }
     matches!(answer.trim().to_lowercase().as_str(), "y" | "yes")
-}
-
-/// Lays the file out as `cargo fmt` would, when rustfmt is installed; the
-/// file builds either way.
-fn rustfmt(path: &Path) {
-    let _ = std::process::Command::new("rustfmt")
-        .args(["--edition", "2024"])
-        .arg(path)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status();
 }
 
 /// What `revision --autogenerate` did.

@@ -5,13 +5,15 @@
 //! added), the migration autogenerate writes from nothing to A, then the
 //! one from A to B, applied to a fresh database through the runtime, leave
 //! exactly B's schema by introspection, and a third autogenerate finds
-//! nothing, on SQLite, PostgreSQL and MariaDB.
+//! nothing, on SQLite, PostgreSQL and MariaDB. Adopting that database
+//! (`migrate init --from-database`) gives models and a baseline that build
+//! exactly its schema.
 
 use std::cell::RefCell;
 
 use migrate_core::models::ModelDef;
 use migrate_core::ops::{Column, ColumnType, Enum, ForeignKey, Index, Migration, Operation};
-use migrate_core::schema::{ModelSet, Replay, Schema, autogenerate};
+use migrate_core::schema::{ModelSet, Replay, Schema, adopt, autogenerate};
 use proptest::prelude::*;
 
 use crate::harness::Ctx;
@@ -365,6 +367,22 @@ async fn round_trip(ctx: Ctx, start: Vec<(u8, u8, u8)>, changes: Vec<(u8, u8, u8
         diff.is_empty(),
         "{b}: the database differs from the models B:\n{diff}\nA: {a:#?}\nB: {next:#?}"
     );
+    // Adopted, the database is models and a baseline that build it.
+    let adopted = adopt(&live).unwrap();
+    assert!(
+        adopted.differences.is_empty(),
+        "{b}: adopting the database leaves differences: {:?}\n{}\nB: {next:#?}",
+        adopted.differences,
+        adopted.source
+    );
+    let mut baseline = Replay::new(Schema::new(b));
+    let mut recorded = Migration::new().for_backend(b);
+    for op in adopted.baseline.operations(b).unwrap() {
+        recorded.push(op.clone());
+    }
+    baseline.plan(&recorded).unwrap();
+    let rebuilt = adopted.models.compare(&baseline.into_schema()).unwrap();
+    assert!(rebuilt.is_empty(), "{b}: the baseline builds:\n{rebuilt}");
     let mut after_b = after_a;
     let mut recorded = Migration::new().for_backend(b);
     for op in &plan_b {
