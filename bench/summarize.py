@@ -28,6 +28,7 @@ VERBS = [
     ("schema-sql", "`schema --format sql` (no Alembic equivalent)"),
     ("autogenerate", "`revision --autogenerate`, nothing to write (Alembic: with the database at head; it writes an empty file)"),
     ("check", "`check`: the model gate (ours: with every other check, no database; Alembic: `alembic check`, with the database)"),
+    ("lint", "`lint`: every revision on every backend, no database (no Alembic equivalent)"),
     ("current-vt", "`current`, version tables only"),
     ("status-vt", "`status`, version tables only"),
 ]

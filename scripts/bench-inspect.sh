@@ -285,6 +285,9 @@ time_ours() {
     time_cmd "$run_dir/ours-$n-autogenerate.json" "$bin" revision --autogenerate -m bench
     say "migrate check (N=$n, without a database: the model gate included), load $(load)"
     time_cmd "$run_dir/ours-$n-check.json" env -u DATABASE_URL "$bin" check
+    # Every revision linted on every backend, without a database.
+    say "migrate lint (N=$n), load $(load)"
+    time_cmd "$run_dir/ours-$n-lint.json" env -u DATABASE_URL "$bin" lint
     if [ "$shape" = branched ]; then
         say "migrate show b07@head (N=$n), load $(load)"
         time_cmd "$run_dir/ours-$n-show-label.json" "$bin" show b07@head

@@ -105,6 +105,9 @@ pub enum Format {
     Dot,
     /// The CREATE statements (`schema` only).
     Sql,
+    /// GitHub Actions annotations, one `::error`/`::warning` line per
+    /// finding (`lint` only).
+    Github,
 }
 
 /// A backend to write SQL for.
@@ -484,6 +487,32 @@ Examples:
         /// the backend its header names)
         #[arg(long, value_name = "FILE")]
         schema_snapshot: Option<PathBuf>,
+    },
+
+    /// Lint the migrations: each upgrade, on every backend, against the
+    /// schema the migrations before it build (replayed, no database). Finds
+    /// the changes that lock a busy table, rewrite it or lose data, and says
+    /// what to do instead; raw SQL is parsed and linted too. Each finding
+    /// names the revision, its file and line, the operation, the rule and
+    /// the fix. Exits 1 when a finding is at deny. Severities, the revision
+    /// before which nothing is linted (start_after) and the oldest
+    /// PostgreSQL come from the crate's migrate.toml; `.allow(Lint::X,
+    /// "why")` after an operation silences a rule for it (docs/safety.md).
+    #[command(after_help = "\
+Examples:
+  migrations lint                      every revision after start_after
+  migrations lint 3f1c0a9b2d4e:head    a range, as history -r takes it
+  migrations lint --format json
+  migrations lint --format github      annotations for GitHub Actions
+  migrations lint --rules              every rule, its severity here and its fix")]
+    Lint {
+        /// The revisions to lint, FROM:TO (either side may be left out);
+        /// every revision after start_after by default
+        range: Option<String>,
+
+        /// List the rules instead, with the severity each has here
+        #[arg(long)]
+        rules: bool,
     },
 
     /// Print the schema the migrations build at TARGET (the heads by

@@ -378,6 +378,7 @@ incremental = true
         (dir.join("src").join("lib.rs"), lib),
         (dir.join("src").join("main.rs"), main),
         (first_path.clone(), first),
+        (dir.join("migrate.toml"), MIGRATE_TOML.to_owned()),
     ];
     if let Some(adoption) = &adoption {
         files.push((models_path.clone(), adoption.adopted.source.clone()));
@@ -473,6 +474,23 @@ incremental = true
     printer.text(&said);
     Ok(exit::OK)
 }
+
+/// The `migrate.toml` a new crate starts with: the linter's defaults, said.
+const MIGRATE_TOML: &str = r#"# How `lint`, `check` and `upgrade` judge these migrations; build.rs
+# compiles this file into the binary. Every rule, its default and its safe
+# alternative: `cargo run -- lint --rules`, or docs/safety.md.
+[lint]
+# This revision and its ancestors ran everywhere already: not linted.
+# start_after = "<revision id>"
+# The oldest PostgreSQL the migrations run on (before 11, adding a column
+# with any default rewrites the table).
+postgres_version = 11
+
+[lint.rules]
+# A rule's severity here: "deny", "warn" or "off", e.g.
+# rename-column = "deny"
+# prefer-timestamptz = "warn"
+"#;
 
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }

@@ -1,5 +1,6 @@
 //! Wires every migration file in `src/versions/` into the crate as a module,
-//! so that a new file is picked up on the next build with no hand edit.
+//! so that a new file is picked up on the next build with no hand edit, and
+//! compiles in `migrate.toml` (the lint configuration) when there is one.
 //!
 //! Written by `migrate init`; the same file builds the example `migrations`
 //! crate of the migrate repository.
@@ -40,6 +41,18 @@ fn main() {
         modules.push_str(&format!(
             "#[path = {:?}]\npub mod v{ident};\n",
             path.display().to_string()
+        ));
+    }
+    // The crate's lint configuration, compiled in: `lint`, `check` and
+    // `upgrade` judge the same way wherever the binary runs. (A file created
+    // later is picked up once this script runs again: add a migration, or
+    // touch build.rs.)
+    let config = Path::new(&manifest_dir).join("migrate.toml");
+    if config.is_file() {
+        println!("cargo::rerun-if-changed={}", config.display());
+        modules.push_str(&format!(
+            "::migrate_core::lint_config!({:?});\n",
+            config.display().to_string()
         ));
     }
     let out = Path::new(&env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("versions.rs");

@@ -76,7 +76,13 @@ fn init_scaffolds_a_crate_that_runs_and_revision_wires_new_files_in() {
         ],
     ));
     assert!(out.contains("cargo run -- upgrade"), "{out}");
-    for file in ["Cargo.toml", "build.rs", "src/lib.rs", "src/main.rs"] {
+    for file in [
+        "Cargo.toml",
+        "build.rs",
+        "src/lib.rs",
+        "src/main.rs",
+        "migrate.toml",
+    ] {
         assert!(krate.join(file).is_file(), "{file} missing");
     }
     // Its own code is built unoptimised and incrementally in release too, so

@@ -32,6 +32,9 @@ pub enum Error {
     /// The binary sets two naming conventions, or one with an unknown token.
     #[error("{0}")]
     NamingConvention(String),
+    /// The crate's `migrate.toml` does not read.
+    #[error("{0}")]
+    LintConfig(String),
     /// Reading the database's schema failed.
     #[error(transparent)]
     Introspect(#[from] crate::schema::IntrospectError),

@@ -13,6 +13,7 @@ mod direction;
 pub mod driver;
 pub mod error;
 pub mod graph;
+pub mod lint;
 pub mod migrator;
 pub mod models;
 pub mod naming;
@@ -83,9 +84,25 @@ macro_rules! naming_convention {
     };
 }
 
+/// Registers a crate's `migrate.toml` (its lint configuration): what the
+/// crate's `build.rs` writes when the file exists. Not for hand use.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! lint_config {
+    ($path:literal) => {
+        $crate::__private::inventory::submit! {
+            $crate::lint::ConfigFile {
+                path: $path,
+                text: ::core::include_str!($path),
+            }
+        }
+    };
+}
+
 /// What a migration module needs: `use migrate_core::prelude::*;`.
 pub mod prelude {
     pub use crate::backend::Backend;
+    pub use crate::lint::Lint;
     pub use crate::ops::{
         Action, AddEnumValue, AlterColumn, Backfill, BackfillRow, Column, ColumnType, Constraint,
         Enum, ForeignKey, Index, Literal, Migration, Name, Query, RawSql, Rows, Table, ident,

@@ -23,7 +23,9 @@ pub(super) async fn run(cx: &Context<'_>, indicate_current: bool) -> Result<u8, 
     match cx.printer.format() {
         Format::Dot => cx.printer.text(&draw::dot(graph, &current)),
         Format::Human | Format::Mermaid => cx.printer.text(&draw::mermaid(graph, &current)),
-        Format::Sql => unreachable!("`execute` refuses --format sql for `graph`"),
+        Format::Sql | Format::Github => {
+            unreachable!("`execute` refuses --format sql and github for `graph`")
+        }
         Format::Json => {
             let revisions = graph
                 .topo_order()

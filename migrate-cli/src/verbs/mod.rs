@@ -9,6 +9,7 @@ mod current;
 mod graph;
 mod heads;
 mod history;
+mod lint;
 mod migrate;
 mod offline;
 mod repair;
@@ -56,6 +57,11 @@ async fn execute(command: Command, cx: &Context<'_>) -> Result<u8, Failure> {
         return Err(Failure::Usage(
             "--format mermaid and --format dot are for `graph`; other verbs print human or json"
                 .to_owned(),
+        ));
+    }
+    if cx.printer.format() == Format::Github && !matches!(command, Command::Lint { .. }) {
+        return Err(Failure::Usage(
+            "--format github is for `lint`; other verbs print human or json".to_owned(),
         ));
     }
     if cx.printer.format() == Format::Sql && !matches!(command, Command::Schema { .. }) {
@@ -118,6 +124,7 @@ async fn execute(command: Command, cx: &Context<'_>) -> Result<u8, Failure> {
         Command::Graph { indicate_current } => graph::run(cx, indicate_current).await,
         Command::Current => current::run(cx).await,
         Command::Status => status::run(cx).await,
+        Command::Lint { range, rules } => lint::run(cx, range.as_deref(), rules),
         Command::Check { schema_snapshot } => check::run(cx, schema_snapshot.as_deref()).await,
         Command::Schema { target, backend } => schema::run(cx, &target, backend).await,
         Command::Stamp { revisions, purge } => stamp::run(cx, &revisions, purge).await,
@@ -204,6 +211,7 @@ impl<'a> Context<'a> {
     /// The registered migrations, checked, with the run's options.
     pub(crate) fn migrator(&self) -> Result<Migrator, Failure> {
         Ok(Migrator::from_registry()?
+            .with_lint(lint::config()?)
             .with_lock_timeout(self.lock_timeout)
             .with_args(self.args.clone())
             .with_progress(crate::output::progress::reporter()))

@@ -122,6 +122,11 @@ pub enum CheckProblem {
         /// Which model, and why.
         error: String,
     },
+    /// A lint finding at deny (with [`Migrator::with_lint`]).
+    Lint {
+        /// The finding.
+        finding: crate::lint::Finding,
+    },
 }
 
 fn short(checksum: &str) -> &str {
@@ -271,6 +276,11 @@ impl fmt::Display for CheckProblem {
                 crate::text::one_line(difference)
             ),
             Self::Model { error } => write!(f, "{}", crate::text::one_line(error)),
+            Self::Lint { finding } => write!(
+                f,
+                "{}; allow it with `.allow(Lint::..., \"why\")` after its operation, or set the rule in migrate.toml",
+                finding.line()
+            ),
         }
     }
 }
@@ -290,6 +300,13 @@ impl Migrator {
             problems.push(CheckProblem::MultipleHeads {
                 heads: undeclared.into_iter().map(refer).collect(),
             });
+        }
+        if let Some(config) = &self.lint {
+            for finding in self.lint(config, None)? {
+                if finding.severity == crate::lint::Severity::Deny {
+                    problems.push(CheckProblem::Lint { finding });
+                }
+            }
         }
         for (index, why) in self.irreversible() {
             problems.push(CheckProblem::Irreversible {

@@ -122,6 +122,17 @@ pub enum PlanError {
     /// [`lossy_ok`](crate::ops::AlterColumn::lossy_ok).
     #[error("{0}")]
     LossyTypeChange(Box<super::lossy::LossyRefusal>),
+    /// The upgrade has lint findings at deny that no allow silences.
+    #[error(
+        "upgrade refused, nothing was run: {} lint finding{} at deny:\n{}\nmake the change the safe way (each line says how), or allow it with `.allow(Lint::..., \"why\")` after its operation, or set the rule's severity in migrate.toml; `lint` lists every finding",
+        .findings.len(),
+        if .findings.len() == 1 { "" } else { "s" },
+        .findings.iter().map(|f| format!("  {}", f.line())).collect::<Vec<_>>().join("\n")
+    )]
+    LintDenied {
+        /// The findings.
+        findings: Vec<crate::lint::Finding>,
+    },
     /// The plan cannot be rendered for this backend.
     #[error("{direction} {revision}: {source}; fix it in {location}")]
     Render {

@@ -8,6 +8,7 @@ mod check;
 mod error;
 #[cfg(test)]
 mod fixtures;
+mod lint;
 mod lossy;
 mod offline;
 mod repair;
@@ -65,6 +66,7 @@ pub struct Migrator {
     lock_timeout: Duration,
     args: Args,
     on_progress: Option<OnProgress>,
+    lint: Option<crate::lint::LintConfig>,
 }
 
 impl std::fmt::Debug for Migrator {
@@ -120,7 +122,22 @@ impl Migrator {
             lock_timeout: Duration::from_secs(60),
             args: Args::default(),
             on_progress: None,
+            lint: None,
         })
+    }
+
+    /// Lints every upgrade before it runs, with `config`: a migration with
+    /// a finding at deny on the database's backend is refused before the
+    /// first step runs (and `check` reports it). Without it, nothing is
+    /// linted.
+    pub fn with_lint(mut self, config: crate::lint::LintConfig) -> Self {
+        self.lint = Some(config);
+        self
+    }
+
+    /// The lint configuration upgrades are checked with, if any.
+    pub fn lint_config(&self) -> Option<&crate::lint::LintConfig> {
+        self.lint.as_ref()
     }
 
     /// How long to wait for another migrator's lock (default 60 s; at most
@@ -596,11 +613,36 @@ impl Migrator {
         target: &Target,
         backend: Backend,
     ) -> Result<Vec<RenderedStep>, Error> {
-        self.graph
-            .route(direction, current, target)?
+        let route = self.graph.route(direction, current, target)?;
+        self.refuse_denied(&route, direction, backend)?;
+        route
             .into_iter()
             .map(|index| self.step(index, direction, backend).map_err(Error::from))
             .collect()
+    }
+
+    /// With [`with_lint`](Self::with_lint), refuses an upgrade along
+    /// `route` that has a lint finding at deny on `backend`.
+    pub(crate) fn refuse_denied(
+        &self,
+        route: &[RevisionIdx],
+        direction: Direction,
+        backend: Backend,
+    ) -> Result<(), Error> {
+        let (Direction::Upgrade, Some(config), false) = (direction, &self.lint, route.is_empty())
+        else {
+            return Ok(());
+        };
+        let findings: Vec<_> = self
+            .lint_on(config, Some(route), &[backend])?
+            .into_iter()
+            .filter(|f| f.severity == crate::lint::Severity::Deny && f.backends.contains(&backend))
+            .collect();
+        if findings.is_empty() {
+            Ok(())
+        } else {
+            Err(PlanError::LintDenied { findings }.into())
+        }
     }
 
     fn resolve_heads(&self, heads: &[String]) -> Result<Vec<RevisionIdx>, Box<ApplyError>> {

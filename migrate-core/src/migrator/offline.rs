@@ -47,6 +47,7 @@ impl Migrator {
         target: &Target,
     ) -> Result<String, Error> {
         let route = self.graph.route(direction, from, target)?;
+        self.refuse_denied(&route, direction, backend)?;
         let steps = route
             .into_iter()
             .map(|index| self.step(index, direction, backend))

@@ -96,15 +96,19 @@ impl Migrator {
 }
 
 /// [`Migrator::upgrade_on_startup`] with every migration linked into this
-/// binary and the default connection settings (5 attempts from 2 s, the
-/// session lock, a 60 s lock timeout).
+/// binary, the crate's `migrate.toml` (a migration with a lint finding at
+/// deny is refused, as `upgrade` refuses it) and the default connection
+/// settings (5 attempts from 2 s, the session lock, a 60 s lock timeout).
 ///
 /// # Errors
 ///
-/// [`Error::Graph`] when the migrations are inconsistent, then as
+/// [`Error::Graph`] when the migrations are inconsistent,
+/// [`Error::LintConfig`] when `migrate.toml` does not read, then as
 /// [`Migrator::upgrade_on_startup`].
 pub async fn migrate_on_startup(url: &str) -> Result<StartupReport, Error> {
+    let lint = crate::lint::LintConfig::registered().map_err(Error::LintConfig)?;
     Migrator::from_registry()?
+        .with_lint(lint)
         .upgrade_on_startup(url, &ConnectOptions::new(Access::ReadWrite))
         .await
 }

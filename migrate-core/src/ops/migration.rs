@@ -9,6 +9,7 @@ use super::{
     RawSql, Rows, Table,
 };
 use crate::backend::{Backend, Backends};
+use crate::lint::Lint;
 use crate::naming::NamingConvention;
 
 /// One typed operation of a plan.
@@ -244,6 +245,20 @@ pub struct Migration {
     args_read: ArgsRead,
     /// The naming convention, when not the crate's.
     naming: Option<&'static NamingConvention>,
+    /// The lint rules silenced, each for the operation it follows.
+    allows: Vec<Allow>,
+}
+
+/// A lint rule silenced for one operation ([`Migration::allow`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Allow {
+    /// The operation it follows (its index in the plan); `None` when it
+    /// came before any.
+    pub after: Option<usize>,
+    /// The rule.
+    pub lint: Lint,
+    /// Why the operation is fine here.
+    pub reason: String,
 }
 
 /// The `-x` keys a plan read, with what it got: the audit table stores them
@@ -440,6 +455,33 @@ impl Migration {
     pub fn irreversible(&mut self, reason: impl Into<String>) -> &mut Self {
         self.irreversible = Some(reason.into());
         self
+    }
+
+    /// Silences the lint rule `lint` for the operation recorded just
+    /// before, saying why it is fine here: `lint`, `check` and `upgrade`
+    /// then let it through. The reason is the review, so it may not be
+    /// empty; an allow that silences nothing is reported.
+    ///
+    /// ```
+    /// use migrate_core::prelude::*;
+    ///
+    /// let mut m = Migration::new();
+    /// m.drop_column("users", "legacy_flag")
+    ///     .allow(Lint::DropColumn, "unused since v3.2; nothing reads it");
+    /// assert_eq!(m.allows().len(), 1);
+    /// ```
+    pub fn allow(&mut self, lint: Lint, reason: impl Into<String>) -> &mut Self {
+        self.allows.push(Allow {
+            after: self.ops.len().checked_sub(1),
+            lint,
+            reason: reason.into(),
+        });
+        self
+    }
+
+    /// The allows, in the order they were recorded.
+    pub fn allows(&self) -> &[Allow] {
+        &self.allows
     }
 
     /// The reason given to [`irreversible`](Self::irreversible), if any.

@@ -34,7 +34,7 @@ pub use enums::{AddEnumValue, Enum};
 pub use index::{Index, IndexPart};
 pub use literal::Literal;
 pub(crate) use literal::hex as literal_hex;
-pub use migration::{Migration, Operation};
+pub use migration::{Allow, Migration, Operation};
 pub use narrowing::{Fit, fit};
 pub use query::{Query, SqlArg, ident};
 pub use reverse::Irreversible;

@@ -1097,18 +1097,18 @@ fn review(op: &Operation, renames: &[RenameCandidate]) -> Option<String> {
                 .find(|c| c.table == *table && c.from == column.name());
             Some(match renamed {
                 Some(c) => format!(
-                    "drops `{table}.{}` and its values, and `{}` of the same type is added: if it was renamed, add `#[model(renamed_from = \"{}\")]` to the field `{}` and generate again",
+                    "drops `{table}.{}` and its values, and `{}` of the same type is added: if it was renamed, add `#[model(renamed_from = \"{}\")]` to the field `{}` and generate again; else `upgrade` refuses it until `.allow(Lint::DropColumn, \"why\")` follows it",
                     c.from, c.to, c.from, c.to
                 ),
                 None => format!(
-                    "drops `{table}.{}` and its values; if it was renamed, add `#[model(renamed_from = \"{}\")]` to its field and generate again",
+                    "drops `{table}.{}` and its values; if it was renamed, add `#[model(renamed_from = \"{}\")]` to its field and generate again; else `upgrade` refuses it until `.allow(Lint::DropColumn, \"why\")` follows it",
                     column.name(),
                     column.name()
                 ),
             })
         }
         Operation::DropTable { table, .. } => Some(format!(
-            "drops the table `{}` and every row in it; if it was renamed, write `rename_table` (or add `#[model(renamed_from = \"{}\")]`)",
+            "drops the table `{}` and every row in it; if it was renamed, write `rename_table` (or add `#[model(renamed_from = \"{}\")]`); else `upgrade` refuses it until `.allow(Lint::DropTable, \"why\")` follows it",
             table.name(),
             table.name()
         )),

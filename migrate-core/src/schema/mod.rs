@@ -29,7 +29,7 @@ mod create;
 mod diff;
 mod introspect;
 mod model;
-mod normalize;
+pub(crate) mod normalize;
 #[cfg(feature = "schema")]
 mod plan;
 mod replay;
