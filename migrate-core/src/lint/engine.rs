@@ -28,8 +28,9 @@ const VOLATILE: [&str; 9] = [
 pub(crate) struct PlanState<'a> {
     pub(crate) backend: Backend,
     pub(crate) config: &'a LintConfig,
-    /// Tables that held rows before this migration (renames followed).
-    existing: BTreeSet<String>,
+    /// Tables this plan created (renames followed): empty, whatever the
+    /// schema says.
+    created: BTreeSet<String>,
     /// Foreign keys added by this plan: table, columns, operation.
     keys_added: Vec<(String, Vec<String>, usize)>,
     hits: Vec<Hit>,
@@ -41,7 +42,7 @@ pub(crate) fn lint_plan(replay: &mut Replay, plan: &Migration, config: &LintConf
     let mut state = PlanState {
         backend: replay.backend(),
         config,
-        existing: replay.current().tables.keys().cloned().collect(),
+        created: BTreeSet::new(),
         keys_added: Vec::new(),
         hits: Vec::new(),
     };
@@ -83,9 +84,11 @@ impl PlanState<'_> {
         }
     }
 
-    /// Whether `table` held rows before this migration.
-    pub(super) fn existing(&self, table: &str) -> bool {
-        self.existing.contains(table)
+    /// Whether `table` (in `schema`, the schema at this point of the plan)
+    /// held rows before this migration: it is there, and the plan did not
+    /// create it.
+    pub(super) fn existing(&self, schema: &Schema, table: &str) -> bool {
+        !self.created.contains(table) && schema.tables.contains_key(table)
     }
 
     fn name_length(&mut self, i: usize, what: &str, name: &str) {
@@ -112,6 +115,7 @@ impl PlanState<'_> {
         let b = self.backend;
         match op {
             Operation::CreateTable(t) => {
+                self.created.insert(t.name.clone());
                 self.name_length(i, "table", &t.name);
                 for c in &t.columns {
                     self.name_length(i, "column", &c.name);
@@ -128,7 +132,7 @@ impl PlanState<'_> {
                     }
                 }
             }
-            Operation::DropTable { table, .. } if self.existing(table.name()) => {
+            Operation::DropTable { table, .. } if self.existing(schema, table.name()) => {
                 self.hit(
                     Lint::DropTable,
                     Some(i),
@@ -136,12 +140,13 @@ impl PlanState<'_> {
                 );
             }
             Operation::DropTable { table, .. } => {
-                self.existing.remove(table.name());
+                self.created.remove(table.name());
             }
             Operation::RenameTable { from, to } => {
                 self.name_length(i, "table", to);
-                if self.existing.remove(from) {
-                    self.existing.insert(to.clone());
+                if self.created.remove(from) {
+                    self.created.insert(to.clone());
+                } else if self.existing(schema, from) {
                     self.hit(
                         Lint::RenameTable,
                         Some(i),
@@ -155,7 +160,7 @@ impl PlanState<'_> {
                     self.keys_added
                         .push((table.clone(), vec![column.name.clone()], i));
                 }
-                if !self.existing(table) {
+                if !self.existing(schema, table) {
                     return;
                 }
                 let name = format!("{table}.{}", column.name);
@@ -217,14 +222,14 @@ impl PlanState<'_> {
                     );
                 }
             }
-            Operation::DropColumn { table, column } if self.existing(table) => {
+            Operation::DropColumn { table, column } if self.existing(schema, table) => {
                 self.hit(
                     Lint::DropColumn,
                     Some(i),
                     format!("drops `{table}.{}` and its data", column.name()),
                 );
             }
-            Operation::AlterColumn(a) if self.existing(&a.table) => {
+            Operation::AlterColumn(a) if self.existing(schema, &a.table) => {
                 let name = format!("{}.{}", a.table, a.column);
                 if let Some(to) = &a.rename {
                     self.name_length(i, "column", to);
@@ -257,7 +262,7 @@ impl PlanState<'_> {
             }
             Operation::CreateIndex(index) => {
                 self.name_length(i, "index", index.name());
-                if self.existing(&index.table) && !index.concurrently {
+                if self.existing(schema, &index.table) && !index.concurrently {
                     self.hit(
                         Lint::IndexNotConcurrent,
                         Some(i),
@@ -269,7 +274,7 @@ impl PlanState<'_> {
                     );
                 }
             }
-            Operation::DropIndex { table, index, .. } if self.existing(table) => {
+            Operation::DropIndex { table, index, .. } if self.existing(schema, table) => {
                 let concurrently = matches!(index, Dropped::Definition(i) if i.concurrently);
                 if !concurrently {
                     self.hit(
@@ -284,7 +289,7 @@ impl PlanState<'_> {
                 if let ConstraintKind::ForeignKey(fk) = &constraint.kind {
                     self.keys_added.push((table.clone(), fk.columns.clone(), i));
                 }
-                if !self.existing(table) {
+                if !self.existing(schema, table) {
                     return;
                 }
                 let name = constraint.name();
@@ -324,7 +329,7 @@ impl PlanState<'_> {
                             .any(|fk| fk.name.as_deref() == Some(name.as_str()))
                     }),
                 };
-                if is_key && self.existing(table) {
+                if is_key && self.existing(schema, table) {
                     self.hit(
                         Lint::DropForeignKey,
                         Some(i),
@@ -381,7 +386,7 @@ impl PlanState<'_> {
         let Some((table, column, from)) = changed else {
             return;
         };
-        if !self.existing(&table) {
+        if !self.existing(schema, &table) {
             return;
         }
         let Some(to) = schema

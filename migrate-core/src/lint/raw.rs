@@ -121,7 +121,7 @@ impl StatementLint<'_, '_> {
     }
 
     fn existing(&self, table: Option<&str>) -> bool {
-        table.is_some_and(|t| self.state.existing(t))
+        table.is_some_and(|t| self.state.existing(self.schema, t))
     }
 
     fn lint(&mut self, statement: &Statement) {

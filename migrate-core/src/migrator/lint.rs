@@ -16,6 +16,26 @@ use crate::schema::{Replay, Schema};
 /// is a late one.
 const LATE_MERGE: usize = 10;
 
+/// An allow of one revision, and whether it silenced anything on any
+/// backend.
+/// What linting found so far.
+#[derive(Default)]
+struct Tally {
+    findings: Vec<Finding>,
+    /// The current revision's allows.
+    allows: Vec<AllowUse>,
+}
+
+struct AllowUse {
+    lint: Lint,
+    op: Option<usize>,
+    describe: Option<String>,
+    reason: String,
+    used: bool,
+    /// The backends whose linting the allow's rule applies to.
+    backends: Vec<Backend>,
+}
+
 impl Migrator {
     /// The findings of every revision after `config.start_after` (of
     /// `only`, when given), on every backend, merged across backends; the
@@ -54,7 +74,7 @@ impl Migrator {
             .iter()
             .map(|&b| Replay::new(Schema::new(b)))
             .collect();
-        let mut findings: Vec<Finding> = Vec::new();
+        let mut tally = Tally::default();
         for &index in graph.topo_order() {
             let lint_this = linted(index);
             for replay in &mut replays {
@@ -82,13 +102,35 @@ impl Migrator {
                         ),
                     });
                 }
-                self.judge(index, b, &plan, hits, config, &mut findings);
+                self.judge(index, b, &plan, hits, config, &mut tally);
+            }
+            let severity = config.severity(Lint::UnusedAllow);
+            for unused in tally.allows.drain(..) {
+                if unused.used || unused.backends.is_empty() || severity == Severity::Off {
+                    continue;
+                }
+                let registration = self.registration(index);
+                tally.findings.push(Finding {
+                    lint: Lint::UnusedAllow,
+                    severity,
+                    revision: registration.id.to_owned(),
+                    file: registration.file.to_owned(),
+                    line: registration.line,
+                    backends: unused.backends,
+                    operation: unused.op.map(|i| i + 1),
+                    describe: unused.describe,
+                    message: format!(
+                        "allows {}, which this operation does not trigger",
+                        unused.lint
+                    ),
+                    fix: Lint::UnusedAllow.rule().fix,
+                });
             }
             if lint_this && backends.len() == Backend::ALL.len() {
-                self.late_merge(index, config, &mut findings);
+                self.late_merge(index, config, &mut tally.findings);
             }
         }
-        Ok(findings)
+        Ok(tally.findings)
     }
 
     /// Applies severities and the plan's allows to `hits`, and adds them to
@@ -100,10 +142,13 @@ impl Migrator {
         plan: &crate::ops::Migration,
         mut hits: Vec<Hit>,
         config: &LintConfig,
-        findings: &mut Vec<Finding>,
+        tally: &mut Tally,
     ) {
+        let Tally { findings, allows } = tally;
         for allow in plan.allows() {
-            let before = hits.len();
+            let used = hits
+                .iter()
+                .any(|h| h.lint == allow.lint && h.op == allow.after);
             hits.retain(|h| !(h.lint == allow.lint && h.op == allow.after));
             if allow.reason.trim().is_empty() {
                 hits.push(Hit {
@@ -112,17 +157,30 @@ impl Migrator {
                     message: format!("allows {} without saying why", allow.lint),
                 });
             }
-            // An allow for a rule that does not apply on this backend
-            // silences nothing here, by design.
-            if hits.len() == before && allow.lint.rule().backends.contains(&b) {
-                hits.push(Hit {
-                    lint: Lint::UnusedAllow,
+            // Whether it silenced something is known once every backend
+            // is linted: an allow for a rule of one backend is used there.
+            let describe = allow
+                .after
+                .and_then(|i| plan.operations().get(i))
+                .map(Operation::describe);
+            let applies = allow.lint.rule().backends.contains(&b);
+            match allows.iter_mut().find(|a| {
+                a.lint == allow.lint && a.describe == describe && a.reason == allow.reason
+            }) {
+                Some(seen) => {
+                    seen.used |= used;
+                    if applies {
+                        seen.backends.push(b);
+                    }
+                }
+                None => allows.push(AllowUse {
+                    lint: allow.lint,
                     op: allow.after,
-                    message: format!(
-                        "allows {}, which this operation does not trigger",
-                        allow.lint
-                    ),
-                });
+                    describe,
+                    reason: allow.reason.clone(),
+                    used,
+                    backends: if applies { vec![b] } else { Vec::new() },
+                }),
             }
         }
         let registration = self.registration(index);
@@ -211,6 +269,7 @@ mod tests {
             Table::new("users")
                 .column(Column::new("id").big_integer().primary_key())
                 .column(Column::new("name").string(100))
+                .column(Column::new("code").string(60))
                 .column(Column::new("note").text().nullable()),
         );
     }
@@ -231,6 +290,13 @@ mod tests {
 
     fn allowed_without_reason(m: &mut Migration) {
         m.drop_column("users", "note").allow(Lint::DropColumn, " ");
+    }
+
+    /// `varchar(60)` to `varchar(100)`: in place on PostgreSQL, a copy on
+    /// MySQL (the length needs a second byte).
+    fn widens(m: &mut Migration) {
+        m.alter_column(AlterColumn::new("users", "code").set_type(ColumnType::String(100)))
+            .allow(Lint::RewritingType, "users is small");
     }
 
     fn narrows(m: &mut Migration) {
@@ -280,6 +346,12 @@ mod tests {
                 .any(|f| f.lint == Lint::AllowWithoutReason && f.severity == Severity::Deny),
             "{empty:#?}"
         );
+    }
+
+    #[test]
+    fn an_allow_used_on_one_backend_is_used() {
+        let found = lints(widens, &LintConfig::default());
+        assert!(found.is_empty(), "{found:#?}");
     }
 
     #[test]
