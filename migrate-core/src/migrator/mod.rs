@@ -24,6 +24,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 pub use adopt::OtherTool;
+pub use apply::LockWait;
 pub use backfill::{BackfillProgress, OnProgress};
 pub use check::CheckProblem;
 pub use error::{ApplyError, PlanError};
@@ -67,6 +68,7 @@ pub struct Migrator {
     args: Args,
     on_progress: Option<OnProgress>,
     lint: Option<crate::lint::LintConfig>,
+    lock_wait: LockWait,
 }
 
 impl std::fmt::Debug for Migrator {
@@ -123,7 +125,23 @@ impl Migrator {
             args: Args::default(),
             on_progress: None,
             lint: None,
+            lock_wait: LockWait::default(),
         })
+    }
+
+    /// How each step's transaction waits for table locks on PostgreSQL
+    /// (default: `lock_timeout` 1 s, run again after a backoff for up to a
+    /// minute): a DDL statement queued behind a long transaction gives up
+    /// its place after the timeout instead of holding up every query
+    /// queued behind it.
+    pub fn with_lock_wait(mut self, lock_wait: LockWait) -> Self {
+        self.lock_wait = lock_wait;
+        self
+    }
+
+    /// The lock wait policy of each step's transaction.
+    pub fn lock_wait(&self) -> LockWait {
+        self.lock_wait
     }
 
     /// Lints every upgrade before it runs, with `config`: a migration with
@@ -570,6 +588,7 @@ impl Migrator {
                 &mut tables_exist,
                 resume.take(),
                 self.on_progress.as_ref(),
+                self.lock_wait,
             )
             .await?;
             let StepEnd::Done(report) = end else {

@@ -135,6 +135,11 @@ impl Migrator {
         }
         if in_transaction {
             out.push_str("BEGIN;\n");
+            // As an online run waits for table locks: a short while, then
+            // it fails rather than hold up the queries queued behind it.
+            if let (Backend::Postgres, Some(timeout)) = (backend, self.lock_wait.lock_timeout) {
+                let _ = writeln!(out, "{};", super::apply::lock_timeout_sql(timeout));
+            }
         }
         let operations = step.plan.operations();
         let mut replayed = 0;

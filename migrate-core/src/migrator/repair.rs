@@ -78,6 +78,7 @@ impl Migrator {
                 &mut tables_exist,
                 Some(resume),
                 this.on_progress.as_ref(),
+                this.lock_wait,
             )
             .await?
             .into_report()?;

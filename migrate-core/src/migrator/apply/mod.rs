@@ -158,6 +158,7 @@ pub(super) async fn run_step(
     tables_exist: &mut bool,
     resume: Option<Resume>,
     on_progress: Option<&OnProgress>,
+    lock_wait: LockWait,
 ) -> Result<StepEnd, Error> {
     let in_phases = !db.backend().transactional_ddl()
         || step.non_transactional()
@@ -172,6 +173,7 @@ pub(super) async fn run_step(
         start: Instant::now(),
         resume,
         on_progress,
+        lock_wait,
         claimed: in_phases,
         // Only a step in phases writes it (on its backfills' rows).
         owner: if in_phases {
@@ -196,6 +198,8 @@ struct StepRun<'a> {
     start: Instant,
     resume: Option<Resume>,
     on_progress: Option<&'a OnProgress>,
+    /// How its transactions wait for table locks.
+    lock_wait: LockWait,
     /// Whether the step runs in phases, its audit row claimed (inserted
     /// as `started`) before the first; otherwise it is one transaction
     /// that inserts its row with its commit.
@@ -303,7 +307,48 @@ impl StepRun<'_> {
 
     /// Statements `first..end` in one transaction with the audit row: its
     /// count, or (the step's last phase) the heads change and success.
+    /// On PostgreSQL the transaction waits at most `lock_timeout` for a
+    /// table lock; when it times out, it is rolled back (nothing of it
+    /// stays) and run again after a backoff with jitter, until the retry
+    /// budget is spent: the other sessions queued behind the lock are not
+    /// held up for longer than the timeout.
     async fn transaction(&mut self, first: usize, end: usize) -> PhaseResult {
+        let started = Instant::now();
+        let mut attempt = 0u32;
+        loop {
+            let result = self.transaction_once(first, end).await;
+            match result {
+                Err(TransactionError::Statement(_, ref failure))
+                    if failure.lock_timed_out()
+                        && self.lock_wait.lock_timeout.is_some()
+                        && started.elapsed() < self.lock_wait.retry_budget =>
+                {
+                    let wait = backoff(attempt).min(
+                        self.lock_wait
+                            .retry_budget
+                            .saturating_sub(started.elapsed()),
+                    );
+                    attempt += 1;
+                    tracing::info!(
+                        revision = %self.audit.revision,
+                        attempt,
+                        wait_ms = wait.as_millis() as u64,
+                        "a lock wait timed out; the step's transaction rolled back and runs again"
+                    );
+                    tokio::time::sleep(wait).await;
+                }
+                result => return self.transaction_end(first, result).await,
+            }
+        }
+    }
+
+    /// One attempt at [`transaction`](Self::transaction): rolled back
+    /// when it fails.
+    async fn transaction_once(
+        &mut self,
+        first: usize,
+        end: usize,
+    ) -> Result<Option<StepEnd>, TransactionError> {
         let last = end == self.step.statements.len();
         let rolled_back = if self.claimed {
             StepState::PhaseRolledBack {
@@ -331,7 +376,7 @@ impl StepRun<'_> {
         };
         if let Err(error) = self.db.begin_step().await {
             self.db.restore_foreign_keys(foreign_keys).await;
-            return Err(error.into());
+            return Err(TransactionError::Other(error.into()));
         }
         let result = self
             .in_transaction(first, end, last, foreign_keys, rolled_back)
@@ -348,6 +393,15 @@ impl StepRun<'_> {
             }
         }
         self.db.restore_foreign_keys(foreign_keys).await;
+        result
+    }
+
+    /// What a transaction's last attempt ended with, said.
+    async fn transaction_end(
+        &mut self,
+        first: usize,
+        result: Result<Option<StepEnd>, TransactionError>,
+    ) -> PhaseResult {
         match result {
             Err(TransactionError::Statement(i, failure)) => {
                 Err(self.transaction_failed(first, i, failure).await)
@@ -370,6 +424,13 @@ impl StepRun<'_> {
         foreign_keys: bool,
         rolled_back: StepState,
     ) -> Result<Option<StepEnd>, TransactionError> {
+        if let (Backend::Postgres, Some(timeout)) = (self.db.backend(), self.lock_wait.lock_timeout)
+        {
+            self.db
+                .execute(&lock_timeout_sql(timeout))
+                .await
+                .map_err(self.bookkeeping(rolled_back.clone()))?;
+        }
         // The lock may have been taken only now, with the transaction:
         // re-read what the plan was made from.
         if (last || !self.claimed)
@@ -562,6 +623,49 @@ impl StepRun<'_> {
 }
 
 /// Why a transaction of a step rolled back.
+/// How a step's transactions wait for table locks (PostgreSQL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LockWait {
+    /// `SET LOCAL lock_timeout` in each step's transaction; `None` waits
+    /// as long as it takes (and holds up everyone queued behind it).
+    pub lock_timeout: Option<std::time::Duration>,
+    /// How long a step keeps running its transaction again after lock
+    /// timeouts, in all, before it fails (rolled back, safe to run again).
+    pub retry_budget: std::time::Duration,
+}
+
+impl Default for LockWait {
+    /// One second per attempt, for up to a minute.
+    fn default() -> Self {
+        Self {
+            lock_timeout: Some(std::time::Duration::from_secs(1)),
+            retry_budget: std::time::Duration::from_secs(60),
+        }
+    }
+}
+
+/// `SET LOCAL lock_timeout = '<ms>ms'`: what each step's transaction
+/// starts with on PostgreSQL (and what `upgrade --sql` writes).
+pub(crate) fn lock_timeout_sql(timeout: std::time::Duration) -> String {
+    format!(
+        "SET LOCAL lock_timeout = '{}ms'",
+        timeout.as_millis().max(1)
+    )
+}
+
+/// The wait before attempt `attempt + 2`: 100 ms doubling to at most 5 s,
+/// each between half and one and a half times that, so that runners that
+/// timed out together do not come back together.
+fn backoff(attempt: u32) -> std::time::Duration {
+    use std::hash::{BuildHasher, Hasher};
+    let base = 100u64.saturating_mul(1 << attempt.min(6)).min(5_000);
+    // A random number without a dependency: std's per-process keys.
+    let random = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    std::time::Duration::from_millis(base / 2 + random % base.max(1))
+}
+
 enum TransactionError {
     /// Statement `.0` failed.
     Statement(usize, Failure),

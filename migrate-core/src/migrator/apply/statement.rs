@@ -21,6 +21,15 @@ pub(super) struct Failure {
 }
 
 impl Failure {
+    /// Whether it is PostgreSQL's `lock_timeout` running out (SQLSTATE
+    /// 55P03): the statement waited for a lock, not failed.
+    pub(super) fn lock_timed_out(&self) -> bool {
+        self.sqlx()
+            .and_then(sqlx::Error::as_database_error)
+            .and_then(|e| e.code())
+            .is_some_and(|code| code == "55P03")
+    }
+
     /// Whether the rows in the database, not the statement, are the cause.
     /// A statement that inserts values is the cause of what they break.
     pub(super) fn caused_by_data(&self, statement: &Statement) -> bool {

@@ -1,0 +1,180 @@
+//! The lock-queue outage, on PostgreSQL: a long transaction holds a lock
+//! on a busy table; a migration's `ALTER TABLE` asks for ACCESS EXCLUSIVE
+//! and queues behind it, and every ordinary query on the table queues
+//! behind the `ALTER`. With the default lock wait (`lock_timeout` 1 s, run
+//! again after a backoff) the `ALTER` gives its place up after a second,
+//! the queries go on (their worst latency stays near the timeout), and the
+//! migration completes once the blocker ends. Without it, the same queries
+//! wait as long as the blocker runs: the outage.
+//!
+//! The figures are printed (`--nocapture`) and recorded in BENCHMARKS.md;
+//! the assertions leave wide margins (2-core machines under load).
+
+#[path = "support/mod.rs"]
+mod support;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use migrate_core::Migrator;
+use migrate_core::driver::{self, Access};
+use migrate_core::graph::Target;
+use migrate_core::migrator::LockWait;
+use migrate_core::ops::{Column, Migration, Table};
+use sqlx::Connection;
+use support::{TestDb, registration};
+
+/// How long the blocking transaction holds its lock.
+const BLOCKER: Duration = Duration::from_secs(6);
+
+fn create(m: &mut Migration) {
+    m.create_table(
+        Table::new("busy")
+            .column(
+                Column::new("id")
+                    .big_integer()
+                    .primary_key()
+                    .auto_increment(),
+            )
+            .column(Column::new("v").integer()),
+    );
+}
+
+fn alter(m: &mut Migration) {
+    m.add_column("busy", Column::new("note").text().nullable());
+}
+
+struct Outcome {
+    /// The worst latency of one SELECT or INSERT of the loop.
+    worst: Duration,
+    /// How many the loop ran.
+    queries: usize,
+    /// How long the migration took.
+    migration: Duration,
+}
+
+/// Runs the scenario on `db` with `lock_wait`.
+async fn scenario(db: &TestDb, lock_wait: LockWait) -> Outcome {
+    let first = Migrator::new(vec![registration("q001", &[], create, None)]).unwrap();
+    let mut conn = driver::connect(&db.url, Access::ReadWrite).await.unwrap();
+    first
+        .upgrade(conn.as_mut(), &Target::Heads, &mut |_| {})
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    db.execute("INSERT INTO busy (v) VALUES (1)").await;
+
+    // The blocker: a transaction that read the table and stays open.
+    let mut blocker = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    sqlx::raw_sql("BEGIN; SELECT count(*) FROM busy")
+        .execute(&mut blocker)
+        .await
+        .unwrap();
+
+    // The application: SELECTs and INSERTs, one at a time, timed.
+    let stop = Arc::new(AtomicBool::new(false));
+    let app = {
+        let stop = Arc::clone(&stop);
+        let url = db.url.clone();
+        tokio::spawn(async move {
+            // One connection, through a pool: what a spawned task can hold.
+            let pool = sqlx::postgres::PgPoolOptions::new()
+                .max_connections(1)
+                .connect(&url)
+                .await
+                .unwrap();
+            let (mut worst, mut queries) = (Duration::ZERO, 0);
+            while !stop.load(Ordering::Relaxed) {
+                for sql in [
+                    "SELECT count(*) FROM busy",
+                    "INSERT INTO busy (v) VALUES (2)",
+                ] {
+                    let at = Instant::now();
+                    sqlx::raw_sql(sql).execute(&pool).await.unwrap();
+                    worst = worst.max(at.elapsed());
+                    queries += 1;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            pool.close().await;
+            (worst, queries)
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // The migration, while the blocker holds its lock (not `Send`: run
+    // beside the blocker's end on this task).
+    let migrate = async {
+        let migrator = Migrator::new(vec![
+            registration("q001", &[], create, None),
+            registration("q002", &["q001"], alter, None),
+        ])
+        .unwrap()
+        .with_lock_wait(lock_wait);
+        let mut conn = driver::connect(&db.url, Access::ReadWrite).await.unwrap();
+        let at = Instant::now();
+        let result = migrator
+            .upgrade(conn.as_mut(), &Target::Heads, &mut |_| {})
+            .await
+            .map(|_| ());
+        conn.close().await.unwrap();
+        (result, at.elapsed())
+    };
+    let release = async {
+        tokio::time::sleep(BLOCKER).await;
+        sqlx::raw_sql("COMMIT").execute(&mut blocker).await.unwrap();
+    };
+    let ((result, took), ()) = tokio::join!(migrate, release);
+    result.unwrap_or_else(|e| panic!("the migration failed: {e}"));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    stop.store(true, Ordering::Relaxed);
+    let (worst, queries) = app.await.unwrap();
+    assert!(db.columns("busy").await.contains(&"note".to_owned()));
+    Outcome {
+        worst,
+        queries,
+        migration: took,
+    }
+}
+
+#[test]
+fn a_short_lock_timeout_keeps_the_queue_moving_and_the_migration_completes() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let Some(safe_db) = TestDb::postgres().await else {
+            return;
+        };
+        let safe = scenario(&safe_db, LockWait::default()).await;
+        let unsafe_db = TestDb::postgres().await.unwrap();
+        let outage = scenario(
+            &unsafe_db,
+            LockWait {
+                lock_timeout: None,
+                ..LockWait::default()
+            },
+        )
+        .await;
+        println!(
+            "lock queue, blocker {:?}: with lock_timeout 1 s the worst query took {:?} ({} queries, migration {:?}); without it {:?} ({} queries, migration {:?})",
+            BLOCKER,
+            safe.worst,
+            safe.queries,
+            safe.migration,
+            outage.worst,
+            outage.queries,
+            outage.migration
+        );
+        assert!(
+            safe.worst < Duration::from_millis(3_000),
+            "the queue stalled with the safe default: {:?}",
+            safe.worst
+        );
+        assert!(
+            outage.worst > BLOCKER - Duration::from_secs(2),
+            "without a lock_timeout the queries should have waited for the blocker: {:?}",
+            outage.worst
+        );
+        assert!(safe.migration >= BLOCKER - Duration::from_secs(1));
+    });
+}
