@@ -565,6 +565,11 @@ fn every_rule_has_an_id_a_summary_a_fix_and_backends() {
     for rule in RULES {
         assert!(ids.insert(rule.id), "{} twice", rule.id);
         assert_eq!(Lint::from_id(rule.id), Some(rule.lint));
+        assert_eq!(
+            rule.lint.rule(),
+            rule,
+            "RULES is in the order of the variants"
+        );
         assert!(!rule.summary.is_empty() && !rule.fix.is_empty() && !rule.backends.is_empty());
     }
     assert!(RULES.len() >= 30, "{} rules", RULES.len());

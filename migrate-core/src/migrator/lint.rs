@@ -190,12 +190,15 @@ impl Migrator {
                 continue;
             }
             let operation = hit.op.map(|i| i + 1);
-            if let Some(same) = findings.iter_mut().find(|f| {
-                f.revision == registration.id
-                    && f.lint == hit.lint
-                    && f.operation == operation
-                    && f.message == hit.message
-            }) {
+            // Only this revision's findings, at the end, can be the same.
+            if let Some(same) = findings
+                .iter_mut()
+                .rev()
+                .take_while(|f| f.revision == registration.id)
+                .find(|f| {
+                    f.lint == hit.lint && f.operation == operation && f.message == hit.message
+                })
+            {
                 if !same.backends.contains(&b) {
                     same.backends.push(b);
                 }

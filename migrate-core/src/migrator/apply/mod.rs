@@ -337,7 +337,19 @@ impl StepRun<'_> {
                     );
                     tokio::time::sleep(wait).await;
                 }
-                result => return self.transaction_end(first, result).await,
+                result => {
+                    if attempt > 0
+                        && matches!(&result, Err(TransactionError::Statement(_, f)) if f.lock_timed_out())
+                    {
+                        tracing::warn!(
+                            revision = %self.audit.revision,
+                            attempts = attempt + 1,
+                            waited_s = started.elapsed().as_secs(),
+                            "the step timed out waiting for a table lock on every attempt; it was rolled back: run it again once the long transaction holding the lock has ended"
+                        );
+                    }
+                    return self.transaction_end(first, result).await;
+                }
             }
         }
     }
