@@ -35,8 +35,10 @@ fn drops_allowed(m: &mut Migration) {
         .allow(Lint::DropColumn, "nothing reads it since v2");
 }
 
-/// An index on an existing table: at deny on PostgreSQL only.
+/// An index on an existing table, built as written (not CONCURRENTLY): at
+/// deny on PostgreSQL only.
 fn indexes(m: &mut Migration) {
+    m.blocking_ddl();
     m.create_index(Index::new("ix_users_name").on("users", ["name"]));
 }
 
@@ -136,6 +138,8 @@ fn the_example_passes_lint_in_every_format() {
             .output()
             .unwrap()
     };
+    // Warnings only: the one migration written as blocking DDL carries its
+    // allows, and the online forms answer the rest.
     let out = run(&["lint"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}");
@@ -160,13 +164,10 @@ fn the_example_passes_lint_in_every_format() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.lines().count() >= 30, "{stdout}");
     assert!(stdout.contains("drop-column"), "{stdout}");
-    // A range: one revision.
+    // A range: one revision, whose `set_not_null` runs in its online form.
     let out = run(&["lint", "5b1e7c9d2a40:5b1e7c9d2a40"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        stdout.contains("[set-not-null]") && !stdout.contains("[foreign-key-without-index]"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("no findings"), "{stdout}");
     // Another verb refuses github.
     let out = run(&["status", "--format", "github"]);
     assert_eq!(out.status.code(), Some(2));

@@ -21,7 +21,7 @@ use migrate_core::Migrator;
 use migrate_core::driver::{self, Access};
 use migrate_core::graph::Target;
 use migrate_core::migrator::LockWait;
-use migrate_core::ops::{Column, Migration, Table};
+use migrate_core::ops::{Column, Index, Migration, Table};
 use sqlx::Connection;
 use support::{TestDb, registration};
 
@@ -45,6 +45,23 @@ fn alter(m: &mut Migration) {
     m.add_column("busy", Column::new("note").text().nullable());
 }
 
+fn index(m: &mut Migration) {
+    m.create_index(Index::new("ix_busy_v").on("busy", ["v"]));
+}
+
+fn index_as_written(m: &mut Migration) {
+    m.blocking_ddl();
+    index(m);
+}
+
+/// A transaction that read the table and stays open: it holds ACCESS
+/// SHARE, which only an `ALTER TABLE` waits for.
+const READER: &str = "BEGIN; SELECT count(*) FROM busy";
+
+/// A transaction that wrote to the table and stays open: it holds ROW
+/// EXCLUSIVE, which a plain `CREATE INDEX` waits for too.
+const WRITER: &str = "BEGIN; INSERT INTO busy (v) VALUES (3)";
+
 struct Outcome {
     /// The worst latency of one SELECT or INSERT of the loop.
     worst: Duration,
@@ -54,8 +71,14 @@ struct Outcome {
     migration: Duration,
 }
 
-/// Runs the scenario on `db` with `lock_wait`.
-async fn scenario(db: &TestDb, lock_wait: LockWait) -> Outcome {
+/// Runs the scenario on `db`: `blocker` holds its lock while the second
+/// migration (`change`) runs with `lock_wait`.
+async fn scenario(
+    db: &TestDb,
+    blocker_sql: &str,
+    change: fn(&mut Migration),
+    lock_wait: LockWait,
+) -> Outcome {
     let first = Migrator::new(vec![registration("q001", &[], create, None)]).unwrap();
     let mut conn = driver::connect(&db.url, Access::ReadWrite).await.unwrap();
     first
@@ -65,9 +88,8 @@ async fn scenario(db: &TestDb, lock_wait: LockWait) -> Outcome {
     conn.close().await.unwrap();
     db.execute("INSERT INTO busy (v) VALUES (1)").await;
 
-    // The blocker: a transaction that read the table and stays open.
     let mut blocker = sqlx::PgConnection::connect(&db.url).await.unwrap();
-    sqlx::raw_sql("BEGIN; SELECT count(*) FROM busy")
+    sqlx::raw_sql(blocker_sql)
         .execute(&mut blocker)
         .await
         .unwrap();
@@ -108,7 +130,7 @@ async fn scenario(db: &TestDb, lock_wait: LockWait) -> Outcome {
     let migrate = async {
         let migrator = Migrator::new(vec![
             registration("q001", &[], create, None),
-            registration("q002", &["q001"], alter, None),
+            registration("q002", &["q001"], change, None),
         ])
         .unwrap()
         .with_lock_wait(lock_wait);
@@ -130,7 +152,6 @@ async fn scenario(db: &TestDb, lock_wait: LockWait) -> Outcome {
     tokio::time::sleep(Duration::from_millis(300)).await;
     stop.store(true, Ordering::Relaxed);
     let (worst, queries) = app.await.unwrap();
-    assert!(db.columns("busy").await.contains(&"note".to_owned()));
     Outcome {
         worst,
         queries,
@@ -145,10 +166,13 @@ fn a_short_lock_timeout_keeps_the_queue_moving_and_the_migration_completes() {
         let Some(safe_db) = TestDb::postgres().await else {
             return;
         };
-        let safe = scenario(&safe_db, LockWait::default()).await;
+        let safe = scenario(&safe_db, READER, alter, LockWait::default()).await;
+        assert!(safe_db.columns("busy").await.contains(&"note".to_owned()));
         let unsafe_db = TestDb::postgres().await.unwrap();
         let outage = scenario(
             &unsafe_db,
+            READER,
+            alter,
             LockWait {
                 lock_timeout: None,
                 ..LockWait::default()
@@ -176,5 +200,51 @@ fn a_short_lock_timeout_keeps_the_queue_moving_and_the_migration_completes() {
             outage.worst
         );
         assert!(safe.migration >= BLOCKER - Duration::from_secs(1));
+    });
+}
+
+/// An index on a table that holds rows is built `CONCURRENTLY`: while a
+/// writer's open transaction makes the build wait, other writes go on at
+/// once. Written plainly (`blocking_ddl`), the build queues for SHARE
+/// behind the writer and every later INSERT queues behind the build, up to
+/// the lock timeout each time.
+#[test]
+fn an_index_on_a_busy_table_never_holds_up_its_writes() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let Some(online_db) = TestDb::postgres().await else {
+            return;
+        };
+        let online = scenario(&online_db, WRITER, index, LockWait::default()).await;
+        let plain_db = TestDb::postgres().await.unwrap();
+        let plain = scenario(&plain_db, WRITER, index_as_written, LockWait::default()).await;
+        println!(
+            "index on a busy table, writer {:?}: online (CONCURRENTLY) worst query {:?} ({} queries, migration {:?}); as written {:?} ({} queries, migration {:?})",
+            BLOCKER,
+            online.worst,
+            online.queries,
+            online.migration,
+            plain.worst,
+            plain.queries,
+            plain.migration
+        );
+        for db in [&online_db, &plain_db] {
+            let valid = db
+                .strings("SELECT indisvalid::text FROM pg_index WHERE indexrelid = 'ix_busy_v'::regclass")
+                .await;
+            assert_eq!(valid, ["true"]);
+        }
+        // The build waited for the writer, and so did the plain one.
+        assert!(online.migration >= BLOCKER - Duration::from_secs(1));
+        assert!(
+            online.worst < Duration::from_millis(600),
+            "writes waited for the concurrent build: {:?}",
+            online.worst
+        );
+        assert!(
+            plain.worst > Duration::from_millis(700),
+            "the plain build should have held writes up to its lock timeout: {:?}",
+            plain.worst
+        );
     });
 }

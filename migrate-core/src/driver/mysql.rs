@@ -163,6 +163,14 @@ impl Driver for MySqlDriver {
         // MySQL, unlike MariaDB, has no `DROP CONSTRAINT IF EXISTS` (nor
         // `DROP FOREIGN KEY` or `DROP INDEX IF EXISTS`): a syntax error there.
         let database = error.as_database_error()?;
+        let message = database.message();
+        if message.contains("LOCK=NONE is not supported")
+            || message.contains("ALGORITHM=INPLACE is not supported")
+        {
+            return Some(
+                "the server cannot make this change while writes go on, and the run asked it to (LOCK=NONE, on a table that held rows); nothing ran: make the change in a quiet moment with `m.blocking_ddl()` in the migration",
+            );
+        }
         let unparsed =
             database.code().as_deref() == Some("42000") && database.message().contains("IF EXISTS");
         unparsed.then_some(

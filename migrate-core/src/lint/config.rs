@@ -20,6 +20,10 @@ use serde::Deserialize;
 
 use super::rules::{Lint, RULES, Severity};
 
+/// The PostgreSQL major version assumed when `migrate.toml` names none:
+/// the oldest release its project still supported in 2025.
+pub const DEFAULT_POSTGRES_VERSION: u32 = 13;
+
 /// A crate's `migrate.toml`, as its `build.rs` registers it.
 #[derive(Debug, Clone, Copy)]
 pub struct ConfigFile {
@@ -39,7 +43,8 @@ pub struct LintConfig {
     /// it and its ancestors ran everywhere already.
     pub start_after: Option<String>,
     /// The oldest PostgreSQL major version the migrations run on (default
-    /// 11: non-volatile defaults are cheap from 11 on).
+    /// [`DEFAULT_POSTGRES_VERSION`]: non-volatile defaults are cheap from 11
+    /// on, and from 12 a validated check lets `SET NOT NULL` skip its scan).
     pub postgres_version: u32,
     /// Where the configuration came from, for messages.
     pub source: Option<&'static str>,
@@ -50,7 +55,7 @@ impl Default for LintConfig {
         Self {
             severities: BTreeMap::new(),
             start_after: None,
-            postgres_version: 11,
+            postgres_version: DEFAULT_POSTGRES_VERSION,
             source: None,
         }
     }
@@ -102,7 +107,10 @@ impl LintConfig {
         })?;
         let mut config = Self {
             start_after: file.lint.start_after,
-            postgres_version: file.lint.postgres_version.unwrap_or(11),
+            postgres_version: file
+                .lint
+                .postgres_version
+                .unwrap_or(DEFAULT_POSTGRES_VERSION),
             source: Some(path),
             ..Self::default()
         };

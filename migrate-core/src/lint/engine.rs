@@ -8,6 +8,7 @@ use super::rules::Lint;
 use super::{Hit, raw};
 use crate::Backend;
 use crate::ops::{ColumnDefault, ConstraintKind, Dropped, Migration, Operation};
+use crate::render::OnlineForm;
 use crate::schema::{Replay, Schema, SqlType};
 
 /// Functions whose value differs per row: a default calling one is
@@ -47,7 +48,19 @@ pub(crate) fn lint_plan(replay: &mut Replay, plan: &Migration, config: &LintConf
         hits: Vec::new(),
     };
     for (i, op) in plan.operations().iter().enumerate() {
+        let first_hit = state.hits.len();
         state.before(replay.current(), op, i);
+        // What a run does in its online form is not what the rule warns of.
+        if let Some(form) = (!plan.is_blocking_ddl())
+            .then(|| OnlineForm::of(op, state.backend, config.postgres_version))
+            .flatten()
+        {
+            let hits = state.hits.split_off(first_hit);
+            state.hits.extend(
+                hits.into_iter()
+                    .filter(|hit| !resolved_by(form).contains(&hit.lint)),
+            );
+        }
         let changed = changed_column(op).and_then(|(table, column)| {
             let before = replay.current().table(&table)?.column(&column)?.ty.clone();
             Some((table, column, before))
@@ -58,6 +71,18 @@ pub(crate) fn lint_plan(replay: &mut Replay, plan: &Migration, config: &LintConf
     }
     state.unindexed_keys(replay.current());
     state.hits
+}
+
+/// The rules an operation's online form answers: a run does what their
+/// fix says.
+fn resolved_by(form: OnlineForm) -> &'static [Lint] {
+    match form {
+        OnlineForm::Concurrently => &[Lint::IndexNotConcurrent, Lint::DropIndexNotConcurrent],
+        OnlineForm::NotValidThenValidate => &[Lint::ForeignKeyValidating, Lint::CheckValidating],
+        OnlineForm::UsingIndex => &[Lint::PrimaryKeyOnExisting],
+        OnlineForm::NotNullViaCheck => &[Lint::SetNotNull],
+        _ => &[],
+    }
 }
 
 /// The column whose type `op` changes.
@@ -304,7 +329,7 @@ impl PlanState<'_> {
                     ),
                     ConstraintKind::Unique(_) => (
                         Lint::UniqueOnExisting,
-                        "a unique constraint: its index is built under a lock, and repeated values make it fail",
+                        "a unique constraint: repeated values in its rows make it fail",
                     ),
                     ConstraintKind::PrimaryKey(_) => (
                         Lint::PrimaryKeyOnExisting,

@@ -23,7 +23,7 @@ mod rules;
 
 use serde::Serialize;
 
-pub use config::{ConfigFile, LintConfig};
+pub use config::{ConfigFile, DEFAULT_POSTGRES_VERSION, LintConfig};
 pub use rules::{Lint, RULES, Rule, Severity};
 
 pub(crate) use engine::lint_plan;

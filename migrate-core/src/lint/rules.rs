@@ -104,7 +104,7 @@ rules! {
     /// `SET NOT NULL` on a column of an existing table.
     SetNotNull = "set-not-null", PG, Warn,
         "SET NOT NULL scans the whole table under an ACCESS EXCLUSIVE lock",
-        "add CHECK (col IS NOT NULL) NOT VALID, VALIDATE it, then SET NOT NULL (PostgreSQL 12+ uses the check) and drop the check";
+        "a typed `set_not_null` runs online on PostgreSQL 12+ (CHECK NOT VALID, VALIDATE, SET NOT NULL, the check dropped) unless the migration is `blocking_ddl`; raw SQL must do those steps itself";
     /// `DROP NOT NULL`.
     DropNotNull = "drop-not-null", ALL, Warn,
         "lets a column hold NULL: code that assumes a value breaks on the first NULL",
@@ -124,11 +124,11 @@ rules! {
     /// An index built without `CONCURRENTLY` on an existing table.
     IndexNotConcurrent = "index-not-concurrent", PG, Deny,
         "CREATE INDEX on an existing table blocks every write to it until the index is built",
-        "build it with `.concurrently()` (CREATE INDEX CONCURRENTLY), in a step of its own";
+        "a typed `create_index` builds CONCURRENTLY unless the migration is `blocking_ddl`; raw SQL must say CONCURRENTLY, `.outside_transaction()`";
     /// An index dropped without `CONCURRENTLY`.
     DropIndexNotConcurrent = "drop-index-not-concurrent", PG, Warn,
         "DROP INDEX takes an ACCESS EXCLUSIVE lock on the table",
-        "drop it with DROP INDEX CONCURRENTLY, in a step of its own";
+        "a typed `drop_index` drops CONCURRENTLY unless the migration is `blocking_ddl`; raw SQL must say DROP INDEX CONCURRENTLY, `.outside_transaction()`";
     /// `CONCURRENTLY` inside the migration's transaction.
     ConcurrentlyInTransaction = "concurrently-in-transaction", PG, Deny,
         "CREATE/DROP INDEX CONCURRENTLY cannot run inside a transaction block",
@@ -136,7 +136,7 @@ rules! {
     /// A foreign key added and validated at once on an existing table.
     ForeignKeyValidating = "foreign-key-validating", PG, Warn,
         "adds a foreign key that is validated at once: both tables are locked while every row is checked",
-        "add it NOT VALID, then VALIDATE CONSTRAINT in a later step";
+        "a typed `add_constraint` adds it NOT VALID and validates it on its own unless the migration is `blocking_ddl`; for a column's `references`, add the column, then the key with `add_constraint`";
     /// A foreign key whose columns no index leads with.
     ForeignKeyWithoutIndex = "foreign-key-without-index", PG, Warn,
         "a foreign key whose columns lead no index: deletes on the referenced table scan this one",
@@ -148,15 +148,15 @@ rules! {
     /// A check constraint added and validated at once on an existing table.
     CheckValidating = "check-validating", PG, Warn,
         "adds a check that is validated at once: the table is locked while every row is checked",
-        "add it NOT VALID, then VALIDATE CONSTRAINT in a later step";
+        "a typed `add_constraint` adds it NOT VALID and validates it on its own unless the migration is `blocking_ddl`; raw SQL must do the same";
     /// A unique constraint added to an existing table.
     UniqueOnExisting = "unique-on-existing-table", PG_MY, Warn,
-        "adds a unique constraint to an existing table: it builds its index under a lock and fails if existing rows repeat",
-        "check for duplicates, build a unique index concurrently, then ADD CONSTRAINT .. UNIQUE USING INDEX";
+        "adds a unique constraint to an existing table: repeated values make it fail, and as written it builds its index under a lock",
+        "check for duplicates first; on PostgreSQL a typed `add_constraint` builds its index CONCURRENTLY and adds the constraint USING INDEX unless the migration is `blocking_ddl`";
     /// A primary key added to an existing table.
     PrimaryKeyOnExisting = "primary-key-on-existing-table", PG_MY, Warn,
         "adds a primary key to an existing table: it builds its index under a lock and sets NOT NULL on its columns",
-        "build a unique index concurrently, then ADD CONSTRAINT .. PRIMARY KEY USING INDEX";
+        "a typed `add_constraint` builds the index CONCURRENTLY and adds the key USING INDEX unless the migration is `blocking_ddl`; raw SQL must do the same";
     /// An enum value removed, renamed or reordered, or an enum dropped.
     EnumChange = "enum-change", PG_MY, Warn,
         "changes an enum in a way the database cannot do in place: the column is rewritten, or values in use become invalid",

@@ -145,6 +145,8 @@ fn cases() -> Vec<Case> {
         Case {
             lint: Lint::SetNotNull,
             bad: |m| {
+                // As written: a run would take the online form.
+                m.blocking_ddl();
                 m.alter_column(AlterColumn::new("users", "name").set_not_null());
             },
             good: |m| {
@@ -196,6 +198,8 @@ fn cases() -> Vec<Case> {
         Case {
             lint: Lint::IndexNotConcurrent,
             bad: |m| {
+                // As written: a run would take the online form.
+                m.blocking_ddl();
                 m.create_index(Index::new("ix_users_email").on("users", ["email"]));
             },
             good: |m| {
@@ -209,6 +213,8 @@ fn cases() -> Vec<Case> {
         Case {
             lint: Lint::DropIndexNotConcurrent,
             bad: |m| {
+                // As written: a run would take the online form.
+                m.blocking_ddl();
                 m.drop_index("posts", "ix_posts_user");
             },
             good: |m| {
@@ -235,6 +241,8 @@ fn cases() -> Vec<Case> {
         Case {
             lint: Lint::ForeignKeyValidating,
             bad: |m| {
+                // As written: a run would take the online form.
+                m.blocking_ddl();
                 m.add_constraint(
                     "posts",
                     ForeignKey::new("fk_posts_user2", ["user_id"], "users", ["id"]).into(),
@@ -295,6 +303,8 @@ fn cases() -> Vec<Case> {
         Case {
             lint: Lint::CheckValidating,
             bad: |m| {
+                // As written: a run would take the online form.
+                m.blocking_ddl();
                 m.add_constraint("users", Constraint::check("ck_email", "email <> ''"));
             },
             good: |m| {
@@ -321,6 +331,8 @@ fn cases() -> Vec<Case> {
         Case {
             lint: Lint::PrimaryKeyOnExisting,
             bad: |m| {
+                // As written: a run would take the online form.
+                m.blocking_ddl();
                 m.add_constraint("events", Constraint::primary_key("pk_events", ["user_id"]));
             },
             good: |m| {
@@ -416,6 +428,51 @@ fn cases() -> Vec<Case> {
             },
         },
     ]
+}
+
+#[test]
+fn an_online_form_answers_its_rules_unless_the_migration_runs_as_written() {
+    let answered = [
+        Lint::SetNotNull,
+        Lint::IndexNotConcurrent,
+        Lint::DropIndexNotConcurrent,
+        Lint::ForeignKeyValidating,
+        Lint::CheckValidating,
+        Lint::PrimaryKeyOnExisting,
+    ];
+    for case in cases().into_iter().filter(|c| answered.contains(&c.lint)) {
+        let id = case.lint.rule().id;
+        let bad = case.bad;
+        // The same plan without `blocking_ddl`: a run takes the online form.
+        let mut written = Migration::new().for_backend(Backend::Postgres);
+        bad(&mut written);
+        let mut online = Migration::new().for_backend(Backend::Postgres);
+        for op in written.operations() {
+            online.push(op.clone());
+        }
+        let mut replay = Replay::new(Schema::new(Backend::Postgres));
+        let mut before = Migration::new().for_backend(Backend::Postgres);
+        shop(&mut before);
+        replay.plan(&before).unwrap();
+        let found: Vec<Lint> = lint_plan(&mut replay.clone(), &online, &LintConfig::default())
+            .into_iter()
+            .map(|h| h.lint)
+            .collect();
+        assert!(!found.contains(&case.lint), "{id}: {found:?}");
+        let found: Vec<Lint> = lint_plan(&mut replay, &written, &LintConfig::default())
+            .into_iter()
+            .map(|h| h.lint)
+            .collect();
+        assert!(found.contains(&case.lint), "{id} as written: {found:?}");
+    }
+    // Before PostgreSQL 12 a check does not spare SET NOT NULL its scan.
+    let mut old = LintConfig::default();
+    old.postgres_version = 11;
+    let set_not_null = |m: &mut Migration| {
+        m.alter_column(AlterColumn::new("users", "name").set_not_null());
+    };
+    assert!(hits_with(Backend::Postgres, shop, set_not_null, &old).contains(&Lint::SetNotNull));
+    assert!(!hits(Backend::Postgres, shop, set_not_null).contains(&Lint::SetNotNull));
 }
 
 #[test]

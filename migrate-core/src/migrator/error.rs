@@ -85,25 +85,6 @@ pub enum PlanError {
         #[source]
         source: Box<RenderError>,
     },
-    /// The plan mixes statements that must run outside a transaction with
-    /// statements that run inside one.
-    #[error(
-        "{direction} {revision}: {non_transactional} cannot run inside a transaction on {backend}, but the same migration also has {transactional}; put the non-transactional operations in a migration of their own, in {location}"
-    )]
-    MixedTransactional {
-        /// The revision.
-        revision: String,
-        /// Which function.
-        direction: Direction,
-        /// Where it is written.
-        location: String,
-        /// The backend.
-        backend: crate::Backend,
-        /// The first operation that cannot run in a transaction.
-        non_transactional: String,
-        /// The first one that must.
-        transactional: String,
-    },
     /// The migration function panicked while recording its plan.
     #[error(
         "{direction} {revision}: the `{direction}` function panicked: {message}; fix it in {location}"

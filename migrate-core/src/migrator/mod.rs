@@ -11,6 +11,7 @@ mod fixtures;
 mod lint;
 mod lossy;
 mod offline;
+mod online;
 mod repair;
 mod schema;
 mod stamp;
@@ -300,7 +301,7 @@ impl Migrator {
     ) -> Result<Vec<RenderedStep>, Error> {
         let state = self.read_state(db).await?;
         let current = self.resolve_heads(&state.heads)?;
-        self.render_route(&current, direction, target, db.backend())
+        self.render_route(&current, direction, target, &*db)
     }
 
     async fn run(
@@ -356,7 +357,7 @@ impl Migrator {
             };
             // Build and render every step before the first one runs: a plan
             // that cannot render stops the run with nothing applied.
-            let steps = self.render_route(&current, direction, target, db.backend())?;
+            let steps = self.render_route(&current, direction, target, &*db)?;
             let resume = match continuing {
                 Some(continuation) => {
                     let first = steps.first();
@@ -431,7 +432,7 @@ impl Migrator {
     ) -> Result<Option<Continuation>, Error> {
         let mut continuing = None;
         if let Some(row) = self.dirty_step(db).await? {
-            match self.continuation(&row, db.backend()) {
+            match self.continuation(&row, current, db.backend()) {
                 Some((index, resume)) => {
                     continuing = Some(Continuation { index, row, resume });
                 }
@@ -456,10 +457,11 @@ impl Migrator {
     fn continuation(
         &self,
         row: &crate::driver::AuditRow,
+        current: &[RevisionIdx],
         backend: Backend,
     ) -> Option<(RevisionIdx, apply::Resume)> {
         let index = self.graph.index_of(&row.revision)?;
-        let step = self.step_as_recorded(index, row, backend).ok()?;
+        let step = self.step_as_recorded(index, row, current, backend).ok()?;
         let from = usize::try_from(row.statements_done).ok()?;
         if !apply::restartable_at(&step, backend, from) {
             return None;
@@ -625,19 +627,29 @@ impl Migrator {
         }
     }
 
+    /// The steps of the route to `target` from `current` on `db`'s
+    /// backend, refused if the linter denies one. Under a per-migration
+    /// lock on PostgreSQL the typed operations run as written: an online
+    /// form's `CONCURRENTLY` runs outside any transaction, where no such
+    /// lock covers it.
     fn render_route(
         &self,
         current: &[RevisionIdx],
         direction: Direction,
         target: &Target,
-        backend: Backend,
+        db: &dyn Driver,
     ) -> Result<Vec<RenderedStep>, Error> {
+        let backend = db.backend();
         let route = self.graph.route(direction, current, target)?;
         self.refuse_denied(&route, direction, backend)?;
-        route
-            .into_iter()
-            .map(|index| self.step(index, direction, backend).map_err(Error::from))
-            .collect()
+        let online = !(db.lock_scope() == LockScope::Step && backend == Backend::Postgres);
+        let steps = self.route_steps(&route, current, direction, backend, online)?;
+        if !online && !route.is_empty() {
+            tracing::info!(
+                "the per-migration lock (--lock-mode transaction) runs typed operations as written, without CONCURRENTLY or a separate VALIDATE; the session lock runs them online (docs/safety.md)"
+            );
+        }
+        Ok(steps)
     }
 
     /// With [`with_lint`](Self::with_lint), refuses an upgrade along

@@ -48,10 +48,7 @@ impl Migrator {
     ) -> Result<String, Error> {
         let route = self.graph.route(direction, from, target)?;
         self.refuse_denied(&route, direction, backend)?;
-        let steps = route
-            .into_iter()
-            .map(|index| self.step(index, direction, backend))
-            .collect::<Result<Vec<_>, _>>()?;
+        let steps = self.route_steps(&route, from, direction, backend, true)?;
         let id = |i: &RevisionIdx| self.graph.revision(*i).id.clone();
         let from_ids: Vec<String> = from.iter().map(id).collect();
         let mut out = crate::text::sql_comment(&format!(
@@ -122,7 +119,6 @@ impl Migrator {
             ),
         };
         let _ = writeln!(out, "{}", crate::text::sql_comment(&comment));
-        let in_transaction = backend.transactional_ddl() && !step.non_transactional();
         let rebuilds = step
             .statements
             .iter()
@@ -133,14 +129,26 @@ impl Migrator {
             // no-op inside a transaction, so before it).
             out.push_str("PRAGMA foreign_keys = OFF;\n");
         }
-        if in_transaction {
+        // As an online run groups them: each run of statements that may
+        // share a transaction in one, the others (`CONCURRENTLY`, a
+        // `VALIDATE` on its own) between them.
+        let mut in_transaction = false;
+        let mut transaction = |out: &mut String, open: bool| {
+            if !backend.transactional_ddl() || open == in_transaction {
+                return;
+            }
+            in_transaction = open;
+            if !open {
+                out.push_str("COMMIT;\n");
+                return;
+            }
             out.push_str("BEGIN;\n");
             // As an online run waits for table locks: a short while, then
             // it fails rather than hold up the queries queued behind it.
             if let (Backend::Postgres, Some(timeout)) = (backend, self.lock_wait.lock_timeout) {
                 let _ = writeln!(out, "{};", super::apply::lock_timeout_sql(timeout));
             }
-        }
+        };
         let operations = step.plan.operations();
         let mut replayed = 0;
         let mut replay_to = |replay: &mut Replay, end: usize| {
@@ -156,6 +164,7 @@ impl Migrator {
             Ok::<(), PlanError>(())
         };
         for (i, statement) in step.statements.iter().enumerate() {
+            transaction(out, statement.transactional);
             let not_offline = |why| PlanError::NotOffline {
                 revision: revision.id.clone(),
                 location: revision.location.clone(),
@@ -185,6 +194,7 @@ impl Migrator {
         };
         let deleted: Vec<&str> = deleted.iter().map(String::as_str).collect();
         let inserted: Vec<&str> = inserted.iter().map(String::as_str).collect();
+        transaction(out, true);
         out.push_str(&store_sql::record_step(
             backend,
             &deleted,
@@ -192,9 +202,7 @@ impl Migrator {
             &row,
             Audit::Insert(Stamp::Now),
         ));
-        if in_transaction {
-            out.push_str("COMMIT;\n");
-        }
+        transaction(out, false);
         out.push('\n');
         Ok(())
     }

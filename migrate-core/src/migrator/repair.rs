@@ -44,7 +44,7 @@ impl Migrator {
     ) -> Result<StepReport, Error> {
         self.locked(db, async |this, db| {
             let (row, index, current) = this.dirty_locked(db, "resume").await?;
-            let step = this.step_as_recorded(index, &row, db.backend())?;
+            let step = this.step_as_recorded(index, &row, &current, db.backend())?;
             if db.lock_scope() == LockScope::Step && step.non_transactional() {
                 return Err(ApplyError::NeedsSessionLock {
                     revision: row.revision.clone(),

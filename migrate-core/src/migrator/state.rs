@@ -308,9 +308,24 @@ impl Migrator {
         &self,
         index: RevisionIdx,
         row: &AuditRow,
+        current: &[RevisionIdx],
         backend: Backend,
     ) -> Result<RenderedStep, super::PlanError> {
-        self.step_recorded(index, row.direction, row.args.as_deref(), backend)
+        let step = self.step_recorded(index, row.direction, row.args.as_deref(), backend)?;
+        // Its heads have not moved: `current` is where it started. It ran
+        // in its online forms unless a per-migration lock had it run as
+        // written: the statements it recorded say which.
+        let online = self
+            .online_route(current, backend, true)
+            .step(step.clone())?;
+        let recorded = |candidate: &RenderedStep| {
+            row.plan.as_deref() == Some(candidate.plan_digest().as_str())
+        };
+        Ok(if !recorded(&online) && recorded(&step) {
+            step
+        } else {
+            online
+        })
     }
 
     /// The step of revision `index` in `direction`, recorded with the `-x`

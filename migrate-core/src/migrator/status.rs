@@ -290,9 +290,13 @@ impl Migrator {
         let mut in_progress = None;
         if tables_exist {
             if let Some(step) = self.dirty_step(db).await? {
-                match self.continuation(&step, backend) {
+                let heads_now = self.resolve_heads(&head_ids).unwrap_or_default();
+                match self.continuation(&step, &heads_now, backend) {
                     Some((index, resume)) => {
-                        in_progress = Some(self.in_progress(db, index, &step, resume.from).await?);
+                        in_progress = Some(
+                            self.in_progress(db, index, &step, &heads_now, resume.from)
+                                .await?,
+                        );
                     }
                     None => problems.push(Problem::Unfinished {
                         step: Box::new(step),
@@ -323,9 +327,10 @@ impl Migrator {
         db: &mut dyn Driver,
         index: RevisionIdx,
         row: &AuditRow,
+        current: &[RevisionIdx],
         from: usize,
     ) -> Result<InProgress, Error> {
-        let step = self.step_as_recorded(index, row, db.backend())?;
+        let step = self.step_as_recorded(index, row, current, db.backend())?;
         let rows = super::backfill::read_rows(db, &row.revision, row.direction)
             .await
             .map_err(|source| ApplyError::ReadState { source })?;

@@ -69,7 +69,6 @@ impl RenderedStep {
             location: registration.location(),
             source: Box::new(source),
         })?;
-        check_transactional(registration, direction, backend, &plan, &statements)?;
         let checksum = render::checksum(&statements);
         Ok(Self {
             index,
@@ -81,8 +80,34 @@ impl RenderedStep {
         })
     }
 
-    /// Whether the step runs outside a transaction (`CREATE INDEX
-    /// CONCURRENTLY`), statement by statement with its progress recorded.
+    /// The step as a run executes it: operations on tables that held rows
+    /// before the migration in their online forms
+    /// ([`render::render_online`]). The checksum stays that of the plan as
+    /// written.
+    pub(crate) fn online(
+        mut self,
+        online: &render::Online,
+        backend: Backend,
+    ) -> Result<Self, PlanError> {
+        let any = (0..self.plan.operations().len())
+            .any(|op| online.form(&self.plan, op, backend).is_some());
+        if any {
+            self.statements =
+                render::render_online(&self.plan, backend, online).map_err(|source| {
+                    PlanError::Render {
+                        revision: self.registration.id.to_owned(),
+                        direction: self.direction,
+                        location: self.registration.location(),
+                        source: Box::new(source),
+                    }
+                })?;
+        }
+        Ok(self)
+    }
+
+    /// Whether some statement of the step runs outside a transaction
+    /// (`CREATE INDEX CONCURRENTLY`, a `VALIDATE` on its own): the step then
+    /// runs in phases, each committed with its progress recorded.
     pub fn non_transactional(&self) -> bool {
         self.statements.iter().any(|s| !s.transactional)
     }
@@ -133,44 +158,6 @@ impl RenderedStep {
             .get(self.statements[i].op)
             .map(|op| op.describe())
             .unwrap_or_default()
-    }
-}
-
-/// A migration runs entirely inside a transaction or entirely outside one:
-/// splitting it silently would leave half of it applied on failure.
-fn check_transactional(
-    registration: &Registration,
-    direction: Direction,
-    backend: Backend,
-    plan: &Migration,
-    statements: &[Statement],
-) -> Result<(), PlanError> {
-    let describe = |s: &Statement| {
-        plan.operations()
-            .get(s.op)
-            .map(|op| op.describe())
-            .unwrap_or_default()
-    };
-    if !backend.transactional_ddl() {
-        // MySQL runs every step statement by statement anyway.
-        return Ok(());
-    }
-    // A backfill commits batch by batch whatever surrounds it.
-    let mut statements = statements
-        .iter()
-        .filter(|s| !matches!(s.exec, render::Exec::Backfill(_)));
-    let outside = statements.clone().find(|s| !s.transactional);
-    let inside = statements.find(|s| s.transactional);
-    match (outside, inside) {
-        (Some(outside), Some(inside)) => Err(PlanError::MixedTransactional {
-            revision: registration.id.to_owned(),
-            direction,
-            location: registration.location(),
-            backend,
-            non_transactional: describe(outside),
-            transactional: describe(inside),
-        }),
-        _ => Ok(()),
     }
 }
 
@@ -365,7 +352,7 @@ mod tests {
     }
 
     #[test]
-    fn concurrently_cannot_share_a_migration_with_transactional_steps() {
+    fn a_migration_with_concurrently_runs_in_phases() {
         let reg = registration(
             |m| {
                 m.add_column("events", Column::new("at").timestamptz().nullable());
@@ -377,43 +364,58 @@ mod tests {
             },
             None,
         );
-        let error = RenderedStep::build(
+        let step = RenderedStep::build(
             RevisionIdx::new(0),
             reg,
             Direction::Upgrade,
             Backend::Postgres,
         )
-        .unwrap_err()
-        .to_string();
-        assert!(
-            error.contains(
-                "create_index ix_events_at on events cannot run inside a transaction on postgres"
-            ),
-            "{error}"
-        );
-        assert!(error.contains("add_column events.at"), "{error}");
-        // Alone it runs outside a transaction; elsewhere CONCURRENTLY is moot.
-        let alone = registration(
+        .unwrap();
+        assert!(step.non_transactional());
+        let transactional: Vec<bool> = step.statements.iter().map(|s| s.transactional).collect();
+        assert_eq!(transactional, [true, false]);
+        // Elsewhere CONCURRENTLY is moot.
+        let step =
+            RenderedStep::build(RevisionIdx::new(0), reg, Direction::Upgrade, Backend::MySql)
+                .unwrap();
+        assert!(!step.non_transactional());
+    }
+
+    #[test]
+    fn the_online_form_keeps_the_checksum_of_the_plan_as_written() {
+        let reg = registration(
             |m| {
-                m.create_index(
-                    Index::new("ix_events_at")
-                        .on("events", ["at"])
-                        .concurrently(),
-                );
+                m.create_index(Index::new("ix_events_at").on("events", ["at"]));
             },
             None,
         );
-        let step = RenderedStep::build(
-            RevisionIdx::new(0),
-            alone,
-            Direction::Upgrade,
-            Backend::Postgres,
-        )
-        .unwrap();
-        assert!(step.non_transactional());
-        assert!(
-            RenderedStep::build(RevisionIdx::new(0), reg, Direction::Upgrade, Backend::MySql)
-                .is_ok()
+        let build = || {
+            RenderedStep::build(
+                RevisionIdx::new(0),
+                reg,
+                Direction::Upgrade,
+                Backend::Postgres,
+            )
+            .unwrap()
+        };
+        let written = build();
+        let online = render::Online {
+            on_rows: vec![true],
+            postgres_version: 13,
+        };
+        let step = build().online(&online, Backend::Postgres).unwrap();
+        assert_eq!(
+            step.statements[0].sql,
+            r#"CREATE INDEX CONCURRENTLY "ix_events_at" ON "events" ("at")"#
         );
+        assert!(step.non_transactional());
+        assert_eq!(step.checksum, written.checksum);
+        // A new table: as written.
+        let fresh = render::Online {
+            on_rows: vec![false],
+            postgres_version: 13,
+        };
+        let step = build().online(&fresh, Backend::Postgres).unwrap();
+        assert_eq!(step.statements, written.statements);
     }
 }

@@ -24,6 +24,8 @@ pub enum StepState {
     NothingApplied {
         /// What became of the INVALID index a failed concurrent build left.
         index: Option<InvalidIndex>,
+        /// The rows in the database, not the statement, are the cause.
+        data: bool,
     },
     /// Statements that commit on their own ran before the one that failed,
     /// and stay.
@@ -37,6 +39,8 @@ pub enum StepState {
         done: usize,
         /// Statements in the step.
         total: usize,
+        /// The rows in the database, not the statement, are the cause.
+        data: bool,
         /// What became of the INVALID index a failed concurrent build left.
         index: Option<InvalidIndex>,
     },
@@ -79,8 +83,13 @@ impl fmt::Display for StepState {
                 f.write_str("the transaction was rolled back; nothing changed")
             }
             StepState::NothingRan => f.write_str("no statement of the step ran"),
-            StepState::NothingApplied { index } => {
-                f.write_str("nothing of this step ran or stays applied: the database is as it was before it; fix the cause and run the command again")?;
+            StepState::NothingApplied { index, data } => {
+                f.write_str("nothing of this step ran or stays applied: the database is as it was before it; ")?;
+                f.write_str(if *data {
+                    fix(true)
+                } else {
+                    "fix the cause and run the command again"
+                })?;
                 write_index(f, index.as_ref())
             }
             StepState::PartlyApplied {
@@ -88,6 +97,7 @@ impl fmt::Display for StepState {
                 ddl_commits,
                 done,
                 total,
+                data,
                 index,
             } => {
                 let why = if *ddl_commits {
@@ -97,7 +107,12 @@ impl fmt::Display for StepState {
                 };
                 write!(
                     f,
-                    "{why}: {done} of {total} statements of this step ran and stay applied; the audit table marks the step as failed and nothing else runs until it is resolved. Fix the cause, then run `resume` to continue from statement {}, or finish or undo the step by hand and record it with `repair {revision} --applied` or `--reverted`",
+                    "{why}: {done} of {total} statements of this step ran and stay applied; the audit table marks the step as failed and nothing else runs until it is resolved. {}, then run `resume` to continue from statement {}, or finish or undo the step by hand and record it with `repair {revision} --applied` or `--reverted`",
+                    if *data {
+                        "The rows in the database are the cause, not the statement: fix the rows the database names"
+                    } else {
+                        "Fix the cause"
+                    },
                     done + 1,
                 )?;
                 write_index(f, index.as_ref())

@@ -23,6 +23,12 @@ pub fn checksum(statements: &[Statement]) -> String {
     format!("{:x}", hasher.finalize())
 }
 
+/// The SHA-256 of `text`, as lowercase hex: names that must be short and
+/// stable.
+pub(super) fn digest(text: &str) -> String {
+    format!("{:x}", Sha256::digest(text.as_bytes()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

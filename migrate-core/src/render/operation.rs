@@ -30,6 +30,28 @@ use crate::ops::{
 /// assert_eq!(sql(Backend::Sqlite), r#"ALTER TABLE "users" ADD COLUMN "email" varchar(255) NULL"#);
 /// ```
 pub fn render(plan: &Migration, backend: Backend) -> Result<Vec<Statement>, RenderError> {
+    render_with(plan, backend, None)
+}
+
+/// Renders `plan` for `backend` as a run executes it: each operation on a
+/// table that held rows before the migration (`online`) in its online form
+/// ([`OnlineForm`](super::OnlineForm): `CONCURRENTLY`, `NOT VALID` then
+/// `VALIDATE`, `USING INDEX`, `LOCK=NONE`), the rest as [`render`] writes
+/// them. The checksum stays [`render`]'s: the form is how a step runs, not
+/// what it changes.
+pub fn render_online(
+    plan: &Migration,
+    backend: Backend,
+    online: &super::Online,
+) -> Result<Vec<Statement>, RenderError> {
+    render_with(plan, backend, Some(online))
+}
+
+fn render_with(
+    plan: &Migration,
+    backend: Backend,
+    online: Option<&super::Online>,
+) -> Result<Vec<Statement>, RenderError> {
     let mut out: Vec<Statement> = Vec::new();
     for (op, operation) in plan.operations().iter().enumerate() {
         limits::check(operation, backend)?;
@@ -38,6 +60,10 @@ pub fn render(plan: &Migration, backend: Backend) -> Result<Vec<Statement>, Rend
             op,
             operation,
         };
+        if let Some(form) = online.and_then(|online| online.form(plan, op, backend)) {
+            out.extend(r.online(form)?);
+            continue;
+        }
         match r.render()? {
             Rendered::Sql(statements) => {
                 let transactional = operation.transactional(backend);

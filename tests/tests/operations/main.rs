@@ -25,6 +25,7 @@ mod indexes;
 mod irreversible;
 mod models;
 mod naming;
+mod online;
 mod raw_ddl;
 mod rebuild;
 mod replay;

@@ -591,14 +591,16 @@ impl StepRun<'_> {
             Some(index) => statement::drop_invalid_index(self.db, index).await,
             None => None,
         };
+        let data = failure.caused_by_data(&self.step.statements[i]);
         let state = if i == 0 {
-            StepState::NothingApplied { index }
+            StepState::NothingApplied { index, data }
         } else {
             StepState::PartlyApplied {
                 revision: self.audit.revision.clone(),
                 ddl_commits: !self.db.backend().transactional_ddl(),
                 done: i,
                 total: self.step.statements.len(),
+                data,
                 index,
             }
         };

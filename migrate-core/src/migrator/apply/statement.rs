@@ -8,7 +8,7 @@ use crate::driver::{BrokenForeignKeys, Driver, StatementError};
 use crate::migrator::ApplyError;
 use crate::migrator::RenderedStep;
 use crate::migrator::step_state::{InvalidIndex, StepState};
-use crate::ops::Operation;
+use crate::ops::{ConstraintKind, Operation};
 use crate::render::{Exec, Rebuild, SchemaObject, Statement};
 
 type BoxError = Box<dyn StdError + Send + Sync>;
@@ -136,6 +136,17 @@ pub(super) fn concurrent_index(step: &RenderedStep, i: usize) -> Option<&str> {
     let statement = &step.statements[i];
     match step.plan.operations().get(statement.op) {
         Some(Operation::CreateIndex(index)) if !statement.transactional => Some(index.name()),
+        // A unique or primary key added USING INDEX: the index it builds
+        // first has the constraint's name.
+        Some(Operation::AddConstraint { constraint, .. })
+            if !statement.transactional
+                && matches!(
+                    constraint.kind(),
+                    ConstraintKind::Unique(_) | ConstraintKind::PrimaryKey(_)
+                ) =>
+        {
+            Some(constraint.name())
+        }
         _ => None,
     }
 }
