@@ -483,13 +483,22 @@ const MIGRATE_TOML: &str = r#"# How `lint`, `check` and `upgrade` judge these mi
 # This revision and its ancestors ran everywhere already: not linted.
 # start_after = "<revision id>"
 # The oldest PostgreSQL the migrations run on (before 11, adding a column
-# with any default rewrites the table).
-postgres_version = 11
+# with any default rewrites the table; before 12, SET NOT NULL always scans).
+postgres_version = 13
 
 [lint.rules]
 # A rule's severity here: "deny", "warn" or "off", e.g.
 # rename-column = "deny"
 # prefer-timestamptz = "warn"
+
+[run]
+# How long a statement waits for a table lock before it gives its place in
+# the queue up and the step runs again after a backoff ("off": as long as
+# it takes), for how long in all, and how long a schema change may run on
+# PostgreSQL ("off": no bound). A migration may set its own.
+lock_timeout = "1s"
+lock_retry = "1m"
+statement_timeout = "1m"
 "#;
 
 fn plural(n: usize) -> &'static str {

@@ -1,11 +1,13 @@
-//! The lock-queue outage, on PostgreSQL: a long transaction holds a lock
-//! on a busy table; a migration's `ALTER TABLE` asks for ACCESS EXCLUSIVE
-//! and queues behind it, and every ordinary query on the table queues
-//! behind the `ALTER`. With the default lock wait (`lock_timeout` 1 s, run
-//! again after a backoff) the `ALTER` gives its place up after a second,
-//! the queries go on (their worst latency stays near the timeout), and the
-//! migration completes once the blocker ends. Without it, the same queries
-//! wait as long as the blocker runs: the outage.
+//! The lock-queue outage: a long transaction holds a lock on a busy table;
+//! a migration's `ALTER TABLE` asks for ACCESS EXCLUSIVE (PostgreSQL) or an
+//! exclusive metadata lock (MariaDB) and queues behind it, and every
+//! ordinary query on the table queues behind the `ALTER`. With the default
+//! lock wait (1 s, run again after a backoff) the `ALTER` gives its place up
+//! after a second, the queries go on (their worst latency stays near the
+//! timeout), and the migration completes once the blocker ends. Without it,
+//! the same queries wait as long as the blocker runs: the outage. An index
+//! on a table a writer holds open is built `CONCURRENTLY` by default, and
+//! writes beside it never wait.
 //!
 //! The figures are printed (`--nocapture`) and recorded in BENCHMARKS.md;
 //! the assertions leave wide margins (2-core machines under load).
@@ -20,9 +22,8 @@ use std::time::{Duration, Instant};
 use migrate_core::Migrator;
 use migrate_core::driver::{self, Access};
 use migrate_core::graph::Target;
-use migrate_core::migrator::LockWait;
+use migrate_core::migrator::Timeouts;
 use migrate_core::ops::{Column, Index, Migration, Table};
-use sqlx::Connection;
 use support::{TestDb, registration};
 
 /// How long the blocking transaction holds its lock.
@@ -77,7 +78,7 @@ async fn scenario(
     db: &TestDb,
     blocker_sql: &str,
     change: fn(&mut Migration),
-    lock_wait: LockWait,
+    timeouts: Timeouts,
 ) -> Outcome {
     let first = Migrator::new(vec![registration("q001", &[], create, None)]).unwrap();
     let mut conn = driver::connect(&db.url, Access::ReadWrite).await.unwrap();
@@ -88,11 +89,11 @@ async fn scenario(
     conn.close().await.unwrap();
     db.execute("INSERT INTO busy (v) VALUES (1)").await;
 
-    let mut blocker = sqlx::PgConnection::connect(&db.url).await.unwrap();
-    sqlx::raw_sql(blocker_sql)
-        .execute(&mut blocker)
-        .await
-        .unwrap();
+    // Through the framework's driver: the same calls on every backend.
+    let mut blocker = driver::connect(&db.url, Access::ReadWrite).await.unwrap();
+    for sql in blocker_sql.split("; ") {
+        blocker.execute(sql).await.unwrap();
+    }
 
     // The application: SELECTs and INSERTs, one at a time, timed.
     let stop = Arc::new(AtomicBool::new(false));
@@ -100,12 +101,7 @@ async fn scenario(
         let stop = Arc::clone(&stop);
         let url = db.url.clone();
         tokio::spawn(async move {
-            // One connection, through a pool: what a spawned task can hold.
-            let pool = sqlx::postgres::PgPoolOptions::new()
-                .max_connections(1)
-                .connect(&url)
-                .await
-                .unwrap();
+            let mut app = driver::connect(&url, Access::ReadWrite).await.unwrap();
             let (mut worst, mut queries) = (Duration::ZERO, 0);
             while !stop.load(Ordering::Relaxed) {
                 for sql in [
@@ -113,13 +109,13 @@ async fn scenario(
                     "INSERT INTO busy (v) VALUES (2)",
                 ] {
                     let at = Instant::now();
-                    sqlx::raw_sql(sql).execute(&pool).await.unwrap();
+                    app.execute(sql).await.unwrap();
                     worst = worst.max(at.elapsed());
                     queries += 1;
                 }
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
-            pool.close().await;
+            app.close().await.unwrap();
             (worst, queries)
         })
     };
@@ -133,7 +129,7 @@ async fn scenario(
             registration("q002", &["q001"], change, None),
         ])
         .unwrap()
-        .with_lock_wait(lock_wait);
+        .with_timeouts(timeouts);
         let mut conn = driver::connect(&db.url, Access::ReadWrite).await.unwrap();
         let at = Instant::now();
         let result = migrator
@@ -145,7 +141,8 @@ async fn scenario(
     };
     let release = async {
         tokio::time::sleep(BLOCKER).await;
-        sqlx::raw_sql("COMMIT").execute(&mut blocker).await.unwrap();
+        blocker.execute("COMMIT").await.unwrap();
+        blocker.close().await.unwrap();
     };
     let ((result, took), ()) = tokio::join!(migrate, release);
     result.unwrap_or_else(|e| panic!("the migration failed: {e}"));
@@ -159,6 +156,40 @@ async fn scenario(
     }
 }
 
+/// The reader scenario on `safe_db` with the default timeouts and on
+/// `unsafe_db` without a lock timeout: the first keeps the queue moving,
+/// the second is the outage; both migrations complete.
+async fn lock_wait_against_outage(safe_db: TestDb, unsafe_db: TestDb, what: &str) {
+    let safe = scenario(&safe_db, READER, alter, Timeouts::default()).await;
+    assert!(safe_db.columns("busy").await.contains(&"note".to_owned()));
+    let no_wait = Timeouts {
+        lock_timeout: None,
+        ..Timeouts::default()
+    };
+    let outage = scenario(&unsafe_db, READER, alter, no_wait).await;
+    println!(
+        "{what}, blocker {:?}: with a 1 s lock timeout the worst query took {:?} ({} queries, migration {:?}); without it {:?} ({} queries, migration {:?})",
+        BLOCKER,
+        safe.worst,
+        safe.queries,
+        safe.migration,
+        outage.worst,
+        outage.queries,
+        outage.migration
+    );
+    assert!(
+        safe.worst < Duration::from_millis(3_000),
+        "{what}: the queue stalled with the safe default: {:?}",
+        safe.worst
+    );
+    assert!(
+        outage.worst > BLOCKER - Duration::from_secs(2),
+        "{what}: without a lock timeout the queries should have waited for the blocker: {:?}",
+        outage.worst
+    );
+    assert!(safe.migration >= BLOCKER - Duration::from_secs(1));
+}
+
 #[test]
 fn a_short_lock_timeout_keeps_the_queue_moving_and_the_migration_completes() {
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -166,40 +197,8 @@ fn a_short_lock_timeout_keeps_the_queue_moving_and_the_migration_completes() {
         let Some(safe_db) = TestDb::postgres().await else {
             return;
         };
-        let safe = scenario(&safe_db, READER, alter, LockWait::default()).await;
-        assert!(safe_db.columns("busy").await.contains(&"note".to_owned()));
         let unsafe_db = TestDb::postgres().await.unwrap();
-        let outage = scenario(
-            &unsafe_db,
-            READER,
-            alter,
-            LockWait {
-                lock_timeout: None,
-                ..LockWait::default()
-            },
-        )
-        .await;
-        println!(
-            "lock queue, blocker {:?}: with lock_timeout 1 s the worst query took {:?} ({} queries, migration {:?}); without it {:?} ({} queries, migration {:?})",
-            BLOCKER,
-            safe.worst,
-            safe.queries,
-            safe.migration,
-            outage.worst,
-            outage.queries,
-            outage.migration
-        );
-        assert!(
-            safe.worst < Duration::from_millis(3_000),
-            "the queue stalled with the safe default: {:?}",
-            safe.worst
-        );
-        assert!(
-            outage.worst > BLOCKER - Duration::from_secs(2),
-            "without a lock_timeout the queries should have waited for the blocker: {:?}",
-            outage.worst
-        );
-        assert!(safe.migration >= BLOCKER - Duration::from_secs(1));
+        lock_wait_against_outage(safe_db, unsafe_db, "lock queue on PostgreSQL").await;
     });
 }
 
@@ -215,9 +214,9 @@ fn an_index_on_a_busy_table_never_holds_up_its_writes() {
         let Some(online_db) = TestDb::postgres().await else {
             return;
         };
-        let online = scenario(&online_db, WRITER, index, LockWait::default()).await;
+        let online = scenario(&online_db, WRITER, index, Timeouts::default()).await;
         let plain_db = TestDb::postgres().await.unwrap();
-        let plain = scenario(&plain_db, WRITER, index_as_written, LockWait::default()).await;
+        let plain = scenario(&plain_db, WRITER, index_as_written, Timeouts::default()).await;
         println!(
             "index on a busy table, writer {:?}: online (CONCURRENTLY) worst query {:?} ({} queries, migration {:?}); as written {:?} ({} queries, migration {:?})",
             BLOCKER,
@@ -246,5 +245,22 @@ fn an_index_on_a_busy_table_never_holds_up_its_writes() {
             "the plain build should have held writes up to its lock timeout: {:?}",
             plain.worst
         );
+    });
+}
+
+/// The same outage on MariaDB: DDL waits for the metadata lock a reader's
+/// open transaction holds, and every later query on the table queues behind
+/// it. With the default the step sets `lock_wait_timeout` to a second: the
+/// `ALTER` gives up, runs again after a backoff, and completes once the
+/// reader ends; without it, the queries wait for the whole transaction.
+#[test]
+fn mariadb_gives_its_place_in_the_metadata_lock_queue_up() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let Some(safe_db) = TestDb::mysql().await else {
+            return;
+        };
+        let unsafe_db = TestDb::mysql().await.unwrap();
+        lock_wait_against_outage(safe_db, unsafe_db, "metadata lock queue on MariaDB").await;
     });
 }

@@ -210,8 +210,10 @@ impl<'a> Context<'a> {
 
     /// The registered migrations, checked, with the run's options.
     pub(crate) fn migrator(&self) -> Result<Migrator, Failure> {
+        let config = lint::config()?;
         Ok(Migrator::from_registry()?
-            .with_lint(lint::config()?)
+            .with_timeouts(config.timeouts)
+            .with_lint(config)
             .with_lock_timeout(self.lock_timeout)
             .with_args(self.args.clone())
             .with_progress(crate::output::progress::reporter()))

@@ -170,6 +170,15 @@ pub trait Driver: Send + std::fmt::Debug {
         self.execute(&format!("{sql}COMMIT;")).await
     }
 
+    /// Whether `error` says the statement waited its lock timeout out for
+    /// a lock and gave up, having done nothing: PostgreSQL's
+    /// `lock_timeout` (SQLSTATE 55P03), MySQL's `lock_wait_timeout`
+    /// (error 1205).
+    fn is_lock_timeout(&self, error: &sqlx::Error) -> bool {
+        let _ = error;
+        false
+    }
+
     /// Whether `error` only says that a DDL statement's effect is already
     /// there: what running it a second time says (a table that exists, a
     /// column already dropped).

@@ -137,6 +137,13 @@ impl Driver for MySqlDriver {
             })
     }
 
+    fn is_lock_timeout(&self, error: &sqlx::Error) -> bool {
+        error
+            .as_database_error()
+            .and_then(|e| e.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>())
+            .is_some_and(|e| e.number() == 1205)
+    }
+
     fn is_already_applied(&self, error: &sqlx::Error) -> bool {
         // Table exists, duplicate column, duplicate key name, can't drop
         // (missing), unknown table, duplicate foreign key, duplicate check

@@ -416,6 +416,13 @@ impl Driver for PgDriver {
             .map(drop)
     }
 
+    fn is_lock_timeout(&self, error: &sqlx::Error) -> bool {
+        error
+            .as_database_error()
+            .and_then(|e| e.code())
+            .is_some_and(|code| code == "55P03")
+    }
+
     fn is_already_applied(&self, error: &sqlx::Error) -> bool {
         // Duplicate table, column, object, schema; undefined table, column,
         // object (a DROP that already ran).
@@ -431,10 +438,19 @@ impl Driver for PgDriver {
     }
 
     fn hint(&self, error: &sqlx::Error) -> Option<&'static str> {
-        let code = error.as_database_error().and_then(|e| e.code());
-        (code.as_deref() == Some("55P04")).then_some(
-            "PostgreSQL cannot use an enum value in the transaction that added it: use it in a later migration",
-        )
+        let database = error.as_database_error()?;
+        match database.code().as_deref() {
+            Some("55P04") => Some(
+                "PostgreSQL cannot use an enum value in the transaction that added it: use it in a later migration",
+            ),
+            Some("57014") if database.message().contains("statement timeout") => Some(
+                "the schema change ran past the step's statement_timeout, holding its lock all the while, and was rolled back: it scans or rewrites the table; make the change online (docs/safety.md), or give the migration `m.statement_timeout(None)` and run it in a quiet moment",
+            ),
+            Some("55P03") => Some(
+                "a long transaction held a lock on the table for the whole lock-wait budget; run the migration again once it has ended",
+            ),
+            _ => None,
+        }
     }
 
     async fn index_validity(&mut self, name: &str) -> Result<Option<bool>, sqlx::Error> {

@@ -12,13 +12,24 @@
 //! [lint.rules]
 //! rename-column = "deny"
 //! prefer-timestamptz = "warn"
+//!
+//! [run]
+//! # How long a statement waits for a table lock before it gives its place
+//! # in the queue up and the step runs again ("off": as long as it takes).
+//! lock_timeout = "1s"
+//! # How long a step keeps running again after lock timeouts.
+//! lock_retry = "1m"
+//! # How long a schema change may run on PostgreSQL ("off": no bound).
+//! statement_timeout = "1m"
 //! ```
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use serde::Deserialize;
 
 use super::rules::{Lint, RULES, Severity};
+use crate::migrator::Timeouts;
 
 /// The PostgreSQL major version assumed when `migrate.toml` names none:
 /// the oldest release its project still supported in 2025.
@@ -46,6 +57,9 @@ pub struct LintConfig {
     /// [`DEFAULT_POSTGRES_VERSION`]: non-volatile defaults are cheap from 11
     /// on, and from 12 a validated check lets `SET NOT NULL` skip its scan).
     pub postgres_version: u32,
+    /// What `[run]` says: the timeouts a run uses, which the rules about
+    /// missing timeouts judge.
+    pub timeouts: Timeouts,
     /// Where the configuration came from, for messages.
     pub source: Option<&'static str>,
 }
@@ -56,6 +70,7 @@ impl Default for LintConfig {
             severities: BTreeMap::new(),
             start_after: None,
             postgres_version: DEFAULT_POSTGRES_VERSION,
+            timeouts: Timeouts::default(),
             source: None,
         }
     }
@@ -66,6 +81,46 @@ impl Default for LintConfig {
 struct File {
     #[serde(default)]
     lint: Section,
+    #[serde(default)]
+    run: RunSection,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RunSection {
+    lock_timeout: Option<String>,
+    lock_retry: Option<String>,
+    statement_timeout: Option<String>,
+}
+
+impl RunSection {
+    fn timeouts(&self, path: &str) -> Result<Timeouts, String> {
+        let defaults = Timeouts::default();
+        let read = |key: &str, value: &Option<String>, default: Option<Duration>| {
+            let Some(text) = value else {
+                return Ok(default);
+            };
+            if text == "off" {
+                return Ok(None);
+            }
+            humantime::parse_duration(text).map(Some).map_err(|e| {
+                format!(
+                    "{path}: [run] {key} = {:?}: {e}; write a duration such as \"500ms\", \"2s\" or \"1m\", or \"off\"",
+                    crate::text::one_line(text)
+                )
+            })
+        };
+        Ok(Timeouts {
+            lock_timeout: read("lock_timeout", &self.lock_timeout, defaults.lock_timeout)?,
+            retry_budget: read("lock_retry", &self.lock_retry, Some(defaults.retry_budget))?
+                .unwrap_or_default(),
+            statement_timeout: read(
+                "statement_timeout",
+                &self.statement_timeout,
+                defaults.statement_timeout,
+            )?,
+        })
+    }
 }
 
 #[derive(Default, Deserialize)]
@@ -111,6 +166,7 @@ impl LintConfig {
                 .lint
                 .postgres_version
                 .unwrap_or(DEFAULT_POSTGRES_VERSION),
+            timeouts: file.run.timeouts(path)?,
             source: Some(path),
             ..Self::default()
         };

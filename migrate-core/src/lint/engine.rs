@@ -47,7 +47,16 @@ pub(crate) fn lint_plan(replay: &mut Replay, plan: &Migration, config: &LintConf
         keys_added: Vec::new(),
         hits: Vec::new(),
     };
+    // The first DDL on a table with rows, and the first schema change
+    // there that a statement timeout bounds.
+    let (mut ddl, mut bounded) = (None, None);
     for (i, op) in plan.operations().iter().enumerate() {
+        if ddl_table(op).is_some_and(|t| state.existing(replay.current(), t)) {
+            ddl = ddl.or(Some(i));
+            if crate::migrator::timeouts::bounded(op) {
+                bounded = bounded.or(Some(i));
+            }
+        }
         let first_hit = state.hits.len();
         state.before(replay.current(), op, i);
         // What a run does in its online form is not what the rule warns of.
@@ -70,6 +79,29 @@ pub(crate) fn lint_plan(replay: &mut Replay, plan: &Migration, config: &LintConf
         state.after(replay.current(), op, i, changed);
     }
     state.unindexed_keys(replay.current());
+    let timeouts = config.timeouts.for_plan(plan);
+    if let (Some(i), None) = (ddl, timeouts.lock_timeout) {
+        state.hit(
+            Lint::MissingLockTimeout,
+            Some(i),
+            format!(
+                "{} on a table with rows runs with no lock timeout ({})",
+                plan.operations()[i].describe(),
+                timeout_source(plan.timeouts().0.is_some())
+            ),
+        );
+    }
+    if let (Some(i), None) = (bounded, timeouts.statement_timeout) {
+        state.hit(
+            Lint::MissingStatementTimeout,
+            Some(i),
+            format!(
+                "{} on a table with rows runs with no statement timeout ({})",
+                plan.operations()[i].describe(),
+                timeout_source(plan.timeouts().1.is_some())
+            ),
+        );
+    }
     state.hits
 }
 
@@ -82,6 +114,31 @@ fn resolved_by(form: OnlineForm) -> &'static [Lint] {
         OnlineForm::UsingIndex => &[Lint::PrimaryKeyOnExisting],
         OnlineForm::NotNullViaCheck => &[Lint::SetNotNull],
         _ => &[],
+    }
+}
+
+/// Who turned a timeout off: the migration, or the crate.
+fn timeout_source(migration: bool) -> &'static str {
+    if migration {
+        "the migration sets it to None"
+    } else {
+        "`[run]` in migrate.toml turns it off"
+    }
+}
+
+/// The table a DDL operation changes (not one it creates).
+fn ddl_table(op: &Operation) -> Option<&str> {
+    match op {
+        Operation::DropTable { table, .. } => Some(table.name()),
+        Operation::RenameTable { from, .. } => Some(from),
+        Operation::AddColumn { table, .. }
+        | Operation::DropColumn { table, .. }
+        | Operation::DropIndex { table, .. }
+        | Operation::AddConstraint { table, .. }
+        | Operation::DropConstraint { table, .. } => Some(table),
+        Operation::AlterColumn(alter) => Some(&alter.table),
+        Operation::CreateIndex(index) => Some(&index.table),
+        _ => None,
     }
 }
 
@@ -107,6 +164,12 @@ impl PlanState<'_> {
         if lint.rule().backends.contains(&self.backend) {
             self.hits.push(Hit { lint, op, message });
         }
+    }
+
+    /// Records that this plan created `table` (raw SQL did): it has no
+    /// rows, whatever the schema says next.
+    pub(super) fn created_here(&mut self, table: String) {
+        self.created.insert(table);
     }
 
     /// Whether `table` (in `schema`, the schema at this point of the plan)
@@ -244,6 +307,19 @@ impl PlanState<'_> {
                         Lint::PrimaryKeyOnExisting,
                         Some(i),
                         format!("adds `{name}` as the primary key of a table that has rows"),
+                    );
+                }
+            }
+            Operation::AddEnumValue(add) if b == Backend::Postgres => {
+                let name = add.before.name();
+                if let Some(index) = super::raw::ordering_index(schema, name) {
+                    self.hit(
+                        Lint::EnumValueOrder,
+                        Some(i),
+                        format!(
+                            "appends `{}` to the enum `{name}`, which `{index}` orders by: it sorts after every existing value",
+                            add.value
+                        ),
                     );
                 }
             }

@@ -13,7 +13,7 @@ use super::engine::{PlanState, rewrites};
 use super::rules::Lint;
 use crate::Backend;
 use crate::ops::RawSql;
-use crate::schema::Schema;
+use crate::schema::{Schema, SqlType};
 
 /// The lint of one raw SQL step on the plan's backend.
 pub(super) fn lint_raw(state: &mut PlanState<'_>, schema: &Schema, raw: &RawSql, i: usize) {
@@ -265,17 +265,28 @@ impl StatementLint<'_, '_> {
                 "VACUUM FULL rewrites the table under an ACCESS EXCLUSIVE lock".into(),
             ),
             Statement::CreateTable(create) => {
+                let name = table_name(b, &create.name).unwrap_or_default();
                 let text = statement.to_string().to_ascii_lowercase();
+                // A 32-bit key: `serial`, `int` or `smallint` with PRIMARY KEY.
+                for column in &create.columns {
+                    let definition = column.to_string().to_ascii_lowercase();
+                    let ty = column.data_type.to_string().to_ascii_lowercase();
+                    let small = matches!(
+                        ty.as_str(),
+                        "serial" | "smallserial" | "int" | "integer" | "int4" | "smallint" | "int2"
+                    );
+                    if small && definition.contains("primary key") {
+                        self.hit(
+                            Lint::IntKey,
+                            format!("`{name}.{}` is a {ty} primary key", column.name.value),
+                        );
+                    }
+                }
+                self.state.created_here(name.clone());
                 if b == Backend::Postgres
                     && (text.contains(" serial") || text.contains(" bigserial"))
                 {
-                    self.hit(
-                        Lint::PreferIdentity,
-                        format!(
-                            "`{}` uses serial",
-                            table_name(b, &create.name).unwrap_or_default()
-                        ),
-                    );
+                    self.hit(Lint::PreferIdentity, format!("`{name}` uses serial"));
                 }
                 if !self.transactional && !create.if_not_exists {
                     self.hit(
@@ -284,13 +295,115 @@ impl StatementLint<'_, '_> {
                     );
                 }
             }
-            _ => {}
+            _ => {
+                self.timeout_off(statement);
+                if b == Backend::Postgres {
+                    self.enum_value(&statement.to_string());
+                }
+            }
+        }
+    }
+
+    /// A column raw SQL adds to an existing table: an identity or a stored
+    /// generated column rewrites it, a required one without a default
+    /// fails on its rows.
+    fn add_column(&mut self, table: &str, definition: &str) {
+        let text = definition.to_ascii_lowercase();
+        let name = definition.split_whitespace().next().unwrap_or_default();
+        let generated = text.contains(" generated ") || text.contains(" as (");
+        if text.contains(" as identity")
+            || text.contains(" serial")
+            || text.contains(" bigserial")
+            || text.contains("auto_increment")
+        {
+            self.hit(
+                Lint::AddingIdentityColumn,
+                format!("adds the identity column `{table}.{name}` to a table that has rows"),
+            );
+        } else if generated && text.contains(" stored") {
+            self.hit(
+                Lint::AddingGeneratedColumn,
+                format!("adds the stored generated column `{table}.{name}`: every row is computed and rewritten"),
+            );
+        } else if !generated && text.contains("not null") && !text.contains(" default ") {
+            self.hit(
+                Lint::AddingRequiredColumn,
+                format!(
+                    "adds `{table}.{name}` NOT NULL without a default to a table that has rows"
+                ),
+            );
+        }
+    }
+
+    /// PostgreSQL: `ALTER TYPE name ADD VALUE 'v'` without `BEFORE` or
+    /// `AFTER` appends `v`, which matters where an index orders by the
+    /// enum.
+    fn enum_value(&mut self, text: &str) {
+        let lower = text.to_ascii_lowercase();
+        let Some(rest) = lower.strip_prefix("alter type ") else {
+            return;
+        };
+        let name = rest
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .trim_matches('"');
+        if rest.contains(" rename value ") || rest.contains(" drop value ") {
+            self.hit(
+                Lint::EnumChange,
+                format!("renames or drops a value of the enum `{name}`: rows and code that hold the old value break"),
+            );
+            return;
+        }
+        if !rest.contains(" add value ") || rest.contains(" before ") || rest.contains(" after ") {
+            return;
+        }
+        if let Some(index) = ordering_index(self.schema, name) {
+            self.hit(
+                Lint::EnumValueOrder,
+                format!("appends a value to the enum `{name}`, which `{index}` orders by: it sorts after every existing value"),
+            );
+        }
+    }
+
+    /// `SET lock_timeout = 0`, `SET statement_timeout = 0` (or `TO 0`,
+    /// `'0'`): the raw SQL turns the run's timeout off for what follows.
+    fn timeout_off(&mut self, statement: &Statement) {
+        let text = statement.to_string().to_ascii_lowercase();
+        let Some(rest) = text.strip_prefix("set ") else {
+            return;
+        };
+        let rest = rest
+            .trim_start_matches("local ")
+            .trim_start_matches("session ");
+        let off = |name: &str| {
+            rest.strip_prefix(name).is_some_and(|value| {
+                let value = value.trim_start().trim_start_matches(['=', ' ']);
+                let value = value.trim_start_matches("to ").trim().trim_matches('\'');
+                value == "0" || value == "0ms" || value == "0s"
+            })
+        };
+        if off("lock_timeout") {
+            self.hit(
+                Lint::MissingLockTimeout,
+                "sets lock_timeout to 0: what follows waits for its locks as long as it takes"
+                    .into(),
+            );
+        }
+        if off("statement_timeout") {
+            self.hit(
+                Lint::MissingStatementTimeout,
+                "sets statement_timeout to 0: what follows runs as long as it takes".into(),
+            );
         }
     }
 
     fn alter(&mut self, table: &str, operation: &AlterTableOperation) {
         let b = self.state.backend;
         match operation {
+            AlterTableOperation::AddColumn { column_def, .. } => {
+                self.add_column(table, &column_def.to_string());
+            }
             AlterTableOperation::DropColumn { column_names, .. } => {
                 for column in column_names {
                     self.hit(
@@ -401,4 +514,32 @@ impl StatementLint<'_, '_> {
             _ => {}
         }
     }
+}
+
+/// The first index (a primary key counts) of `schema` whose key has a
+/// column of the enum type `name`: it orders by the enum's values.
+pub(super) fn ordering_index(schema: &Schema, name: &str) -> Option<String> {
+    schema.tables.values().find_map(|table| {
+        let of_enum = |column: &str| {
+            table
+                .column(column)
+                .is_some_and(|c| matches!(&c.ty, SqlType::Enum(e) if e == name))
+        };
+        table
+            .indexes
+            .iter()
+            .find(|ix| {
+                ix.parts
+                    .iter()
+                    .any(|p| matches!(p, crate::schema::IndexPart::Column(c) if of_enum(c)))
+            })
+            .map(|ix| ix.name.clone())
+            .or_else(|| {
+                table
+                    .primary_key
+                    .as_ref()
+                    .filter(|pk| pk.columns.iter().any(|c| of_enum(c)))
+                    .map(|_| format!("{} primary key", table.name))
+            })
+    })
 }

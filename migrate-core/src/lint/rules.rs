@@ -133,6 +133,14 @@ rules! {
     ConcurrentlyInTransaction = "concurrently-in-transaction", PG, Deny,
         "CREATE/DROP INDEX CONCURRENTLY cannot run inside a transaction block",
         "mark the raw SQL `.outside_transaction()`, or use the typed `.concurrently()` which does";
+    /// DDL on an existing table with no lock timeout.
+    MissingLockTimeout = "missing-lock-timeout", PG_MY, Warn,
+        "DDL on a table in use with no lock timeout: queued behind a long transaction, it holds up every query on the table",
+        "keep the crate's `[run] lock_timeout` (1 s by default) and give the migration no `m.lock_timeout(None)`; in raw SQL, never set lock_timeout to 0";
+    /// A schema change on an existing table with no statement timeout.
+    MissingStatementTimeout = "missing-statement-timeout", PG, Warn,
+        "a schema change on a table in use with no statement timeout: an unexpected scan or rewrite holds its lock as long as it runs",
+        "keep the crate's `[run] statement_timeout` (1 min by default); give one migration more with `m.statement_timeout(..)`; in raw SQL, never set statement_timeout to 0";
     /// A foreign key added and validated at once on an existing table.
     ForeignKeyValidating = "foreign-key-validating", PG, Warn,
         "adds a foreign key that is validated at once: both tables are locked while every row is checked",
@@ -149,6 +157,14 @@ rules! {
     CheckValidating = "check-validating", PG, Warn,
         "adds a check that is validated at once: the table is locked while every row is checked",
         "a typed `add_constraint` adds it NOT VALID and validates it on its own unless the migration is `blocking_ddl`; raw SQL must do the same";
+    /// A stored generated column added to an existing table.
+    AddingGeneratedColumn = "adding-generated-column", PG_MY, Warn,
+        "adds a STORED generated column to an existing table: every row is rewritten under an exclusive lock",
+        "add a plain column and backfill it in batches (then a trigger or the code keeps it), or on MySQL make it VIRTUAL";
+    /// An enum value appended where an index orders by the enum.
+    EnumValueOrder = "enum-value-order", PG, Warn,
+        "appends a value to an enum that an index orders by: it sorts after every existing value, whatever it means",
+        "if it belongs elsewhere in the order, add it in raw SQL with `ALTER TYPE .. ADD VALUE .. BEFORE/AFTER ..`";
     /// A unique constraint added to an existing table.
     UniqueOnExisting = "unique-on-existing-table", PG_MY, Warn,
         "adds a unique constraint to an existing table: repeated values make it fail, and as written it builds its index under a lock",

@@ -3,9 +3,11 @@
 
 use super::*;
 use crate::ops::{
-    AlterColumn, Column, ColumnType, Constraint, Enum, ForeignKey, Index, Migration, RawSql, Table,
+    AddEnumValue, AlterColumn, Column, ColumnType, Constraint, Enum, ForeignKey, Index, Migration,
+    RawSql, Table,
 };
 use crate::schema::{Replay, Schema};
+use std::time::Duration;
 
 type Record = fn(&mut Migration);
 
@@ -236,6 +238,58 @@ fn cases() -> Vec<Case> {
                     )
                     .outside_transaction(),
                 );
+            },
+        },
+        Case {
+            lint: Lint::MissingLockTimeout,
+            bad: |m| {
+                m.lock_timeout(None);
+                m.add_column("users", Column::new("note").text().nullable());
+            },
+            good: |m| {
+                m.lock_timeout(None);
+                m.create_table(Table::new("fresh").column(Column::new("a").integer()));
+                m.create_index(Index::new("ix_fresh_a").on("fresh", ["a"]));
+            },
+        },
+        Case {
+            lint: Lint::MissingStatementTimeout,
+            bad: |m| {
+                m.statement_timeout(None);
+                m.add_column("users", Column::new("note").text().nullable());
+            },
+            good: |m| {
+                // Index builds are never bounded.
+                m.statement_timeout(None);
+                m.create_index(
+                    Index::new("ix_users_email")
+                        .on("users", ["email"])
+                        .concurrently(),
+                );
+            },
+        },
+        Case {
+            lint: Lint::AddingGeneratedColumn,
+            bad: |m| {
+                m.execute("ALTER TABLE users ADD COLUMN email_lower varchar(100) GENERATED ALWAYS AS (lower(email)) STORED");
+            },
+            good: |m| {
+                m.create_table(Table::new("fresh").column(Column::new("a").integer()));
+                m.execute("ALTER TABLE fresh ADD COLUMN b int GENERATED ALWAYS AS (a + 1) STORED");
+            },
+        },
+        Case {
+            lint: Lint::EnumValueOrder,
+            bad: |m| {
+                m.create_index(
+                    Index::new("ix_users_status")
+                        .on("users", ["status"])
+                        .concurrently(),
+                );
+                m.add_enum_value(AddEnumValue::new(Enum::new("status", ["a", "b", "c"]), "d"));
+            },
+            good: |m| {
+                m.add_enum_value(AddEnumValue::new(Enum::new("status", ["a", "b", "c"]), "d"));
             },
         },
         Case {
@@ -617,6 +671,47 @@ fn configuration_reads_severities_and_refuses_what_it_does_not_know() {
 }
 
 #[test]
+fn run_timeouts_come_from_migrate_toml_and_missing_ones_are_found() {
+    let config = LintConfig::parse(
+        "migrate.toml",
+        "[run]\nlock_timeout = \"500ms\"\nlock_retry = \"2m\"\nstatement_timeout = \"off\"\n",
+    )
+    .unwrap();
+    assert_eq!(
+        config.timeouts.lock_timeout,
+        Some(Duration::from_millis(500))
+    );
+    assert_eq!(config.timeouts.retry_budget, Duration::from_secs(120));
+    assert_eq!(config.timeouts.statement_timeout, None);
+    // The crate's `off` is a finding on every schema change to a table in
+    // use, naming where it comes from.
+    let plan = |m: &mut Migration| {
+        m.add_column("users", Column::new("note").text().nullable());
+    };
+    let found: Vec<Lint> = hits_with(Backend::Postgres, shop, plan, &config);
+    assert!(found.contains(&Lint::MissingStatementTimeout), "{found:?}");
+    assert!(!found.contains(&Lint::MissingLockTimeout), "{found:?}");
+    let bad = LintConfig::parse("migrate.toml", "[run]\nlock_timeout = \"soon\"\n").unwrap_err();
+    assert!(
+        bad.starts_with("migrate.toml: [run] lock_timeout = \"soon\"") && bad.contains("\"off\""),
+        "{bad}"
+    );
+    // Raw SQL that turns them off.
+    let raw = |m: &mut Migration| {
+        m.execute("SET lock_timeout = 0; SET LOCAL statement_timeout TO '0'");
+    };
+    let found = hits(Backend::Postgres, shop, raw);
+    assert!(
+        found.contains(&Lint::MissingLockTimeout) && found.contains(&Lint::MissingStatementTimeout),
+        "{found:?}"
+    );
+    let kept = |m: &mut Migration| {
+        m.execute("SET LOCAL lock_timeout = '2s'");
+    };
+    assert!(!hits(Backend::Postgres, shop, kept).contains(&Lint::MissingLockTimeout));
+}
+
+#[test]
 fn every_rule_has_an_id_a_summary_a_fix_and_backends() {
     let mut ids = std::collections::BTreeSet::new();
     for rule in RULES {
@@ -642,4 +737,63 @@ fn docs_safety_lists_every_rule_with_its_default() {
             "docs/safety.md has no row starting {row}"
         );
     }
+}
+
+#[test]
+fn raw_sql_appending_an_enum_value_or_adding_generated_columns() {
+    let indexed = |m: &mut Migration| {
+        m.create_index(
+            Index::new("ix_users_status")
+                .on("users", ["status"])
+                .concurrently(),
+        );
+        m.execute("ALTER TYPE status ADD VALUE 'd'");
+    };
+    assert!(hits(Backend::Postgres, shop, indexed).contains(&Lint::EnumValueOrder));
+    let placed = |m: &mut Migration| {
+        m.create_index(
+            Index::new("ix_users_status")
+                .on("users", ["status"])
+                .concurrently(),
+        );
+        m.execute("ALTER TYPE status ADD VALUE 'd' BEFORE 'b'");
+    };
+    assert!(!hits(Backend::Postgres, shop, placed).contains(&Lint::EnumValueOrder));
+    // MySQL's generated columns are VIRTUAL unless said: computed on read.
+    let virtual_column = |m: &mut Migration| {
+        m.execute("ALTER TABLE users ADD COLUMN email_lower varchar(100) GENERATED ALWAYS AS (lower(email))");
+    };
+    assert!(!hits(Backend::MySql, shop, virtual_column).contains(&Lint::AddingGeneratedColumn));
+    // Raw identity and required columns on a table with rows.
+    let identity = |m: &mut Migration| {
+        m.execute("ALTER TABLE events ADD COLUMN id bigint GENERATED ALWAYS AS IDENTITY");
+        m.execute("ALTER TABLE events ADD COLUMN must text NOT NULL");
+    };
+    let found = hits(Backend::Postgres, shop, identity);
+    assert!(
+        found.contains(&Lint::AddingIdentityColumn) && found.contains(&Lint::AddingRequiredColumn),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn raw_sql_follows_the_tables_it_creates_its_keys_and_enum_renames() {
+    // A table raw SQL creates has no rows for the rest of the migration.
+    let made_here = |m: &mut Migration| {
+        m.execute("CREATE TABLE audit (id bigint PRIMARY KEY, at timestamptz NOT NULL)");
+        m.execute("CREATE INDEX ix_audit_at ON audit (at)");
+    };
+    assert!(!hits(Backend::Postgres, shop, made_here).contains(&Lint::IndexNotConcurrent));
+    let serial = |m: &mut Migration| {
+        m.execute("CREATE TABLE sessions (id serial PRIMARY KEY, token text NOT NULL)");
+    };
+    let found = hits(Backend::Postgres, shop, serial);
+    assert!(
+        found.contains(&Lint::IntKey) && found.contains(&Lint::PreferIdentity),
+        "{found:?}"
+    );
+    let renamed = |m: &mut Migration| {
+        m.execute("ALTER TYPE status RENAME VALUE 'c' TO 'cc'");
+    };
+    assert!(hits(Backend::Postgres, shop, renamed).contains(&Lint::EnumChange));
 }

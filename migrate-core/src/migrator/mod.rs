@@ -20,12 +20,12 @@ mod state;
 mod status;
 mod step;
 mod step_state;
+pub(crate) mod timeouts;
 
 use std::collections::BTreeSet;
 use std::time::Duration;
 
 pub use adopt::OtherTool;
-pub use apply::LockWait;
 pub use backfill::{BackfillProgress, OnProgress};
 pub use check::CheckProblem;
 pub use error::{ApplyError, PlanError};
@@ -37,6 +37,7 @@ pub use state::Edit;
 pub use status::{BackfillState, InProgress, Problem, RevisionRef, Status};
 pub use step::{Args, RenderedStep, StepReport};
 pub use step_state::{Committed, ContinueAt, Interruption, InvalidIndex, StepState};
+pub use timeouts::Timeouts;
 
 use apply::StepEnd;
 #[cfg(feature = "testing")]
@@ -69,7 +70,7 @@ pub struct Migrator {
     args: Args,
     on_progress: Option<OnProgress>,
     lint: Option<crate::lint::LintConfig>,
-    lock_wait: LockWait,
+    timeouts: Timeouts,
 }
 
 impl std::fmt::Debug for Migrator {
@@ -126,23 +127,25 @@ impl Migrator {
             args: Args::default(),
             on_progress: None,
             lint: None,
-            lock_wait: LockWait::default(),
+            timeouts: Timeouts::default(),
         })
     }
 
-    /// How each step's transaction waits for table locks on PostgreSQL
-    /// (default: `lock_timeout` 1 s, run again after a backoff for up to a
-    /// minute): a DDL statement queued behind a long transaction gives up
-    /// its place after the timeout instead of holding up every query
-    /// queued behind it.
-    pub fn with_lock_wait(mut self, lock_wait: LockWait) -> Self {
-        self.lock_wait = lock_wait;
+    /// How long each step's statements wait for table locks and run
+    /// (default: [`Timeouts::default`]; the CLI and `migrate_on_startup`
+    /// read `migrate.toml` `[run]`): a DDL statement queued behind a long
+    /// transaction gives its place up after the lock timeout instead of
+    /// holding up every query queued behind it, and runs again after a
+    /// backoff. A migration may set its own
+    /// ([`Migration::lock_timeout`](crate::ops::Migration::lock_timeout)).
+    pub fn with_timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = timeouts;
         self
     }
 
-    /// The lock wait policy of each step's transaction.
-    pub fn lock_wait(&self) -> LockWait {
-        self.lock_wait
+    /// The crate-wide timeouts of each step.
+    pub fn timeouts(&self) -> Timeouts {
+        self.timeouts
     }
 
     /// Lints every upgrade before it runs, with `config`: a migration with
@@ -590,7 +593,7 @@ impl Migrator {
                 &mut tables_exist,
                 resume.take(),
                 self.on_progress.as_ref(),
-                self.lock_wait,
+                self.timeouts,
             )
             .await?;
             let StepEnd::Done(report) = end else {

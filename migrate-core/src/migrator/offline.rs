@@ -129,11 +129,32 @@ impl Migrator {
             // no-op inside a transaction, so before it).
             out.push_str("PRAGMA foreign_keys = OFF;\n");
         }
+        let timeouts = self.timeouts.for_plan(&step.plan);
+        if backend == Backend::MySql {
+            // As an online run waits for metadata locks.
+            let _ = writeln!(
+                out,
+                "{};",
+                render::sql::mysql_lock_wait(timeouts.lock_timeout)
+            );
+        }
         // As an online run groups them: each run of statements that may
         // share a transaction in one, the others (`CONCURRENTLY`, a
         // `VALIDATE` on its own) between them.
+        let statements = &step.statements;
+        let bounded = |first: usize| {
+            statements[first..]
+                .iter()
+                .take_while(|s| s.transactional)
+                .all(|s| {
+                    step.plan
+                        .operations()
+                        .get(s.op)
+                        .is_some_and(super::timeouts::bounded)
+                })
+        };
         let mut in_transaction = false;
-        let mut transaction = |out: &mut String, open: bool| {
+        let mut transaction = |out: &mut String, open: bool, first: usize| {
             if !backend.transactional_ddl() || open == in_transaction {
                 return;
             }
@@ -143,10 +164,14 @@ impl Migrator {
                 return;
             }
             out.push_str("BEGIN;\n");
-            // As an online run waits for table locks: a short while, then
-            // it fails rather than hold up the queries queued behind it.
-            if let (Backend::Postgres, Some(timeout)) = (backend, self.lock_wait.lock_timeout) {
-                let _ = writeln!(out, "{};", super::apply::lock_timeout_sql(timeout));
+            // As an online run waits for table locks (a short while, then
+            // it fails rather than hold up the queries queued behind it)
+            // and bounds schema changes.
+            if backend == Backend::Postgres {
+                let statement = timeouts.statement_timeout.filter(|_| bounded(first));
+                for sql in render::sql::transaction_timeouts(timeouts.lock_timeout, statement) {
+                    let _ = writeln!(out, "{sql};");
+                }
             }
         };
         let operations = step.plan.operations();
@@ -164,7 +189,7 @@ impl Migrator {
             Ok::<(), PlanError>(())
         };
         for (i, statement) in step.statements.iter().enumerate() {
-            transaction(out, statement.transactional);
+            transaction(out, statement.transactional, i);
             let not_offline = |why| PlanError::NotOffline {
                 revision: revision.id.clone(),
                 location: revision.location.clone(),
@@ -194,7 +219,7 @@ impl Migrator {
         };
         let deleted: Vec<&str> = deleted.iter().map(String::as_str).collect();
         let inserted: Vec<&str> = inserted.iter().map(String::as_str).collect();
-        transaction(out, true);
+        transaction(out, true, step.statements.len());
         out.push_str(&store_sql::record_step(
             backend,
             &deleted,
@@ -202,7 +227,7 @@ impl Migrator {
             &row,
             Audit::Insert(Stamp::Now),
         ));
-        transaction(out, false);
+        transaction(out, false, 0);
         out.push('\n');
         Ok(())
     }

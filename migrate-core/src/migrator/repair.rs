@@ -78,7 +78,7 @@ impl Migrator {
                 &mut tables_exist,
                 Some(resume),
                 this.on_progress.as_ref(),
-                this.lock_wait,
+                this.timeouts,
             )
             .await?
             .into_report()?;

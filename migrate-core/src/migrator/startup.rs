@@ -97,8 +97,9 @@ impl Migrator {
 
 /// [`Migrator::upgrade_on_startup`] with every migration linked into this
 /// binary, the crate's `migrate.toml` (a migration with a lint finding at
-/// deny is refused, as `upgrade` refuses it) and the default connection
-/// settings (5 attempts from 2 s, the session lock, a 60 s lock timeout).
+/// deny is refused, as `upgrade` refuses it), its `[run]` timeouts, and
+/// the default connection settings (5 attempts from 2 s, the session lock,
+/// a 60 s lock timeout).
 ///
 /// # Errors
 ///
@@ -108,6 +109,7 @@ impl Migrator {
 pub async fn migrate_on_startup(url: &str) -> Result<StartupReport, Error> {
     let lint = crate::lint::LintConfig::registered().map_err(Error::LintConfig)?;
     Migrator::from_registry()?
+        .with_timeouts(lint.timeouts)
         .with_lint(lint)
         .upgrade_on_startup(url, &ConnectOptions::new(Access::ReadWrite))
         .await

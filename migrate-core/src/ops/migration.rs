@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use super::{
     AddEnumValue, AlterColumn, Backfill, Column, Constraint, Dropped, Enum, Index, Name, Query,
@@ -250,6 +251,10 @@ pub struct Migration {
     /// Whether the typed operations run as written, not in their online
     /// forms ([`Migration::blocking_ddl`]).
     blocking_ddl: bool,
+    /// The lock timeout this migration sets for itself, if any.
+    lock_timeout: Option<Option<Duration>>,
+    /// The statement timeout this migration sets for itself, if any.
+    statement_timeout: Option<Option<Duration>>,
 }
 
 /// A lint rule silenced for one operation ([`Migration::allow`]).
@@ -412,6 +417,8 @@ impl Migration {
             backend: self.backend,
             backend_asked: self.backend_asked.clone(),
             blocking_ddl: self.blocking_ddl,
+            lock_timeout: self.lock_timeout,
+            statement_timeout: self.statement_timeout,
             ..Migration::default()
         }
     }
@@ -505,6 +512,44 @@ impl Migration {
     pub fn blocking_ddl(&mut self) -> &mut Self {
         self.blocking_ddl = true;
         self
+    }
+
+    /// How long this migration's statements wait for a table lock before
+    /// they give their place in the queue up and the step runs again after
+    /// a backoff, instead of the crate's (`migrate.toml` `[run]
+    /// lock_timeout`, 1 s by default). `None` waits as long as it takes:
+    /// every query on the table waits behind it (the linter's
+    /// `missing-lock-timeout`).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use migrate_core::prelude::*;
+    ///
+    /// let mut m = Migration::new();
+    /// // A table only the nightly job writes: waiting is fine.
+    /// m.lock_timeout(Some(Duration::from_secs(30)));
+    /// ```
+    pub fn lock_timeout(&mut self, timeout: Option<Duration>) -> &mut Self {
+        self.lock_timeout = Some(timeout);
+        self
+    }
+
+    /// How long one of this migration's schema changes may run on
+    /// PostgreSQL (index builds, validations, data changes and raw SQL are
+    /// never bounded), instead of the crate's (`migrate.toml` `[run]
+    /// statement_timeout`, 60 s by default). A change that rewrites a big
+    /// table runs longer, holding its lock all the while: give it `None`
+    /// in a maintenance window, or make it online (docs/safety.md).
+    pub fn statement_timeout(&mut self, timeout: Option<Duration>) -> &mut Self {
+        self.statement_timeout = Some(timeout);
+        self
+    }
+
+    /// What [`lock_timeout`](Self::lock_timeout) and
+    /// [`statement_timeout`](Self::statement_timeout) set, each `None`
+    /// when the migration left it to the crate.
+    pub fn timeouts(&self) -> (Option<Option<Duration>>, Option<Option<Duration>>) {
+        (self.lock_timeout, self.statement_timeout)
     }
 
     /// Whether [`blocking_ddl`](Self::blocking_ddl) was called.

@@ -321,6 +321,30 @@ pub(crate) fn constraint_def(backend: Backend, constraint: &Constraint) -> Strin
     }
 }
 
+/// PostgreSQL: the `SET LOCAL`s a step's transaction starts with, so that
+/// its statements wait at most `lock` for a table lock and (a transaction
+/// of schema changes only) run at most `statement`.
+pub(crate) fn transaction_timeouts(
+    lock: Option<std::time::Duration>,
+    statement: Option<std::time::Duration>,
+) -> Vec<String> {
+    let set = |name: &str, d: std::time::Duration| {
+        format!("SET LOCAL {name} = '{}ms'", d.as_millis().max(1))
+    };
+    lock.map(|d| set("lock_timeout", d))
+        .into_iter()
+        .chain(statement.map(|d| set("statement_timeout", d)))
+        .collect()
+}
+
+/// MySQL: how long each DDL statement of a step waits for its metadata
+/// lock, in whole seconds (at least one; the server's default of a year
+/// for `None`).
+pub(crate) fn mysql_lock_wait(lock: Option<std::time::Duration>) -> String {
+    let seconds = lock.map_or(31_536_000, |d| d.as_secs_f64().ceil().max(1.0) as u64);
+    format!("SET SESSION lock_wait_timeout = {seconds}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

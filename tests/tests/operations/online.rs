@@ -6,7 +6,11 @@
 
 use migrate_core::driver::{self, Access, ConnectOptions, LockMode};
 use migrate_core::graph::Target;
-use migrate_core::ops::{AlterColumn, Column, Constraint, ForeignKey, Index, Migration, Table};
+use std::time::Duration;
+
+use migrate_core::ops::{
+    AlterColumn, Column, ColumnType, Constraint, ForeignKey, Index, Migration, Table,
+};
 use migrate_core::{Direction, Migrator};
 
 use crate::harness::{Ctx, Kind, failed_statement, nothing};
@@ -17,6 +21,7 @@ every_backend!(
     a_failed_unique_build_drops_its_invalid_index_and_runs_again,
     mysql_says_when_it_cannot_keep_writes_going,
     a_per_migration_lock_runs_them_as_written,
+    a_statement_timeout_bounds_schema_changes_not_index_builds,
 );
 
 fn base(m: &mut Migration) {
@@ -69,6 +74,35 @@ migration!(CHANGE = "onl_0002" after ["onl_0001"], up: change, down: None);
 migration!(NOT_NULL = "onl_0003" after ["onl_0001"], up: not_null, down: None);
 migration!(UNIQUE = "onl_0004" after ["onl_0001"], up: unique, down: None);
 migration!(FULLTEXT = "onl_0005" after ["onl_0001"], up: fulltext, down: Some(nothing));
+migration!(SLOW_INDEX = "onl_0006" after ["onl_0001"], up: slow_index, down: None);
+migration!(REWRITE = "onl_0007" after ["onl_0006"], up: rewrite, down: None);
+
+/// A plain index build in the migration's transaction, with a statement
+/// timeout far too short for it: index builds are not bounded.
+fn slow_index(m: &mut Migration) {
+    m.blocking_ddl()
+        .statement_timeout(Some(Duration::from_millis(1)));
+    m.create_index(Index::new("ix_people_email").on("people", ["email"]))
+        .allow(
+            migrate_core::lint::Lint::IndexNotConcurrent,
+            "a test: the build must run in the transaction",
+        );
+}
+
+/// A type change that rewrites the table, bounded at 5 ms.
+fn rewrite(m: &mut Migration) {
+    m.statement_timeout(Some(Duration::from_millis(5)));
+    m.alter_column(
+        AlterColumn::new("people", "email")
+            .set_type(ColumnType::Text)
+            .existing(Column::new("email").string(100)),
+    );
+    m.alter_column(
+        AlterColumn::new("people", "age")
+            .set_type(ColumnType::BigInteger)
+            .existing(Column::new("age").integer().nullable()),
+    );
+}
 
 fn fulltext(m: &mut Migration) {
     m.execute("ALTER TABLE people ADD FULLTEXT INDEX ft_people_name (name), LOCK=NONE");
@@ -288,4 +322,38 @@ async fn a_per_migration_lock_runs_them_as_written(mut ctx: Ctx) {
     // One statement per operation (the unique key and NOT NULL plainly).
     assert_eq!(statements_total(&mut ctx, "onl_0002").await, "6");
     ctx.replay_matches(&regs).await;
+}
+
+async fn a_statement_timeout_bounds_schema_changes_not_index_builds(mut ctx: Ctx) {
+    if ctx.kind() != Kind::Postgres {
+        return;
+    }
+    let regs = [&BASE, &SLOW_INDEX, &REWRITE];
+    ctx.up_to(&regs, "onl_0001").await;
+    ctx.exec_ok(
+        "INSERT INTO people (id, email, age) SELECT i, 'p' || i || '@example.com', i FROM generate_series(1, 200000) i",
+    )
+    .await;
+    let sql = script(&ctx, &regs);
+    let index_step = &sql[sql.find("onl_0006").unwrap()..sql.find("onl_0007").unwrap()];
+    assert!(!index_step.contains("statement_timeout"), "{index_step}");
+    assert!(
+        sql.contains("SET LOCAL statement_timeout = '5ms';"),
+        "{sql}"
+    );
+    ctx.up_to(&regs, "onl_0006").await;
+    let failed = failed_statement(ctx.up(&regs).await.unwrap_err());
+    assert!(
+        failed.db_message.contains("statement timeout")
+            && failed.db_message.contains("m.statement_timeout(None)"),
+        "{}",
+        failed.message
+    );
+    // Rolled back whole: the type is as it was.
+    assert_eq!(ctx.heads().await, ["onl_0006"]);
+    assert_eq!(
+        ctx.strings("SELECT data_type::text FROM information_schema.columns WHERE table_name = 'people' AND column_name = 'age'")
+            .await,
+        ["integer"]
+    );
 }

@@ -21,6 +21,7 @@ use chrono::Utc;
 
 use super::backfill::{self, OnProgress};
 use super::step_state::StepState;
+use super::timeouts::{Timeouts, backoff, bounded};
 use super::{ApplyError, RenderedStep, StepReport};
 use crate::driver::{AuditRow, Driver, LockScope, Outcome};
 use crate::render::Exec;
@@ -158,7 +159,7 @@ pub(super) async fn run_step(
     tables_exist: &mut bool,
     resume: Option<Resume>,
     on_progress: Option<&OnProgress>,
-    lock_wait: LockWait,
+    timeouts: Timeouts,
 ) -> Result<StepEnd, Error> {
     let in_phases = !db.backend().transactional_ddl()
         || step.non_transactional()
@@ -173,7 +174,7 @@ pub(super) async fn run_step(
         start: Instant::now(),
         resume,
         on_progress,
-        lock_wait,
+        timeouts: timeouts.for_plan(&step.plan),
         claimed: in_phases,
         // Only a step in phases writes it (on its backfills' rows).
         owner: if in_phases {
@@ -199,7 +200,7 @@ struct StepRun<'a> {
     resume: Option<Resume>,
     on_progress: Option<&'a OnProgress>,
     /// How its transactions wait for table locks.
-    lock_wait: LockWait,
+    timeouts: Timeouts,
     /// Whether the step runs in phases, its audit row claimed (inserted
     /// as `started`) before the first; otherwise it is one transaction
     /// that inserts its row with its commit.
@@ -214,6 +215,15 @@ type PhaseResult = Result<Option<StepEnd>, Error>;
 impl StepRun<'_> {
     async fn run(mut self) -> Result<StepEnd, Error> {
         let total = self.step.statements.len();
+        if self.db.backend() == Backend::MySql {
+            // DDL waits for its metadata lock this long, then gives its
+            // place in the queue up (and runs again: `alone`).
+            let sql = crate::render::sql::mysql_lock_wait(self.timeouts.lock_timeout);
+            self.db
+                .execute(&sql)
+                .await
+                .map_err(self.bookkeeping(StepState::NothingRan))?;
+        }
         let phases = if self.claimed {
             let from = self.resume.map_or(0, |r| r.from);
             if let Some(end) = self.claim(from).await? {
@@ -268,6 +278,13 @@ impl StepRun<'_> {
         }
     }
 
+    /// Whether `statement_timeout` bounds statements `first..end`.
+    pub(super) fn bounded(&self, first: usize, end: usize) -> bool {
+        self.step.statements[first..end]
+            .iter()
+            .all(|s| self.step.plan.operations().get(s.op).is_some_and(bounded))
+    }
+
     fn raced(&self) -> StepEnd {
         StepEnd::Raced {
             revision: self.step.registration.id.to_owned(),
@@ -319,15 +336,12 @@ impl StepRun<'_> {
             let result = self.transaction_once(first, end).await;
             match result {
                 Err(TransactionError::Statement(_, ref failure))
-                    if failure.lock_timed_out()
-                        && self.lock_wait.lock_timeout.is_some()
-                        && started.elapsed() < self.lock_wait.retry_budget =>
+                    if failure.lock_timed_out(&*self.db)
+                        && self.timeouts.lock_timeout.is_some()
+                        && started.elapsed() < self.timeouts.retry_budget =>
                 {
-                    let wait = backoff(attempt).min(
-                        self.lock_wait
-                            .retry_budget
-                            .saturating_sub(started.elapsed()),
-                    );
+                    let wait = backoff(attempt)
+                        .min(self.timeouts.retry_budget.saturating_sub(started.elapsed()));
                     attempt += 1;
                     tracing::info!(
                         revision = %self.audit.revision,
@@ -339,7 +353,7 @@ impl StepRun<'_> {
                 }
                 result => {
                     if attempt > 0
-                        && matches!(&result, Err(TransactionError::Statement(_, f)) if f.lock_timed_out())
+                        && matches!(&result, Err(TransactionError::Statement(_, f)) if f.lock_timed_out(&*self.db))
                     {
                         tracing::warn!(
                             revision = %self.audit.revision,
@@ -436,12 +450,21 @@ impl StepRun<'_> {
         foreign_keys: bool,
         rolled_back: StepState,
     ) -> Result<Option<StepEnd>, TransactionError> {
-        if let (Backend::Postgres, Some(timeout)) = (self.db.backend(), self.lock_wait.lock_timeout)
-        {
-            self.db
-                .execute(&lock_timeout_sql(timeout))
-                .await
-                .map_err(self.bookkeeping(rolled_back.clone()))?;
+        if self.db.backend() == Backend::Postgres {
+            // A statement timeout only where every statement is a schema
+            // change: never an index build, a validation or data.
+            let statement = self
+                .timeouts
+                .statement_timeout
+                .filter(|_| self.bounded(first, end));
+            for sql in
+                crate::render::sql::transaction_timeouts(self.timeouts.lock_timeout, statement)
+            {
+                self.db
+                    .execute(&sql)
+                    .await
+                    .map_err(self.bookkeeping(rolled_back.clone()))?;
+            }
         }
         // The lock may have been taken only now, with the transaction:
         // re-read what the plan was made from.
@@ -565,11 +588,38 @@ impl StepRun<'_> {
         let uncertain = self.resume.is_some_and(|r| r.uncertain && r.from == i);
         let statement = &self.step.statements[i];
         let index = statement::concurrent_index(self.step, i);
-        let outcome = match index {
-            Some(index) => {
-                statement::run_concurrent_index(self.db, statement, index, uncertain).await
+        let started = Instant::now();
+        let mut attempt = 0u32;
+        let outcome = loop {
+            let outcome = match index {
+                Some(index) => {
+                    statement::run_concurrent_index(self.db, statement, index, uncertain).await
+                }
+                None => run_statement(self.db, statement).await,
+            };
+            // MySQL: the statement waited its lock timeout out and did
+            // nothing; it runs again after a backoff, as a PostgreSQL
+            // transaction does.
+            let budget = self.timeouts.retry_budget;
+            match &outcome {
+                Err(failure)
+                    if failure.lock_timed_out(&*self.db)
+                        && self.timeouts.lock_timeout.is_some()
+                        && started.elapsed() < budget =>
+                {
+                    let wait = backoff(attempt).min(budget.saturating_sub(started.elapsed()));
+                    attempt += 1;
+                    tracing::info!(
+                        revision = %self.audit.revision,
+                        statement = i + 1,
+                        attempt,
+                        wait_ms = wait.as_millis() as u64,
+                        "a lock wait timed out; the statement did nothing and runs again"
+                    );
+                    tokio::time::sleep(wait).await;
+                }
+                _ => break outcome,
             }
-            None => run_statement(self.db, statement).await,
         };
         let failure = match outcome {
             Ok(()) => None,
@@ -637,49 +687,6 @@ impl StepRun<'_> {
 }
 
 /// Why a transaction of a step rolled back.
-/// How a step's transactions wait for table locks (PostgreSQL).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LockWait {
-    /// `SET LOCAL lock_timeout` in each step's transaction; `None` waits
-    /// as long as it takes (and holds up everyone queued behind it).
-    pub lock_timeout: Option<std::time::Duration>,
-    /// How long a step keeps running its transaction again after lock
-    /// timeouts, in all, before it fails (rolled back, safe to run again).
-    pub retry_budget: std::time::Duration,
-}
-
-impl Default for LockWait {
-    /// One second per attempt, for up to a minute.
-    fn default() -> Self {
-        Self {
-            lock_timeout: Some(std::time::Duration::from_secs(1)),
-            retry_budget: std::time::Duration::from_secs(60),
-        }
-    }
-}
-
-/// `SET LOCAL lock_timeout = '<ms>ms'`: what each step's transaction
-/// starts with on PostgreSQL (and what `upgrade --sql` writes).
-pub(crate) fn lock_timeout_sql(timeout: std::time::Duration) -> String {
-    format!(
-        "SET LOCAL lock_timeout = '{}ms'",
-        timeout.as_millis().max(1)
-    )
-}
-
-/// The wait before attempt `attempt + 2`: 100 ms doubling to at most 5 s,
-/// each between half and one and a half times that, so that runners that
-/// timed out together do not come back together.
-fn backoff(attempt: u32) -> std::time::Duration {
-    use std::hash::{BuildHasher, Hasher};
-    let base = 100u64.saturating_mul(1 << attempt.min(6)).min(5_000);
-    // A random number without a dependency: std's per-process keys.
-    let random = std::collections::hash_map::RandomState::new()
-        .build_hasher()
-        .finish();
-    std::time::Duration::from_millis(base / 2 + random % base.max(1))
-}
-
 enum TransactionError {
     /// Statement `.0` failed.
     Statement(usize, Failure),

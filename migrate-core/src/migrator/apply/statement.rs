@@ -21,13 +21,10 @@ pub(super) struct Failure {
 }
 
 impl Failure {
-    /// Whether it is PostgreSQL's `lock_timeout` running out (SQLSTATE
-    /// 55P03): the statement waited for a lock, not failed.
-    pub(super) fn lock_timed_out(&self) -> bool {
-        self.sqlx()
-            .and_then(sqlx::Error::as_database_error)
-            .and_then(|e| e.code())
-            .is_some_and(|code| code == "55P03")
+    /// Whether the lock timeout ran out: the statement waited for a lock,
+    /// and did nothing.
+    pub(super) fn lock_timed_out(&self, db: &dyn Driver) -> bool {
+        self.sqlx().is_some_and(|e| db.is_lock_timeout(e))
     }
 
     /// Whether the rows in the database, not the statement, are the cause.
