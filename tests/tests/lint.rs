@@ -172,3 +172,75 @@ fn the_example_passes_lint_in_every_format() {
     let out = run(&["status", "--format", "github"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// The lint corpus (the side-by-side with squawk): each migration gets the
+/// finding it was written for, and those the run makes online get none.
+#[test]
+fn the_lint_corpus_finds_what_each_migration_was_written_for() {
+    let out = Command::new(env!("CARGO_BIN_EXE_lint-corpus"))
+        .args(["lint", "--format", "json"])
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut found: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    // PostgreSQL's findings: the backend with every rule and online form.
+    for f in json["findings"].as_array().unwrap().iter().filter(|f| {
+        f["backends"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("postgres"))
+    }) {
+        found
+            .entry(f["revision"].as_str().unwrap().to_owned())
+            .or_default()
+            .push(f["lint"].as_str().unwrap().to_owned());
+    }
+    let expected = [
+        ("c002", "index-not-concurrent"),
+        ("c003", "index-not-concurrent"),
+        ("c004", "concurrently-in-transaction"),
+        ("c008", "drop-index-not-concurrent"),
+        ("c010", "foreign-key-validating"),
+        ("c012", "check-validating"),
+        ("c014", "set-not-null"),
+        ("c015", "adding-required-column"),
+        ("c016", "volatile-default"),
+        ("c018", "rewriting-type"),
+        ("c021", "unique-on-existing-table"),
+        ("c023", "drop-column"),
+        ("c024", "rename-column"),
+        ("c025", "rename-table"),
+        ("c026", "drop-not-null"),
+        ("c027", "drop-foreign-key"),
+        ("c028", "enum-change"),
+        ("c029", "int-key"),
+        ("c030", "prefer-jsonb"),
+        ("c031", "prefer-identity"),
+        ("c032", "blocking-maintenance"),
+        ("c033", "blocking-maintenance"),
+        ("c034", "unbatched-dml"),
+        ("c035", "raw-sql-unanalysed"),
+        ("c036", "adding-identity-column"),
+        ("c037", "adding-generated-column"),
+        ("c038", "missing-lock-timeout"),
+        ("c039", "missing-statement-timeout"),
+        ("c040", "foreign-key-without-index"),
+        ("c041", "not-retry-safe"),
+        ("c042", "drop-table"),
+        ("c043", "drop-schema"),
+    ];
+    for (revision, rule) in expected {
+        let rules = found.get(revision).cloned().unwrap_or_default();
+        assert!(
+            rules.iter().any(|r| r == rule),
+            "{revision}: {rule} not in {rules:?}"
+        );
+    }
+    // Written safely, or made online by the run: nothing to say.
+    for revision in [
+        "c001", "c005", "c006", "c007", "c009", "c011", "c013", "c017", "c022", "c044", "c045",
+    ] {
+        assert_eq!(found.get(revision), None, "{revision}");
+    }
+}
