@@ -7,10 +7,10 @@
 # squawk-cli from PyPI into a virtualenv, builds both migrations binaries,
 # and runs bench/squawk.py: each revision's offline SQL goes to squawk, the
 # crate goes to `lint --format json`, and the report (what each finds, and
-# why they disagree) lands in $BENCH_WORK/squawk/squawk.md. See
+# why they disagree) lands in $BENCH_WORK/squawk/squawk.md (bench/work-squawk by default). See
 # BENCHMARKS.md.
 #
-# Environment: BENCH_WORK (default bench/work), BENCH_SQUAWK_SPEC (pip
+# Environment: BENCH_WORK (default bench/work-squawk), BENCH_SQUAWK_SPEC (pip
 # requirement, default "squawk-cli>=2,<3").
 
 set -euo pipefail
@@ -23,7 +23,7 @@ case "${1:-}" in
 esac
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
-work=${BENCH_WORK:-$repo/bench/work}
+work=${BENCH_WORK:-$repo/bench/work-squawk}
 spec=${BENCH_SQUAWK_SPEC:-"squawk-cli>=2,<3"}
 mkdir -p "$work/squawk"
 

@@ -71,6 +71,10 @@ impl Migrator {
         backend: Backend,
         online: bool,
     ) -> Result<Vec<RenderedStep>, PlanError> {
+        if route.is_empty() {
+            // Nothing to run: no history to replay.
+            return Ok(Vec::new());
+        }
         let mut online = self.online_route(current, backend, online);
         route
             .iter()

@@ -273,6 +273,20 @@ impl Migrator {
                     .step_recorded(index, Direction::Upgrade, row.args.as_deref(), backend)
                     .ok()?;
                 (step.checksum != row.checksum).then(|| {
+                    // Its statements as its run executed them (online
+                    // forms from the schema before it), to compare with
+                    // the ones it recorded.
+                    let graph = self.graph();
+                    let before: Vec<RevisionIdx> = graph
+                        .parents(index)
+                        .iter()
+                        .chain(graph.dependencies(index))
+                        .copied()
+                        .collect();
+                    let step = self
+                        .online_route(&before, backend, true)
+                        .step(step.clone())
+                        .unwrap_or(step);
                     let rebuilt = Rebuilt {
                         index,
                         digest: step.plan_digest(),

@@ -22,6 +22,7 @@ every_backend!(
     mysql_says_when_it_cannot_keep_writes_going,
     a_per_migration_lock_runs_them_as_written,
     a_statement_timeout_bounds_schema_changes_not_index_builds,
+    an_edit_names_the_statement_it_changed,
 );
 
 fn base(m: &mut Migration) {
@@ -57,6 +58,24 @@ fn change(m: &mut Migration) {
     m.drop_index("people", Index::new("ix_people_age").on("people", ["age"]));
 }
 
+/// `change`, with its check edited (the fourth statement of its online
+/// form on PostgreSQL).
+fn change_edited(m: &mut Migration) {
+    m.create_index(Index::new("ix_people_email").on("people", ["email"]));
+    m.add_constraint(
+        "notes",
+        ForeignKey::new("fk_notes_person", ["person_id"], "people", ["id"]).into(),
+    );
+    m.add_constraint("people", Constraint::check("ck_people_age", "age >= 1"));
+    m.add_constraint("people", Constraint::unique("uq_people_name", ["name"]));
+    m.alter_column(
+        AlterColumn::new("people", "name")
+            .set_not_null()
+            .existing(Column::new("name").string(100).nullable()),
+    );
+    m.drop_index("people", Index::new("ix_people_age").on("people", ["age"]));
+}
+
 fn not_null(m: &mut Migration) {
     m.alter_column(
         AlterColumn::new("people", "name")
@@ -74,6 +93,7 @@ migration!(CHANGE = "onl_0002" after ["onl_0001"], up: change, down: None);
 migration!(NOT_NULL = "onl_0003" after ["onl_0001"], up: not_null, down: None);
 migration!(UNIQUE = "onl_0004" after ["onl_0001"], up: unique, down: None);
 migration!(FULLTEXT = "onl_0005" after ["onl_0001"], up: fulltext, down: Some(nothing));
+migration!(EDITED = "onl_0002" after ["onl_0001"], up: change_edited, down: None);
 migration!(SLOW_INDEX = "onl_0006" after ["onl_0001"], up: slow_index, down: None);
 migration!(REWRITE = "onl_0007" after ["onl_0006"], up: rewrite, down: None);
 
@@ -355,5 +375,30 @@ async fn a_statement_timeout_bounds_schema_changes_not_index_builds(mut ctx: Ctx
         ctx.strings("SELECT data_type::text FROM information_schema.columns WHERE table_name = 'people' AND column_name = 'age'")
             .await,
         ["integer"]
+    );
+}
+
+/// An applied migration edited since: `status` names the statements that
+/// changed, counted as its run executed them (online forms included).
+async fn an_edit_names_the_statement_it_changed(mut ctx: Ctx) {
+    if ctx.kind() != Kind::Postgres {
+        return;
+    }
+    ctx.up_to(&[&BASE, &CHANGE], "onl_0001").await;
+    people(&mut ctx, ["ann", "bob", "cy"]).await;
+    ctx.up_ok(&[&BASE, &CHANGE]).await;
+    let status = ctx.status(&[&BASE, &EDITED]).await;
+    let edit = status
+        .problems
+        .iter()
+        .find_map(|p| match p {
+            migrate_core::migrator::Problem::Edited { edit } => Some(edit.clone()),
+            _ => None,
+        })
+        .expect("the edit is reported");
+    // The check's NOT VALID add; its VALIDATE reads the same.
+    assert_eq!(
+        edit.changes,
+        ["statement 4 (add_constraint ck_people_age on people) changed"]
     );
 }
