@@ -797,3 +797,27 @@ fn raw_sql_follows_the_tables_it_creates_its_keys_and_enum_renames() {
     };
     assert!(hits(Backend::Postgres, shop, renamed).contains(&Lint::EnumChange));
 }
+
+#[test]
+fn every_rule_has_its_cases() {
+    // Judged by the migrator over the graph and the allows
+    // (`migrator::lint` tests), or by the advice test above.
+    let elsewhere = [
+        Lint::NarrowingType,
+        Lint::NonLinearHistory,
+        Lint::UnusedAllow,
+        Lint::AllowWithoutReason,
+        Lint::PreferText,
+        Lint::PreferTimestampTz,
+        Lint::PreferJsonb,
+        Lint::PreferIdentity,
+    ];
+    let cases: Vec<Lint> = cases().iter().map(|c| c.lint).collect();
+    for rule in RULES {
+        assert!(
+            cases.contains(&rule.lint) || elsewhere.contains(&rule.lint),
+            "{} has no positive and negative case",
+            rule.id
+        );
+    }
+}
