@@ -228,7 +228,7 @@ async fn the_statement_in_doubt_after_a_kill_is_not_applied_twice(db: TestDb) {
         "INSERT INTO migrate_audit (revision, direction, checksum, started_at, outcome, \
          statements_done, statements_total, plan) VALUES ('bbbb00000002', 'upgrade', '{}', \
          CURRENT_TIMESTAMP, 'started', 0, {}, '')",
-        step.checksum,
+        step.checksum(),
         step.statements.len()
     ))
     .await;

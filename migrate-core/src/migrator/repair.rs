@@ -52,11 +52,11 @@ impl Migrator {
                 }
                 .into());
             }
-            if step.checksum != row.checksum {
+            if step.checksum() != row.checksum {
                 return Err(ApplyError::ResumeEdited {
                     revision: row.revision.clone(),
                     recorded: row.checksum.clone(),
-                    current: step.checksum.clone(),
+                    current: step.checksum().to_owned(),
                 }
                 .into());
             }

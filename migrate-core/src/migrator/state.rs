@@ -272,7 +272,7 @@ impl Migrator {
                 let step = self
                     .step_recorded(index, Direction::Upgrade, row.args.as_deref(), backend)
                     .ok()?;
-                (step.checksum != row.checksum).then(|| {
+                (step.checksum() != row.checksum).then(|| {
                     // Its statements as its run executed them (online
                     // forms from the schema before it), to compare with
                     // the ones it recorded.
@@ -290,7 +290,7 @@ impl Migrator {
                     let rebuilt = Rebuilt {
                         index,
                         digest: step.plan_digest(),
-                        checksum: step.checksum,
+                        checksum: step.checksum().to_owned(),
                     };
                     (row.id, rebuilt)
                 })

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use super::PlanError;
@@ -30,8 +30,9 @@ pub struct RenderedStep {
     pub plan: Migration,
     /// Its SQL.
     pub statements: Vec<Statement>,
-    /// The checksum of the SQL.
-    pub checksum: String,
+    /// The checksum of the plan's SQL as written, computed when first
+    /// asked for: `check` renders every step and needs none.
+    checksum: OnceLock<String>,
 }
 
 /// A short hash of one statement, as the audit table's `plan` column keeps
@@ -69,14 +70,13 @@ impl RenderedStep {
             location: registration.location(),
             source: Box::new(source),
         })?;
-        let checksum = render::checksum(&statements);
         Ok(Self {
             index,
             registration,
             direction,
             plan,
             statements,
-            checksum,
+            checksum: OnceLock::new(),
         })
     }
 
@@ -92,6 +92,9 @@ impl RenderedStep {
         let any = (0..self.plan.operations().len())
             .any(|op| online.form(&self.plan, op, backend).is_some());
         if any {
+            // The checksum is the plan's as written: taken before the
+            // statements change.
+            self.checksum();
             self.statements =
                 render::render_online(&self.plan, backend, online).map_err(|source| {
                     PlanError::Render {
@@ -103,6 +106,13 @@ impl RenderedStep {
                 })?;
         }
         Ok(self)
+    }
+
+    /// The checksum of the plan's SQL as written (the audit table's
+    /// `checksum`): the same whatever form the statements run in.
+    pub fn checksum(&self) -> &str {
+        self.checksum
+            .get_or_init(|| render::checksum(&self.statements))
     }
 
     /// Whether some statement of the step runs outside a transaction
@@ -120,7 +130,7 @@ impl RenderedStep {
             id: 0,
             revision: self.registration.id.to_owned(),
             direction: self.direction,
-            checksum: self.checksum.clone(),
+            checksum: self.checksum().to_owned(),
             started_at: chrono::Utc::now(),
             finished_at: None,
             duration_ms: None,
@@ -409,7 +419,7 @@ mod tests {
             r#"CREATE INDEX CONCURRENTLY "ix_events_at" ON "events" ("at")"#
         );
         assert!(step.non_transactional());
-        assert_eq!(step.checksum, written.checksum);
+        assert_eq!(step.checksum(), written.checksum());
         // A new table: as written.
         let fresh = render::Online {
             on_rows: vec![false],
