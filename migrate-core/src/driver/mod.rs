@@ -170,6 +170,17 @@ pub trait Driver: Send + std::fmt::Debug {
         self.execute(&format!("{sql}COMMIT;")).await
     }
 
+    /// Before a step: how long its statements wait for a table lock, where
+    /// the session says it (MySQL's `lock_wait_timeout`; PostgreSQL's is set
+    /// in each transaction). Sends nothing when it is already so.
+    async fn set_lock_wait(
+        &mut self,
+        timeout: Option<std::time::Duration>,
+    ) -> Result<(), sqlx::Error> {
+        let _ = timeout;
+        Ok(())
+    }
+
     /// Whether `error` says the statement waited its lock timeout out for
     /// a lock and gave up, having done nothing: PostgreSQL's
     /// `lock_timeout` (SQLSTATE 55P03), MySQL's `lock_wait_timeout`

@@ -14,6 +14,7 @@ use super::connect::Attempt;
 use super::{CancelStatement, Driver, DriverError, Interrupter};
 use crate::Backend;
 use crate::ops::Literal;
+use crate::render::sql;
 
 /// `GET_LOCK` names are server-wide: one lock per database.
 const LOCK_NAME: &str = "CONCAT('migrate:', COALESCE(DATABASE(), ''))";
@@ -24,6 +25,9 @@ const LOCK_NAME: &str = "CONCAT('migrate:', COALESCE(DATABASE(), ''))";
 pub(crate) struct MySqlDriver {
     conn: MySqlConnection,
     interrupter: Interrupter,
+    /// The session's `lock_wait_timeout`, once set: a step sets it only
+    /// when it differs.
+    lock_wait: Option<Option<Duration>>,
 }
 
 /// `KILL QUERY` of the driver's connection, sent from a connection of its
@@ -63,7 +67,11 @@ impl MySqlDriver {
             options,
             connection_id,
         })));
-        Ok(Box::new(MySqlDriver { conn, interrupter }))
+        Ok(Box::new(MySqlDriver {
+            conn,
+            interrupter,
+            lock_wait: None,
+        }))
     }
 }
 
@@ -75,6 +83,17 @@ impl Driver for MySqlDriver {
 
     fn interrupter(&self) -> &Interrupter {
         &self.interrupter
+    }
+
+    async fn set_lock_wait(
+        &mut self,
+        timeout: Option<std::time::Duration>,
+    ) -> Result<(), sqlx::Error> {
+        if self.lock_wait != Some(timeout) {
+            self.execute(&sql::mysql_lock_wait(timeout)).await?;
+            self.lock_wait = Some(timeout);
+        }
+        Ok(())
     }
 
     async fn execute_affected(&mut self, sql: &str) -> Result<u64, sqlx::Error> {

@@ -43,36 +43,24 @@ fn base(m: &mut Migration) {
 
 /// Every operation with an online form, on the tables `base` made.
 fn change(m: &mut Migration) {
-    m.create_index(Index::new("ix_people_email").on("people", ["email"]));
-    m.add_constraint(
-        "notes",
-        ForeignKey::new("fk_notes_person", ["person_id"], "people", ["id"]).into(),
-    );
-    m.add_constraint("people", Constraint::check("ck_people_age", "age >= 0"));
-    m.add_constraint("people", Constraint::unique("uq_people_name", ["name"]));
-    m.alter_column(
-        AlterColumn::new("people", "name")
-            .set_not_null()
-            .existing(Column::new("name").string(100).nullable()),
-    );
-    m.drop_index("people", Index::new("ix_people_age").on("people", ["age"]));
+    change_with_check(m, "age >= 0");
 }
 
 /// `change`, with its check edited (the fourth statement of its online
 /// form on PostgreSQL).
 fn change_edited(m: &mut Migration) {
+    change_with_check(m, "age >= 1");
+}
+
+fn change_with_check(m: &mut Migration, check: &str) {
     m.create_index(Index::new("ix_people_email").on("people", ["email"]));
     m.add_constraint(
         "notes",
         ForeignKey::new("fk_notes_person", ["person_id"], "people", ["id"]).into(),
     );
-    m.add_constraint("people", Constraint::check("ck_people_age", "age >= 1"));
+    m.add_constraint("people", Constraint::check("ck_people_age", check));
     m.add_constraint("people", Constraint::unique("uq_people_name", ["name"]));
-    m.alter_column(
-        AlterColumn::new("people", "name")
-            .set_not_null()
-            .existing(Column::new("name").string(100).nullable()),
-    );
+    not_null(m);
     m.drop_index("people", Index::new("ix_people_age").on("people", ["age"]));
 }
 

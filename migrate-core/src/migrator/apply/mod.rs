@@ -215,15 +215,12 @@ type PhaseResult = Result<Option<StepEnd>, Error>;
 impl StepRun<'_> {
     async fn run(mut self) -> Result<StepEnd, Error> {
         let total = self.step.statements.len();
-        if self.db.backend() == Backend::MySql {
-            // DDL waits for its metadata lock this long, then gives its
-            // place in the queue up (and runs again: `alone`).
-            let sql = crate::render::sql::mysql_lock_wait(self.timeouts.lock_timeout);
-            self.db
-                .execute(&sql)
-                .await
-                .map_err(self.bookkeeping(StepState::NothingRan))?;
-        }
+        // MySQL: DDL waits for its metadata lock this long, then gives its
+        // place in the queue up (and runs again: `alone`).
+        self.db
+            .set_lock_wait(self.timeouts.lock_timeout)
+            .await
+            .map_err(self.bookkeeping(StepState::NothingRan))?;
         let phases = if self.claimed {
             let from = self.resume.map_or(0, |r| r.from);
             if let Some(end) = self.claim(from).await? {
@@ -330,41 +327,18 @@ impl StepRun<'_> {
     /// budget is spent: the other sessions queued behind the lock are not
     /// held up for longer than the timeout.
     async fn transaction(&mut self, first: usize, end: usize) -> PhaseResult {
-        let started = Instant::now();
-        let mut attempt = 0u32;
+        let mut retry = LockRetry::new("the step's transaction rolled back");
         loop {
             let result = self.transaction_once(first, end).await;
-            match result {
-                Err(TransactionError::Statement(_, ref failure))
-                    if failure.lock_timed_out(&*self.db)
-                        && self.timeouts.lock_timeout.is_some()
-                        && started.elapsed() < self.timeouts.retry_budget =>
+            if let Err(TransactionError::Statement(_, failure)) = &result {
+                if retry
+                    .again(failure, &*self.db, self.timeouts, &self.audit.revision)
+                    .await
                 {
-                    let wait = backoff(attempt)
-                        .min(self.timeouts.retry_budget.saturating_sub(started.elapsed()));
-                    attempt += 1;
-                    tracing::info!(
-                        revision = %self.audit.revision,
-                        attempt,
-                        wait_ms = wait.as_millis() as u64,
-                        "a lock wait timed out; the step's transaction rolled back and runs again"
-                    );
-                    tokio::time::sleep(wait).await;
-                }
-                result => {
-                    if attempt > 0
-                        && matches!(&result, Err(TransactionError::Statement(_, f)) if f.lock_timed_out(&*self.db))
-                    {
-                        tracing::warn!(
-                            revision = %self.audit.revision,
-                            attempts = attempt + 1,
-                            waited_s = started.elapsed().as_secs(),
-                            "the step timed out waiting for a table lock on every attempt; it was rolled back: run it again once the long transaction holding the lock has ended"
-                        );
-                    }
-                    return self.transaction_end(first, result).await;
+                    continue;
                 }
             }
+            return self.transaction_end(first, result).await;
         }
     }
 
@@ -457,11 +431,12 @@ impl StepRun<'_> {
                 .timeouts
                 .statement_timeout
                 .filter(|_| self.bounded(first, end));
-            for sql in
-                crate::render::sql::transaction_timeouts(self.timeouts.lock_timeout, statement)
-            {
+            let sets =
+                crate::render::sql::transaction_timeouts(self.timeouts.lock_timeout, statement);
+            if !sets.is_empty() {
+                // One round trip for both.
                 self.db
-                    .execute(&sql)
+                    .execute(&sets.join("; "))
                     .await
                     .map_err(self.bookkeeping(rolled_back.clone()))?;
             }
@@ -588,8 +563,7 @@ impl StepRun<'_> {
         let uncertain = self.resume.is_some_and(|r| r.uncertain && r.from == i);
         let statement = &self.step.statements[i];
         let index = statement::concurrent_index(self.step, i);
-        let started = Instant::now();
-        let mut attempt = 0u32;
+        let mut retry = LockRetry::new("the statement did nothing");
         let outcome = loop {
             let outcome = match index {
                 Some(index) => {
@@ -597,28 +571,18 @@ impl StepRun<'_> {
                 }
                 None => run_statement(self.db, statement).await,
             };
-            // MySQL: the statement waited its lock timeout out and did
-            // nothing; it runs again after a backoff, as a PostgreSQL
-            // transaction does.
-            let budget = self.timeouts.retry_budget;
-            match &outcome {
-                Err(failure)
-                    if failure.lock_timed_out(&*self.db)
-                        && self.timeouts.lock_timeout.is_some()
-                        && started.elapsed() < budget =>
-                {
-                    let wait = backoff(attempt).min(budget.saturating_sub(started.elapsed()));
-                    attempt += 1;
-                    tracing::info!(
-                        revision = %self.audit.revision,
-                        statement = i + 1,
-                        attempt,
-                        wait_ms = wait.as_millis() as u64,
-                        "a lock wait timed out; the statement did nothing and runs again"
-                    );
-                    tokio::time::sleep(wait).await;
+            // MySQL DDL that timed out waiting for its metadata lock runs
+            // again, as a PostgreSQL transaction does.
+            let again = match &outcome {
+                Err(failure) => {
+                    retry
+                        .again(failure, &*self.db, self.timeouts, &self.audit.revision)
+                        .await
                 }
-                _ => break outcome,
+                Ok(()) => false,
+            };
+            if !again {
+                break outcome;
             }
         };
         let failure = match outcome {
@@ -683,6 +647,62 @@ impl StepRun<'_> {
             let _ = self.db.rollback().await;
         }
         result.map_err(self.bookkeeping(StepState::HeadsNotWritten))
+    }
+}
+
+/// Running again after lock timeouts: a backoff with jitter between
+/// attempts, until the retry budget is spent, so that the sessions queued
+/// behind the lock are not held up for longer than the timeout.
+struct LockRetry {
+    started: Instant,
+    attempt: u32,
+    /// What became of the attempt that timed out, for the log.
+    undone: &'static str,
+}
+
+impl LockRetry {
+    fn new(undone: &'static str) -> Self {
+        Self {
+            started: Instant::now(),
+            attempt: 0,
+            undone,
+        }
+    }
+
+    /// Whether `failure` is a lock timeout worth another attempt; if so,
+    /// waits the backoff first. A lock timeout past the budget is logged.
+    async fn again(
+        &mut self,
+        failure: &Failure,
+        db: &dyn Driver,
+        timeouts: Timeouts,
+        revision: &str,
+    ) -> bool {
+        if !failure.lock_timed_out(db) || timeouts.lock_timeout.is_none() {
+            return false;
+        }
+        let elapsed = self.started.elapsed();
+        if elapsed >= timeouts.retry_budget {
+            tracing::warn!(
+                revision,
+                attempts = self.attempt + 1,
+                waited_s = elapsed.as_secs(),
+                "timed out waiting for a table lock on every attempt, and {}: run it again once the long transaction holding the lock has ended",
+                self.undone
+            );
+            return false;
+        }
+        let wait = backoff(self.attempt).min(timeouts.retry_budget.saturating_sub(elapsed));
+        self.attempt += 1;
+        tracing::info!(
+            revision,
+            attempt = self.attempt,
+            wait_ms = wait.as_millis() as u64,
+            "a lock wait timed out, {}; it runs again",
+            self.undone
+        );
+        tokio::time::sleep(wait).await;
+        true
     }
 }
 
