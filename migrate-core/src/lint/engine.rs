@@ -1,13 +1,11 @@
 //! The typed operations of one plan, judged against the schema before
 //! each of them.
 
-use std::collections::BTreeSet;
-
 use super::config::LintConfig;
 use super::rules::Lint;
 use super::{Hit, raw};
 use crate::Backend;
-use crate::ops::{ColumnDefault, ConstraintKind, Dropped, Migration, Operation};
+use crate::ops::{ColumnDefault, ConstraintKind, Dropped, MadeHere, Migration, Operation};
 use crate::render::OnlineForm;
 use crate::schema::{Replay, Schema, SqlType};
 
@@ -31,7 +29,7 @@ pub(crate) struct PlanState<'a> {
     pub(crate) config: &'a LintConfig,
     /// Tables this plan created (renames followed): empty, whatever the
     /// schema says.
-    created: BTreeSet<String>,
+    created: MadeHere,
     /// Foreign keys added by this plan: table, columns, operation.
     keys_added: Vec<(String, Vec<String>, usize)>,
     hits: Vec<Hit>,
@@ -43,7 +41,7 @@ pub(crate) fn lint_plan(replay: &mut Replay, plan: &Migration, config: &LintConf
     let mut state = PlanState {
         backend: replay.backend(),
         config,
-        created: BTreeSet::new(),
+        created: MadeHere::default(),
         keys_added: Vec::new(),
         hits: Vec::new(),
     };
@@ -74,6 +72,7 @@ pub(crate) fn lint_plan(replay: &mut Replay, plan: &Migration, config: &LintConf
             let before = replay.current().table(&table)?.column(&column)?.ty.clone();
             Some((table, column, before))
         });
+        state.created.follow(op);
         // An operation the replay refuses is `check`'s to report.
         let _ = replay.operation(op);
         state.after(replay.current(), op, i, changed);
@@ -203,7 +202,6 @@ impl PlanState<'_> {
         let b = self.backend;
         match op {
             Operation::CreateTable(t) => {
-                self.created.insert(t.name.clone());
                 self.name_length(i, "table", &t.name);
                 for c in &t.columns {
                     self.name_length(i, "column", &c.name);
@@ -227,14 +225,9 @@ impl PlanState<'_> {
                     format!("drops `{}` and every row in it", table.name()),
                 );
             }
-            Operation::DropTable { table, .. } => {
-                self.created.remove(table.name());
-            }
             Operation::RenameTable { from, to } => {
                 self.name_length(i, "table", to);
-                if self.created.remove(from) {
-                    self.created.insert(to.clone());
-                } else if self.existing(schema, from) {
+                if self.existing(schema, from) {
                     self.hit(
                         Lint::RenameTable,
                         Some(i),

@@ -6,12 +6,10 @@
 //! before it), never on the database, so a run, an offline script and a
 //! `resume` of the same step render the same statements.
 
-use std::collections::BTreeSet;
-
 use super::{Migrator, PlanError, RenderedStep};
 use crate::graph::RevisionIdx;
 use crate::lint::DEFAULT_POSTGRES_VERSION;
-use crate::ops::{Migration, Operation};
+use crate::ops::{MadeHere, Migration, Operation};
 use crate::render::{self, Online};
 use crate::schema::{Replay, Schema};
 use crate::{Backend, Direction};
@@ -106,25 +104,14 @@ impl OnlineRoute {
 /// did not create it (renames followed) and does not drop it. `replay`
 /// moves past the plan.
 fn on_rows(replay: &mut Option<Replay>, plan: &Migration) -> Vec<bool> {
-    let mut created: BTreeSet<&str> = BTreeSet::new();
+    let mut created = MadeHere::default();
     let mut out = Vec::with_capacity(plan.operations().len());
     for op in plan.operations() {
         let schema: Option<&Schema> = replay.as_ref().map(Replay::current);
         out.push(render::acted_on(op).is_some_and(|table| {
             !created.contains(table) && schema.is_none_or(|s| s.tables.contains_key(table))
         }));
-        match op {
-            Operation::CreateTable(table) => {
-                created.insert(&table.name);
-            }
-            Operation::RenameTable { from, to } if created.remove(from.as_str()) => {
-                created.insert(to);
-            }
-            Operation::DropTable { table, .. } => {
-                created.remove(table.name());
-            }
-            _ => {}
-        }
+        created.follow(op);
         if let Some(r) = replay.as_mut() {
             if let Err(error) = r.operation(op) {
                 tracing::debug!(%error, "the replay stops; every table not created by a migration is taken to hold rows");
